@@ -1,0 +1,49 @@
+"""hangul_dl: Korean NLP from scratch on NumPy (CuPy on a GPU, same code).
+
+Importing the package has no side effects: no JVM, no CuPy, no printing. Public names are
+resolved lazily on first use, so ``import hangul_dl`` stays fast::
+
+    from hangul_dl import Normalizer, KonlpyTokenizer, Vocabulary
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    # errors
+    "HangulDLError": "errors", "InputError": "errors", "FormatError": "errors",
+    "NotFittedError": "errors", "BackendError": "errors", "JVMError": "errors",
+    "TokenizerError": "errors", "DivergenceError": "errors", "ShapeError": "errors",
+    # engine
+    "Stage": "stage",
+    "Model": "nn.model",
+    "Trainer": "training",
+    # text front end
+    "Normalizer": "text.normalize",
+    "KonlpyTokenizer": "text.tokenizers",
+    "CharTokenizer": "text.tokenizers",
+    "JamoTokenizer": "text.tokenizers",
+    "WhitespaceTokenizer": "text.tokenizers",
+    "get_tokenizer": "text.tokenizers",
+    "Vocabulary": "text.vocab",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hangul_dl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"hangul_dl.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""The from-scratch engine: functions, layers, optimizers, the Model base and gradient checks."""

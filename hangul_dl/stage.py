@@ -1,0 +1,151 @@
+"""The stage protocol every pipeline step follows (scikit-learn's conventions).
+
+- ``__init__`` only stores its arguments under the same names: no validation, no JVM, no I/O.
+- ``fit(data) -> self``; learned state lives in attributes ending in ``_``.
+- ``transform(data)`` streams: it accepts any iterable and returns an iterator or an array.
+- Using a stage before ``fit`` raises :class:`~hangul_dl.errors.NotFittedError` ("call fit first").
+- ``get_params()`` / ``set_params(**params)`` read and write the constructor arguments.
+- ``save(directory)`` / ``Stage.load(directory)``: a manifest with the class name and the
+  parameters, plus whatever files the stage writes in ``_save_state``. No pickle.
+
+Subclasses register themselves by class name, so a saved pipeline can name its stages in JSON.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from .errors import FormatError, InputError, NotFittedError
+from .io import atomic_directory, read_manifest, write_manifest
+
+__all__ = ["Stage", "registered_stages", "stage_class"]
+
+_REGISTRY: dict[str, type[Stage]] = {}
+S = TypeVar("S", bound="Stage")
+
+
+def stage_class(name: str) -> type[Stage]:
+    """The registered stage class called ``name`` (used when loading saved pipelines)."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise FormatError(
+            f"unknown stage class {name!r}; known: {', '.join(sorted(_REGISTRY)) or 'none'}. "
+            "Was it saved by a newer hangul_dl, or is the module defining it not imported?"
+        ) from None
+
+
+def registered_stages() -> dict[str, type[Stage]]:
+    """A copy of the registry: class name -> class."""
+    return dict(_REGISTRY)
+
+
+class Stage:
+    """Base class of pipeline stages; see the module docstring for the contract."""
+
+    #: Stages that learn nothing (a normalizer, a tokenizer) set this to False.
+    requires_fit: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    # -- parameters ----------------------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [p.name for p in signature.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments as stored on the object."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self: S, **params: Any) -> S:
+        """Set constructor arguments by name; an unknown name raises ``InputError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise InputError(f"{type(self).__name__} has no parameter {name!r}; "
+                                 f"valid parameters: {', '.join(valid)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        shown = [f"{k}={v!r}" for k, v in self.get_params().items()
+                 if defaults.get(k, inspect.Parameter.empty) is inspect.Parameter.empty
+                 or not _same(defaults[k], v)]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    # -- fitting -------------------------------------------------------------------------
+    @property
+    def is_fitted(self) -> bool:
+        """True once ``fit`` has run (or for stages that learn nothing)."""
+        if not self.requires_fit:
+            return True
+        return any(k.endswith("_") and not k.startswith("_") for k in vars(self))
+
+    def check_fitted(self) -> None:
+        """Raise :class:`NotFittedError` unless the stage is fitted."""
+        if not self.is_fitted:
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet: "
+                                 "call fit(data) first, or load a saved one.")
+
+    def fit(self: S, data: Iterable[Any] | None = None) -> S:
+        """Learn from ``data`` and return ``self``. Stages that learn nothing just return."""
+        return self
+
+    def transform(self, data: Iterable[Any]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def fit_transform(self, data: Iterable[Any]) -> Any:
+        """``fit(data)`` then ``transform(data)``; subclasses may do it in one pass."""
+        if not isinstance(data, (list, tuple)) and not hasattr(data, "__len__"):
+            data = list(data)  # an iterator would be exhausted by fit
+        return self.fit(data).transform(data)
+
+    # -- persistence ---------------------------------------------------------------------
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Save parameters and learned state to ``directory`` (atomic, no pickle)."""
+        self.check_fitted()
+        with atomic_directory(directory) as tmp:
+            write_manifest(tmp, kind=type(self).__name__, config=self._config())
+            self._save_state(tmp)
+        return Path(directory)
+
+    @classmethod
+    def load(cls: type[S], directory: str | os.PathLike) -> S:
+        """Load a stage written by :meth:`save`; the directory must hold this class (or a subclass)."""
+        manifest = read_manifest(directory)
+        klass = stage_class(manifest["kind"])
+        if not issubclass(klass, cls):
+            raise FormatError(f"{directory}: holds a {manifest['kind']}, not a {cls.__name__}")
+        try:
+            stage = klass(**manifest["config"])
+        except TypeError as exc:
+            raise FormatError(f"{directory}/manifest.json: config does not fit "
+                              f"{klass.__name__} ({exc})") from None
+        stage._load_state(Path(directory))
+        return stage
+
+    def _config(self) -> dict[str, Any]:
+        """JSON-serialisable parameters written to the manifest (override to convert values)."""
+        return self.get_params()
+
+    def _save_state(self, directory: Path) -> None:
+        """Write learned state into ``directory`` (override in stages that learn)."""
+
+    def _load_state(self, directory: Path) -> None:
+        """Read learned state back from ``directory`` (override in stages that learn)."""
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # arrays and other objects without a plain boolean ==
+        return a is b

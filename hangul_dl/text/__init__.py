@@ -1,0 +1,1 @@
+"""The Korean front end: normalize, tokenize (KoNLPy, characters, jamo), vocabulary, corpora."""
