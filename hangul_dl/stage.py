@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 from .errors import FormatError, InputError, NotFittedError
 from .io import atomic_directory, read_manifest, write_manifest
 
-__all__ = ["Stage", "registered_stages", "stage_class"]
+__all__ = ["Stage", "constructor_params", "registered_stages", "stage_class"]
 
 _REGISTRY: dict[str, type[Stage]] = {}
 S = TypeVar("S", bound="Stage")
@@ -44,6 +44,21 @@ def registered_stages() -> dict[str, type[Stage]]:
     return dict(_REGISTRY)
 
 
+def _init_param_names(cls: type) -> list[str]:
+    signature = inspect.signature(cls.__init__)
+    return [p.name for p in signature.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def constructor_params(obj: Any) -> dict[str, Any]:
+    """``{name: getattr(obj, name)}`` for every argument of ``type(obj).__init__``.
+
+    Objects that follow the "``__init__`` only stores its arguments" rule can be rebuilt from
+    this dictionary; stages call it ``get_params`` and models ``get_config``.
+    """
+    return {name: getattr(obj, name) for name in _init_param_names(type(obj))}
+
+
 class Stage:
     """Base class of pipeline stages; see the module docstring for the contract."""
 
@@ -55,19 +70,13 @@ class Stage:
         _REGISTRY[cls.__name__] = cls
 
     # -- parameters ----------------------------------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [p.name for p in signature.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments as stored on the object."""
-        return {name: getattr(self, name) for name in self._param_names()}
+        return constructor_params(self)
 
     def set_params(self: S, **params: Any) -> S:
         """Set constructor arguments by name; an unknown name raises ``InputError``."""
-        valid = self._param_names()
+        valid = _init_param_names(type(self))
         for name, value in params.items():
             if name not in valid:
                 raise InputError(f"{type(self).__name__} has no parameter {name!r}; "
