@@ -51,8 +51,8 @@ def _import_cupy() -> ModuleType:
         import cupy
     except ImportError as exc:
         raise BackendError(
-            f"A GPU was requested but CuPy is not installed ({exc}). Install it with:\n"
-            f"    {GPU_INSTALL_HINT}\nor run on the CPU with --device cpu / HANGUL_DL_DEVICE=cpu."
+            f"A GPU was requested but CuPy is not installed ({exc}). Install it with "
+            f"{GPU_INSTALL_HINT}, or run on the CPU (--device cpu, HANGUL_DL_DEVICE=cpu)."
         ) from None
     try:
         if cupy.cuda.runtime.getDeviceCount() < 1:

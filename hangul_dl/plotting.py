@@ -1,0 +1,120 @@
+"""Plots with a font that renders Hangul (loss curves now; attention maps and word maps later).
+
+matplotlib is imported only when a plot is made, and never through ``pyplot``: figures are built
+on the Agg canvas directly, so no GUI backend is touched and no global figure state is kept.
+
+The font: NanumGothic, shipped as a file inside the ``koreanize-matplotlib`` wheel (a package
+dependency; we register the font file and never import that module, which would change global
+settings), else a Korean font found on the system (Noto Sans CJK KR, Malgun Gothic, AppleGothic…).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .io import atomic_open
+
+__all__ = ["hangul_font", "new_figure", "plot_history", "save_figure"]
+
+log = logging.getLogger(__name__)
+
+_SYSTEM_FONTS = ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
+                 "AppleGothic", "UnDotum", "Baekmuk Gulim", "Source Han Sans KR")
+
+
+def _bundled_font_file() -> Path | None:
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        path = Path(location) / "fonts" / "NanumGothic.ttf"
+        if path.is_file():
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def hangul_font() -> str | None:
+    """The family name of a Hangul-capable font, registered with matplotlib; None if none found."""
+    from matplotlib import font_manager
+
+    path = _bundled_font_file()
+    if path is not None:
+        font_manager.fontManager.addfont(str(path))
+        return font_manager.FontProperties(fname=str(path)).get_name()
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _SYSTEM_FONTS:
+        if name in available:
+            return name
+    log.warning("no Hangul font found: Korean labels will show as boxes. "
+                "Reinstall hangul-dl (it depends on koreanize-matplotlib, which ships NanumGothic).")
+    return None
+
+
+def _rc() -> dict[str, Any]:
+    font = hangul_font()
+    rc: dict[str, Any] = {"axes.unicode_minus": False}
+    if font:
+        rc["font.family"] = [font, "DejaVu Sans"]
+    return rc
+
+
+def new_figure(figsize: tuple[float, float] = (6.4, 4.0)) -> Any:
+    """A matplotlib ``Figure`` on the Agg canvas with the Hangul font applied to its text."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(_rc()):
+        fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    fig._hangul_rc = _rc()  # re-applied when text is drawn and saved
+    return fig
+
+
+def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 120) -> Path:
+    """Save a figure atomically; the format follows the suffix (``.png``, ``.svg``, ``.pdf``)."""
+    import matplotlib
+
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    with matplotlib.rc_context(getattr(fig, "_hangul_rc", _rc())), atomic_open(path, "wb") as f:
+        fig.savefig(f, format=fmt, dpi=dpi)
+    return path
+
+
+def plot_history(history: Any, path: str | os.PathLike, epochs: Any = None,
+                 columns: Sequence[str] = ("loss",), title: str = "학습 손실",
+                 xlabel: str = "반복 (step)", ylabel: str = "손실 (loss)",
+                 logy: bool = False) -> Path:
+    """Plot training curves from a history DataFrame (one row per logging interval).
+
+    ``epochs`` (a per-epoch DataFrame with ``step``) adds its validation columns as markers.
+    """
+    import matplotlib
+
+    fig = new_figure()
+    with matplotlib.rc_context(fig._hangul_rc):
+        ax = fig.add_subplot()
+        for column in columns:
+            if column in history and len(history):
+                ax.plot(history["step"], history[column], label=column)
+        if epochs is not None and len(epochs):
+            for column in [c for c in epochs.columns if c.startswith("val_")]:
+                if column.endswith("loss") or column.endswith("perplexity"):
+                    ax.plot(epochs["step"], epochs[column], "o-", label=column)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if logy:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+    return save_figure(fig, path)
