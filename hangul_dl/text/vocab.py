@@ -5,8 +5,8 @@ The bridge between the Korean front end and the models (book ch.2-3 ``preprocess
 
     >>> vocab = Vocabulary(min_count=1).fit([["나", "는", "학생", "이다"], ["너", "는", "학생"]])
     >>> vocab.encode(["나", "는", "선생님"])          # unknown -> <unk> (id 1)
-    array([5, 4, 1], dtype=int32)
-    >>> vocab.decode([5, 4, 1])
+    array([6, 4, 1], dtype=int32)
+    >>> vocab.decode([6, 4, 1])
     ['나', '는', '<unk>']
 
 IDs
