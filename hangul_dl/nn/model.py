@@ -144,10 +144,11 @@ class Model:
         seen: set[int] = set()
         for name, layer, i in self._param_slots():
             param = layer.params[i]
-            if name in followers or id(param) in seen:
+            if id(param) in seen:
                 continue
-            seen.add(id(param))
-            yield name, param, layer.grads[i]
+            seen.add(id(param))  # a follower reached under another name is skipped too
+            if name not in followers:
+                yield name, param, layer.grads[i]
 
     @property
     def params(self) -> list[Any]:

@@ -1,0 +1,47 @@
+"""Shared fixtures. Tests run against the *installed* package, not the source tree.
+
+``python -m pytest`` puts the current directory first on ``sys.path``; we take the repository
+root off again so that ``import hangul_dl`` finds what ``pip install`` installed (an editable
+install still works: it maps the package through its own finder, not through ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or os.getcwd()).resolve() != ROOT]
+
+try:
+    import hangul_dl  # noqa: F401
+except ImportError as exc:  # pragma: no cover - a set-up problem, not a test failure
+    raise pytest.UsageError(
+        f"hangul_dl is not installed ({exc}); run: python -m pip install '.[dev]'") from None
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fresh, seeded generator for each test."""
+    return np.random.default_rng(0)
+
+
+def _cupy_ready() -> bool:
+    from hangul_dl.backend import cupy_available
+
+    return cupy_available()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``gpu`` where CuPy or CUDA is missing."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if gpu_items and not _cupy_ready():
+        skip = pytest.mark.skip(reason="needs CuPy and a CUDA device (pip install 'hangul-dl[gpu]')")
+        for item in gpu_items:
+            item.add_marker(skip)

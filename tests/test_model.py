@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+
+from hangul_dl.errors import FormatError
+from hangul_dl.nn.gradcheck import check_model
+from hangul_dl.nn.layers import Affine, Embedding, SoftmaxWithLoss
+from hangul_dl.nn.mlp import TwoLayerNet
+from hangul_dl.nn.model import Model
+
+
+class TiedLM(Model):
+    """Embedding -> Affine whose weight is the embedding transposed (book ch.6 weight tying)."""
+
+    def __init__(self, vocab_size: int = 7, dim: int = 3, seed: int = 0):
+        self.vocab_size, self.dim, self.seed = vocab_size, dim, seed
+        rng = np.random.default_rng(seed)
+        self.embed = Embedding(rng.standard_normal((vocab_size, dim)).astype(np.float32))
+        self.affine = Affine(rng.standard_normal((dim, vocab_size)).astype(np.float32),
+                             np.zeros(vocab_size, np.float32))
+        self.layers = [self.embed, self.affine]
+        self.loss_layer = SoftmaxWithLoss()
+        self.tie("affine.W", "embed.W", transpose=True)
+
+
+def test_params_are_the_layers_own_objects():
+    model = TwoLayerNet(2, 4, 3)
+    layer_params = [p for layer in model.layers for p in layer.params]
+    layer_grads = [g for layer in model.layers for g in layer.grads]
+    assert [id(p) for p in model.params] == [id(p) for p in layer_params]
+    assert [id(g) for g in model.grads] == [id(g) for g in layer_grads]
+    assert [n for n, _, _ in model.named_params()] == ["affine1.W", "affine1.b", "affine2.W", "affine2.b"]
+
+
+def test_two_layer_net_gradcheck(rng):
+    model = TwoLayerNet(2, 5, 3, weight_scale=1.0)
+    errors = check_model(model, rng.standard_normal((4, 2)), np.array([0, 1, 2, 1]))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_tied_weights_share_memory_and_list_once():
+    model = TiedLM()
+    names = [n for n, _, _ in model.named_params()]
+    assert names == ["embed.W", "affine.b"]  # the follower is not listed, under any name
+    assert np.shares_memory(model.affine.params[0], model.embed.params[0])
+    model.embed.params[0][2, 1] = 42.0
+    assert model.affine.params[0][1, 2] == 42.0
+
+
+def test_tied_gradients_accumulate_once(rng):
+    model = TiedLM()
+    ids = rng.integers(0, 7, size=5)
+    t = rng.integers(0, 7, size=5)
+    errors = check_model(model, ids, t)
+    assert set(errors) == {"embed.W", "affine.b"}
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_tie_rejects_wrong_shapes():
+    model = TiedLM()
+    with pytest.raises(Exception, match="cannot tie"):
+        model.tie("affine.b", "embed.W")
+
+
+def test_save_load_identical_predictions(tmp_path, rng):
+    model = TwoLayerNet(2, 6, 3, seed=3)
+    x = rng.standard_normal((5, 2)).astype(np.float32)
+    model.save(tmp_path / "m")
+    loaded = Model.load(tmp_path / "m")
+    assert isinstance(loaded, TwoLayerNet)
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert TwoLayerNet.load(tmp_path / "m").hidden_size == 6
+
+
+def test_save_load_tied_model_keeps_tie(tmp_path):
+    model = TiedLM(seed=1)
+    model.save(tmp_path / "tied")
+    loaded = TiedLM.load(tmp_path / "tied")
+    assert np.shares_memory(loaded.affine.params[0], loaded.embed.params[0])
+    np.testing.assert_array_equal(loaded.embed.params[0], model.embed.params[0])
+
+
+def test_load_refuses_corrupted_and_mismatched(tmp_path):
+    model = TwoLayerNet(2, 6, 3)
+    model.save(tmp_path / "m")
+    weights = tmp_path / "m" / "weights.npz"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(FormatError, match="weights.npz"):
+        Model.load(tmp_path / "m")
+    TwoLayerNet(2, 6, 3).save(tmp_path / "m2")
+    with pytest.raises(FormatError, match="missing"):
+        TwoLayerNet(2, 6, 3).load_state_dict({"affine1.W": np.zeros((2, 6))})
+    with pytest.raises(FormatError, match="shape"):
+        TwoLayerNet(2, 7, 3).load_state_dict(TwoLayerNet(2, 6, 3).state_dict())
+    with pytest.raises(FormatError, match="holds a 'TwoLayerNet', not a 'TiedLM'|not a TiedLM"):
+        TiedLM.load(tmp_path / "m2")
+
+
+def test_eval_mode_reaches_all_layers():
+    model = TwoLayerNet(2, 3, 2).eval()
+    assert all(not layer.training for layer in model._all_layers())
+    assert all(layer.training for layer in model.train()._all_layers())
+
+
+def test_astype_float64_keeps_identity_between_model_and_layers():
+    model = TwoLayerNet(2, 3, 2).astype(np.float64)
+    assert model.params[0].dtype == np.float64
+    assert model.params[0] is model.affine1.params[0] is model.layers[0].params[0]
+
+
+def test_repr_shows_config_and_size():
+    text = repr(TwoLayerNet(2, 10, 3))
+    assert "hidden_size=10" in text and "63 parameters" in text

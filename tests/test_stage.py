@@ -1,0 +1,69 @@
+import json
+
+import pytest
+
+from hangul_dl.errors import FormatError, InputError, NotFittedError
+from hangul_dl.stage import Stage, stage_class
+
+
+class Upper(Stage):
+    requires_fit = False
+
+    def __init__(self, suffix: str = "", repeat: int = 1):
+        self.suffix = suffix
+        self.repeat = repeat
+
+    def transform(self, data):
+        return (s.upper() * self.repeat + self.suffix for s in data)
+
+
+class Counter(Stage):
+    def __init__(self, min_count: int = 1):
+        self.min_count = min_count
+
+    def fit(self, data):
+        self.total_ = sum(len(s) for s in data)
+        return self
+
+    def transform(self, data):
+        self.check_fitted()
+        return [len(s) / self.total_ for s in data]
+
+    def _save_state(self, directory):
+        (directory / "total.json").write_text(json.dumps(self.total_), encoding="utf-8")
+
+    def _load_state(self, directory):
+        self.total_ = json.loads((directory / "total.json").read_text(encoding="utf-8"))
+
+
+def test_params_repr_and_set_params():
+    stage = Upper(suffix="!")
+    assert stage.get_params() == {"suffix": "!", "repeat": 1}
+    assert repr(stage) == "Upper(suffix='!')"
+    assert stage.set_params(repeat=2) is stage and stage.repeat == 2
+    with pytest.raises(InputError, match="no parameter 'repet'.*valid parameters: suffix, repeat"):
+        stage.set_params(repet=3)
+
+
+def test_not_fitted_error_says_call_fit_first():
+    with pytest.raises(NotFittedError, match="call fit"):
+        Counter().transform(["가"])
+    assert Upper().is_fitted
+
+
+def test_fit_transform_with_a_generator():
+    assert Counter().fit_transform(s for s in ["가나", "다"]) == [2 / 3, 1 / 3]
+
+
+def test_save_load_round_trip_and_registry(tmp_path):
+    stage = Counter(min_count=3).fit(["한국어", "문장"])
+    stage.save(tmp_path / "c")
+    loaded = Stage.load(tmp_path / "c")
+    assert isinstance(loaded, Counter) and loaded.min_count == 3 and loaded.total_ == 5
+    assert stage_class("Counter") is Counter
+    with pytest.raises(FormatError, match="not a Upper"):
+        Upper.load(tmp_path / "c")
+    with pytest.raises(FormatError, match="unknown stage class 'Nope'"):
+        stage_class("Nope")
+    with pytest.raises(NotFittedError):
+        Counter().save(tmp_path / "unfitted")

@@ -1,0 +1,93 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from hangul_dl.datasets import spiral
+from hangul_dl.errors import DivergenceError, ShapeError
+from hangul_dl.nn.mlp import TwoLayerNet
+from hangul_dl.nn.optimizers import SGD
+from hangul_dl.training import Trainer
+
+
+def test_two_layer_net_learns_spiral_to_book_accuracy():
+    """Book ch.1 settings (hidden 10, SGD lr 1.0, batch 30). The book trains 300 epochs, where
+    the accuracy still varies from 96% to 98% with the seed; 600 epochs reach >= 97% for every
+    seed we tried, so this test does not depend on a lucky seed."""
+    x, t = spiral(seed=1984)
+    model = TwoLayerNet(2, 10, 3, seed=0)
+    trainer = Trainer(model, SGD(lr=1.0), quiet=True)
+    history = trainer.fit(x, t, max_epoch=600, batch_size=30, eval_interval=10, seed=0)
+    assert model.accuracy(x, t) >= 0.97
+    assert isinstance(history, pd.DataFrame)
+    assert list(history.columns[:5]) == ["epoch", "step", "loss", "lr", "seconds"]
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0] / 5
+    assert trainer.step == 600 * 10 and len(trainer.epochs) == 600
+
+
+def test_training_is_reproducible_with_a_seed():
+    x, t = spiral(seed=1)
+    runs = []
+    for _ in range(2):
+        model = TwoLayerNet(2, 10, 3, seed=4)
+        Trainer(model, SGD(lr=1.0), quiet=True).fit(x, t, max_epoch=5, batch_size=30, seed=9)
+        runs.append(model.params[0].copy())
+    np.testing.assert_array_equal(*runs)
+
+
+def test_validation_metrics_each_epoch():
+    x, t = spiral(seed=1)
+    trainer = Trainer(TwoLayerNet(2, 10, 3), SGD(lr=1.0), quiet=True)
+    trainer.fit(x, t, max_epoch=3, batch_size=30, validation=(x[:60], t[:60]))
+    assert {"val_loss", "val_accuracy"} <= set(trainer.epochs.columns)
+    assert trainer.epochs["val_accuracy"].between(0, 1).all()
+    assert all(layer.training for layer in trainer.model._all_layers())  # back in train mode
+
+
+def test_nan_loss_names_epoch_and_step():
+    x, t = spiral(seed=1)
+    model = TwoLayerNet(2, 10, 3)
+    trainer = Trainer(model, SGD(lr=1.0), quiet=True)
+    trainer.fit(x, t, max_epoch=1, batch_size=30)
+    model.params[0][...] = np.nan
+    with pytest.raises(DivergenceError, match=r"epoch 2, step 10"):
+        trainer.fit(x, t, max_epoch=1, batch_size=30)
+    assert len(trainer.history) >= 1  # history from before the failure is kept
+
+
+def test_keyboard_interrupt_keeps_model_and_history():
+    x, t = spiral(seed=1)
+    model = TwoLayerNet(2, 10, 3)
+    trainer = Trainer(model, SGD(lr=1.0), quiet=True)
+    original_step = trainer._step
+    calls = {"n": 0}
+
+    def step(*args):
+        calls["n"] += 1
+        if calls["n"] == 25:
+            raise KeyboardInterrupt
+        return original_step(*args)
+
+    trainer._step = step
+    history = trainer.fit(x, t, max_epoch=10, batch_size=30, eval_interval=5)
+    assert trainer.interrupted and trainer.step == 24
+    assert len(history) >= 4
+    assert np.isfinite(model.predict(x)).all()
+
+
+def test_bad_shapes_are_reported():
+    x, t = spiral(seed=1)
+    trainer = Trainer(TwoLayerNet(2, 10, 3), SGD(), quiet=True)
+    with pytest.raises(ShapeError, match="must match"):
+        trainer.fit(x, t[:10])
+    with pytest.raises(ShapeError, match="batch_size 1000"):
+        trainer.fit(x, t, batch_size=1000)
+
+
+def test_plot_and_history_files(tmp_path):
+    x, t = spiral(seed=1)
+    trainer = Trainer(TwoLayerNet(2, 10, 3), SGD(lr=1.0), quiet=True)
+    trainer.fit(x, t, max_epoch=2, batch_size=30, eval_interval=2, validation=(x, t))
+    png = trainer.plot(tmp_path / "loss.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    csv = trainer.save_history(tmp_path / "history.csv")
+    assert pd.read_csv(csv).shape[0] == len(trainer.history)
