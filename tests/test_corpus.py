@@ -118,7 +118,7 @@ def test_missing_inputs(tmp_path):
 def test_truncated_gzip_is_fatal_with_location(tmp_path):
     data = gzip.compress(("한 줄\n" * 2000).encode())
     path = write(tmp_path / "t.txt.gz", data[: len(data) // 2])
-    with pytest.raises(InputError, match=r"t\.txt\.gz:\d+: cannot read"):
+    with pytest.raises(InputError, match=r"t\.txt\.gz:\d+: cannot read this line"):
         list(TextCorpus(path, errors="skip"))
 
 
@@ -305,3 +305,11 @@ def test_stats_report_lists_first_locations_only():
     report = stats.report()
     assert "f.txt:1" in report and "f.txt:2" in report and "f.txt:3" not in report
     assert "and 3 more" in report and stats.skipped == 5
+
+
+def test_raise_mode_does_not_also_warn(tmp_path, caplog):
+    path = write(tmp_path / "bad.txt", b"ok\n" + CP949 + b"\n")
+    with caplog.at_level(logging.WARNING, logger="hangul_dl.text.corpus"):
+        with pytest.raises(InputError):
+            list(TextCorpus(path))
+    assert "skipped" not in caplog.text

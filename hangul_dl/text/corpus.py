@@ -147,8 +147,9 @@ def _problem(stats: CorpusStats, errors: str, kind: str, where: str, what: str) 
                          "(they are counted in corpus.stats and reported).", where=where)
 
 
-def _log_pass(stats: CorpusStats, name: str) -> None:
-    if stats.skipped:
+def _log_pass(stats: CorpusStats, name: str, errors: str) -> None:
+    """At the end of a pass: warn about skipped lines (the raise mode has raised already)."""
+    if stats.skipped and errors == "skip":
         logger.warning("%s: skipped %d bad line(s) — %s", name, stats.skipped, stats.report())
     elif stats.empty:
         logger.info("%s: %s", name, stats.report())
@@ -226,8 +227,8 @@ def _decoded_lines(path: Path, stats: CorpusStats, errors: str
                     continue
                 yield lineno, text
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"cannot read the file past line {lineno} ({exc}); it is truncated, "
-                         "unreadable or not really gzip", where=f"{path}:{lineno + 1}") from None
+        raise InputError(f"cannot read this line ({exc}); the file is truncated, unreadable "
+                         "or not really gzip", where=f"{path}:{lineno + 1}") from None
 
 
 def _count_lines(path: Path) -> int:
@@ -297,7 +298,7 @@ class TextCorpus:
                         stats.lines_yielded += 1
                         yield text
         finally:
-            _log_pass(stats, repr(self))
+            _log_pass(stats, repr(self), self.errors)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.source!r}, errors={self.errors!r})"
@@ -367,7 +368,7 @@ class TableCorpus:
             for path in files:
                 yield from self._read_file(path, columns, single, header, stats)
         finally:
-            _log_pass(stats, repr(self))
+            _log_pass(stats, repr(self), self.errors)
 
     def _read_file(self, path: Path, columns: list[int | str], single: bool, header: bool,
                    stats: CorpusStats) -> Iterator[str | tuple[str, ...]]:
@@ -508,7 +509,7 @@ class ParallelCorpus:
                 stats.lines_yielded += 1
                 yield a, b
         finally:
-            _log_pass(stats, repr(self))
+            _log_pass(stats, repr(self), self.errors)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.src!r}, {self.tgt!r})"
@@ -589,7 +590,7 @@ class EmbeddedCorpus:
                     stats.lines_yielded += 1
                     yield item
         finally:
-            _log_pass(stats, repr(self))
+            _log_pass(stats, repr(self), self.errors)
 
     def _file_items(self, path: Path, stats: CorpusStats) -> Iterator[str]:
         wrapped = path.parent.name == "kobill"
