@@ -16,14 +16,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import argparse
+import statistics
+import time
+from collections.abc import Callable
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from hangul_dl.nn.layers import Affine, Embedding, SoftmaxWithLoss  # noqa: E402
+from hangul_dl.nn.layers import Affine, Embedding, SoftmaxWithLoss
 
 
 def timeit(fn: Callable[[], object], repeat: int) -> list[float]:

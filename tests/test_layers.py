@@ -6,7 +6,15 @@ import pytest
 from hangul_dl.errors import ShapeError
 from hangul_dl.nn.gradcheck import check_layer
 from hangul_dl.nn.layers import (
-    Affine, Dropout, Embedding, MatMul, ReLU, Sigmoid, SigmoidWithLoss, Softmax, SoftmaxWithLoss,
+    Affine,
+    Dropout,
+    Embedding,
+    MatMul,
+    ReLU,
+    Sigmoid,
+    SigmoidWithLoss,
+    Softmax,
+    SoftmaxWithLoss,
     Tanh,
 )
 

@@ -55,9 +55,11 @@ def check_layer(layer: Layer, *inputs: Any, dout: Any = None, seed: int = 0,
     """Relative errors of the analytic gradients of ``layer`` at ``inputs``.
 
     The layer's arrays are cast to float64 in place (use a fresh layer). The scalar checked is
-    ``sum(forward(*inputs) * dout)`` with a seeded random ``dout`` (or the loss itself when the
-    layer returns a scalar). ``before_forward(layer)`` runs before every forward, e.g. to reseed
-    dropout or reset recurrent state. Keys: parameter names (``"W"``) and ``"input0"``, ...
+    ``sum(forward(*inputs) * dout)`` with a seeded random ``dout`` (one per output when forward
+    returns a tuple, as the LSTM cell's ``(h, c)``; or the loss itself when the layer returns a
+    scalar), and ``backward`` receives the ``dout`` arrays as positional arguments.
+    ``before_forward(layer)`` runs before every forward, e.g. to reseed dropout or reset
+    recurrent state. Keys: parameter names (``"W"``) and ``"input0"``, ...
     """
     map_arrays(layer, _to_float64)
     inputs = tuple(_to_float64(x) for x in inputs)
@@ -69,16 +71,25 @@ def check_layer(layer: Layer, *inputs: Any, dout: Any = None, seed: int = 0,
         return layer.forward(*inputs)
 
     out = run()
-    scalar = getattr(out, "ndim", 0) == 0
-    if dout is None and not scalar:
-        dout = xp.asarray(np.random.default_rng(seed).standard_normal(out.shape))
+    scalar = getattr(out, "ndim", None) == 0
+    outs = out if isinstance(out, tuple) else (out,)
+    if scalar:
+        douts: tuple = (1.0,)
+    elif dout is not None:
+        douts = dout if isinstance(dout, tuple) else (dout,)
+    else:
+        gen = np.random.default_rng(seed)
+        douts = tuple(xp.asarray(gen.standard_normal(o.shape)) for o in outs)
 
     def objective() -> float:
         result = run()
-        return float(result) if scalar else float((result * dout).sum())
+        if scalar:
+            return float(result)
+        results = result if isinstance(result, tuple) else (result,)
+        return float(sum((r * d).sum() for r, d in zip(results, douts)))
 
     objective()
-    back = layer.backward(1.0 if scalar else dout)
+    back = layer.backward(*douts)
     analytic = {name: g.copy() for name, g in zip(_names(layer), layer.grads)}
     input_grads = back if isinstance(back, tuple) else (back,)
     float_inputs = [i for i, x in enumerate(inputs) if hasattr(x, "dtype") and x.dtype.kind == "f"]
