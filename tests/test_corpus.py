@@ -1,4 +1,4 @@
-"""Tests for hangul_dl.text.corpus: readers, per-line error accounting, corpus → IDs."""
+"""Tests for hangul_dl.text.corpus: readers and per-line error accounting."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import gzip
 import logging
 import re
 
-import numpy as np
 import pytest
 
-from hangul_dl import Vocabulary
-from hangul_dl.errors import FormatError, InputError, ShapeError
+from hangul_dl.errors import InputError
 from hangul_dl.text.corpus import (
     CorpusStats,
     ParallelCorpus,
@@ -18,10 +16,6 @@ from hangul_dl.text.corpus import (
     TextCorpus,
     embedded_corpus,
     embedded_files,
-    encode_corpus,
-    load_ids,
-    pad_batch,
-    save_ids,
     split_sentences,
 )
 
@@ -224,78 +218,6 @@ def test_split_sentences():
         "좋아요.", "정말?!", "네…", "3.14는 원주율이다.", "“그래.”", "끝"]
     assert split_sentences("2010. 11. 12. 발의") == ["2010. 11. 12. 발의"]
     assert split_sentences("   ") == []
-
-
-# -- corpus → IDs --------------------------------------------------------------------------
-LINES = ["나 는 학생 이다", "너 는 학생", "처음 보는 말"]
-
-
-@pytest.fixture
-def vocab() -> Vocabulary:
-    return Vocabulary(min_count=2).fit(line.split() for line in LINES)
-
-
-@pytest.mark.parametrize("tokenizer", [SplitTokenizer(), str.split])
-def test_encode_corpus_with_eos(vocab, tokenizer):
-    ids = encode_corpus(iter(LINES), tokenizer, vocab)
-    eos, unk = vocab.eos_id, vocab.unk_id
-    assert ids.dtype == np.int32 and ids.ndim == 1
-    assert ids.tolist() == [unk, vocab["는"], vocab["학생"], unk, eos,
-                            unk, vocab["는"], vocab["학생"], eos, unk, unk, unk, eos]
-    np.testing.assert_array_equal(np.bincount(ids, minlength=len(vocab)), vocab.counts_)
-    no_eos = encode_corpus(LINES, tokenizer, vocab, add_eos=False, add_bos=True)
-    assert (no_eos == eos).sum() == 0 and (no_eos == vocab.bos_id).sum() == 3
-
-
-def test_encode_corpus_in_small_chunks_equals_one_chunk(vocab):
-    tokens = [line.split() for line in LINES * 50]
-    a = encode_corpus(tokens, None, vocab, chunk_size=7)
-    b = encode_corpus(tokens, None, vocab)
-    np.testing.assert_array_equal(a, b)
-    with pytest.raises(InputError, match="not a token list"):
-        encode_corpus(LINES, None, vocab)
-
-
-def test_save_and_load_ids_memory_mapped(tmp_path):
-    ids = np.arange(1000, dtype=np.int64) % 37
-    path = save_ids(tmp_path / "ids.npy", ids)
-    loaded = load_ids(path)
-    assert isinstance(loaded, np.memmap) and loaded.dtype == np.int32
-    np.testing.assert_array_equal(loaded, ids)
-    with pytest.raises(ValueError):
-        loaded[0] = 5  # read-only map
-    assert not isinstance(load_ids(path, mmap=False), np.memmap)
-    assert load_ids(save_ids(tmp_path / "empty.npy", np.zeros(0, np.int32))).shape == (0,)
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
-
-
-def test_load_ids_refuses_foreign_files(tmp_path):
-    with pytest.raises(FormatError, match="not found"):
-        load_ids(tmp_path / "none.npy")
-    with pytest.raises(FormatError, match=r"not an \.npy"):
-        load_ids(write(tmp_path / "x.npy", b"\x80\x04pickle"))
-    np.save(tmp_path / "f.npy", np.ones(3))
-    with pytest.raises(FormatError, match="float64"):
-        load_ids(tmp_path / "f.npy")
-    data = (tmp_path / "f.npy").read_bytes()
-    with pytest.raises(FormatError):
-        load_ids(write(tmp_path / "t.npy", data[:-8]), mmap=False)
-    with pytest.raises(InputError, match="integer"):
-        save_ids(tmp_path / "g.npy", np.ones(3))
-    with pytest.raises(InputError, match="int32"):
-        save_ids(tmp_path / "g.npy", np.array([2**40]))
-
-
-def test_pad_batch():
-    ids, lengths = pad_batch([np.array([5, 6, 3]), [7, 3], np.array([], dtype=np.int32)])
-    assert ids.dtype == np.int32 and lengths.dtype == np.int32
-    assert ids.tolist() == [[5, 6, 3], [7, 3, 0], [0, 0, 0]] and lengths.tolist() == [3, 2, 0]
-    ids, lengths = pad_batch([[1, 2, 3, 4], [5]], pad_id=9, max_length=2)
-    assert ids.tolist() == [[1, 2], [5, 9]] and lengths.tolist() == [2, 1]
-    empty, n = pad_batch([])
-    assert empty.shape == (0, 0) and n.shape == (0,)
-    with pytest.raises(ShapeError):
-        pad_batch([np.zeros((2, 2), dtype=np.int32)])
 
 
 def test_stats_report_lists_first_locations_only():

@@ -1,4 +1,4 @@
-"""Streaming corpus readers with per-line error accounting, and corpus → ID arrays.
+"""Streaming corpus readers with per-line error accounting (corpus → IDs: :mod:`.ids`).
 
 Readers (each is a re-iterable object: every ``for`` opens the files again, so a corpus can be
 read once to ``fit`` a vocabulary and again to encode it; nothing is held in memory):
@@ -30,19 +30,8 @@ Sentences
     not know abbreviations (``Mr. Kim`` splits) nor sentences without a space after the
     period. Use a real splitter (e.g. kss) upstream when it matters.
 
-Corpus → IDs
-    :func:`encode_corpus` tokenizes and encodes a stream of lines into one 1-D ``int32`` array
-    with ``<eos>`` after each sentence (language models, word2vec), in chunks, without keeping
-    token lists. :func:`save_ids` / :func:`load_ids` store it as ``.npy`` (memory-mapped on
-    load). :func:`pad_batch` pads sequences into a 2-D batch plus lengths (seq2seq).
-
-Any tokenizer works that has ``pipe(texts, batch_size=, n_jobs=)`` or ``tokenize(text)``, or is
-a plain callable (``str.split``).
-
 Speed (2-core CPU, 3M tokens / 250k lines of :func:`hangul_dl.datasets.zipf_korean_corpus` in
-one UTF-8 file): a :class:`TextCorpus` pass reads about 1.1M lines/s (0.22 s);
-``encode_corpus(TextCorpus(path), str.split, vocab)`` takes 1.2 s (2.5M tokens/s, the dict
-lookup per token dominates); :func:`save_ids` + :func:`load_ids` of the result, 0.03 s.
+one UTF-8 file): a :class:`TextCorpus` pass reads about 1.1M lines/s (0.22 s).
 """
 
 from __future__ import annotations
@@ -54,17 +43,15 @@ import logging
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat, zip_longest
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..backend import to_cpu
-from ..errors import FormatError, InputError, ShapeError
-from ..io import atomic_open
+from ..errors import InputError
 
 __all__ = [
     "EMBEDDED_CORPORA",
@@ -75,10 +62,6 @@ __all__ = [
     "TextCorpus",
     "embedded_corpus",
     "embedded_files",
-    "encode_corpus",
-    "load_ids",
-    "pad_batch",
-    "save_ids",
     "split_sentences",
 ]
 
@@ -639,116 +622,3 @@ def embedded_corpus(names: Sequence[str] = EMBEDDED_CORPORA, unit: str = "senten
     '대한민국헌법'
     """
     return EmbeddedCorpus(names, unit=unit, errors=errors)
-
-
-# -- corpus → IDs --------------------------------------------------------------------------
-def _token_stream(lines: Iterable[Any], tokenizer: Any, batch_size: int,
-                  n_jobs: int) -> Iterable[Sequence[str]]:
-    if tokenizer is None:
-        return lines
-    if hasattr(tokenizer, "pipe"):
-        return tokenizer.pipe(lines, batch_size=batch_size, n_jobs=n_jobs)
-    if hasattr(tokenizer, "tokenize"):
-        return map(tokenizer.tokenize, lines)
-    if callable(tokenizer):
-        return map(tokenizer, lines)
-    raise InputError(f"tokenizer must have pipe() or tokenize(), or be callable (like "
-                     f"str.split); got {type(tokenizer).__name__}")
-
-
-def encode_corpus(lines: Iterable[Any], tokenizer: Any | Callable[[str], list[str]] | None,
-                  vocab: Any, add_eos: bool = True, add_bos: bool = False,
-                  batch_size: int = 1000, n_jobs: int = 1,
-                  chunk_size: int = 1 << 20) -> np.ndarray:
-    """Tokenize and encode a stream of sentences into one 1-D ``int32`` array.
-
-    ``[["나", "는"], ["너"]]`` → ``[id(나), id(는), <eos>, id(너), <eos>]`` with ``add_eos``
-    (the layout the book's PTB loader gives language models and word2vec). ``tokenizer=None``
-    means ``lines`` already holds token lists. Unknown tokens become ``<unk>``. The stream is
-    consumed in chunks of ``chunk_size`` IDs, so only the IDs are kept in memory.
-    """
-    vocab.check_fitted()
-    get = vocab.token_to_id.get
-    unk, bos, eos = vocab.unk_id, vocab.bos_id, vocab.eos_id
-    chunks: list[np.ndarray] = []
-    buf: list[int] = []
-    for n, tokens in enumerate(_token_stream(lines, tokenizer, batch_size, n_jobs)):
-        if isinstance(tokens, str):
-            raise InputError(f"item {n} is the string {tokens[:30]!r}, not a token list; pass a "
-                             "tokenizer (or tokenizer=str.split)")
-        if add_bos:
-            buf.append(bos)
-        buf.extend(map(get, tokens, repeat(unk)))
-        if add_eos:
-            buf.append(eos)
-        if len(buf) >= chunk_size:
-            chunks.append(np.array(buf, dtype=np.int32))
-            buf = []
-    chunks.append(np.array(buf, dtype=np.int32))
-    return np.concatenate(chunks)
-
-
-def save_ids(path: PathLike, ids: Any) -> Path:
-    """Save an integer ID array as ``int32`` ``.npy`` (atomic write, no pickle)."""
-    arr = np.asarray(to_cpu(ids))
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise InputError(f"save_ids expects integer IDs, got dtype {arr.dtype}")
-    if arr.size and arr.dtype != np.int32 and (arr.min() < np.iinfo(np.int32).min
-                                               or arr.max() > np.iinfo(np.int32).max):
-        raise InputError(f"IDs range {arr.min()}..{arr.max()} does not fit in int32")
-    path = Path(path)
-    with atomic_open(path, "wb") as f:
-        np.save(f, arr.astype(np.int32, copy=False), allow_pickle=False)
-    return path
-
-
-def load_ids(path: PathLike, mmap: bool = True) -> np.ndarray:
-    """Load IDs saved by :func:`save_ids`; ``mmap=True`` maps the file read-only (no copy)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FormatError(f"{path}: file not found; expected an .npy file from save_ids")
-    with open(path, "rb") as f:
-        magic = f.read(6)
-    if magic != b"\x93NUMPY":
-        raise FormatError(f"{path}: not an .npy file (it starts with {magic!r}); expected IDs "
-                          "written by save_ids")
-    try:
-        arr = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except ValueError as exc:
-        if mmap and "empty" in str(exc):
-            arr = np.load(path, allow_pickle=False)
-        else:
-            raise FormatError(f"{path}: unreadable .npy ({exc})") from None
-    except (OSError, EOFError) as exc:
-        raise FormatError(f"{path}: truncated or corrupted .npy ({exc})") from None
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise FormatError(f"{path}: holds {arr.dtype} values, expected integer IDs")
-    return arr
-
-
-def pad_batch(sequences: Sequence[Any], pad_id: int = 0,
-              max_length: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pad 1-D ID sequences to one ``(N, T)`` ``int32`` batch; also return the lengths ``(N,)``.
-
-    ``T`` is the longest length (capped by ``max_length``, which truncates longer sequences).
-
-    >>> pad_batch([np.array([5, 6, 3]), np.array([7, 3])])
-    (array([[5, 6, 3],
-           [7, 3, 0]], dtype=int32), array([3, 2], dtype=int32))
-    """
-    arrays = [np.asarray(to_cpu(s)) for s in sequences]
-    for i, a in enumerate(arrays):
-        if a.ndim != 1:
-            raise ShapeError(f"pad_batch expects 1-D sequences; sequence {i} has shape {a.shape}")
-        if a.size and not np.issubdtype(a.dtype, np.integer):
-            raise InputError(f"pad_batch expects integer IDs; sequence {i} has dtype {a.dtype}")
-    lengths = np.array([len(a) for a in arrays], dtype=np.int32)
-    if max_length is not None:
-        if max_length < 0:
-            raise InputError(f"max_length must be >= 0 or None, got {max_length}")
-        lengths = np.minimum(lengths, max_length).astype(np.int32)
-    T = int(lengths.max()) if len(arrays) else 0
-    batch = np.full((len(arrays), T), pad_id, dtype=np.int32)  # (N, T)
-    for i, (a, n) in enumerate(zip(arrays, lengths.tolist(), strict=True)):
-        batch[i, :n] = a[:n]
-    return batch, lengths
