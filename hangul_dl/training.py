@@ -10,7 +10,12 @@ naming the epoch and step; Ctrl-C stops after the current step and leaves the mo
 history usable (``trainer.interrupted`` is then True).
 
 The loop is split into overridable pieces (``_batches``, ``_step``, ``evaluate``) so that other
-trainers (truncated BPTT for language models) change only what differs.
+trainers change only what differs: :class:`BPTTTrainer` (book ch.5-6) trains language models on
+one long ID stream with truncated backpropagation through time, reports perplexity, divides the
+learning rate when validation perplexity stops improving, and keeps the best weights.
+
+Checkpoints (``save_checkpoint`` / ``load_checkpoint``) hold the model, the optimizer state, the
+counters and the history, so a stopped run resumes where it was.
 """
 
 from __future__ import annotations
@@ -28,12 +33,19 @@ import numpy as np
 import pandas as pd
 
 from .backend import as_generator, get_array_module
-from .errors import DivergenceError, ShapeError
-from .io import atomic_open
-from .nn.model import Model
+from .errors import DivergenceError, FormatError, ShapeError
+from .io import (
+    atomic_directory,
+    atomic_open,
+    load_arrays,
+    read_manifest,
+    save_arrays,
+    write_manifest,
+)
+from .nn.model import WEIGHTS, Model
 from .nn.optimizers import Optimizer, clip_grads
 
-__all__ = ["Trainer", "progress"]
+__all__ = ["BPTTTrainer", "Trainer", "perplexity", "progress"]
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +142,6 @@ class Trainer:
         self.interrupted = False
         self.model.train()
         rows: list[dict] = []
-        epoch_rows: list[dict] = []
         start = time.perf_counter()
         bar = progress(total=max_epoch * steps, quiet=self.quiet, desc="train", unit="step")
         try:
@@ -152,7 +163,10 @@ class Trainer:
                 summary = self._row(epoch_total / max(epoch_count, 1), start)
                 if validation is not None:
                     summary.update(self.evaluate(*validation))
-                epoch_rows.append(summary)
+                    bar.set_postfix(epoch=self.epoch, **{k: f"{v:.4g}" for k, v in summary.items()
+                                                         if k.startswith("val_")})
+                self.history, rows = _append(self.history, rows), []
+                self.epochs = _append(self.epochs, [summary])
                 self._on_epoch_end(summary)
         except KeyboardInterrupt:
             self.interrupted = True
@@ -161,7 +175,6 @@ class Trainer:
         finally:
             bar.close()
             self.history = _append(self.history, rows)
-            self.epochs = _append(self.epochs, epoch_rows)
         return self.history
 
     def _row(self, loss: float, start: float) -> dict[str, Any]:
@@ -182,10 +195,52 @@ class Trainer:
 
     def save_history(self, path: str | os.PathLike) -> Path:
         """Write the per-interval history as UTF-8 CSV, atomically."""
-        path = Path(path)
-        with atomic_open(path, "w") as f:
-            self.history.to_csv(f, index=False)
-        return path
+        return _write_csv(self.history, path)
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def _counters(self) -> dict[str, Any]:
+        """Trainer state saved in checkpoints (subclasses add their own)."""
+        return {"epoch": self.epoch, "step": self.step}
+
+    def save_checkpoint(self, directory: str | os.PathLike) -> Path:
+        """Save model, optimizer state, counters and history to ``directory`` (atomic)."""
+        arrays, scalars = self.optimizer.state_dict()
+        with atomic_directory(directory) as tmp:
+            self.model.save(tmp / "model")
+            save_arrays(tmp / "optimizer.npz", arrays)
+            _write_csv(self.history, tmp / "history.csv")
+            _write_csv(self.epochs, tmp / "epochs.csv")
+            write_manifest(tmp, kind="checkpoint", config={
+                "trainer": type(self).__name__, "optimizer": type(self.optimizer).__name__,
+                "optimizer_state": scalars, "counters": self._counters()})
+        return Path(directory)
+
+    def load_checkpoint(self, directory: str | os.PathLike) -> None:
+        """Resume from :meth:`save_checkpoint`: weights, optimizer state, counters, history.
+
+        The trainer's model and optimizer must be built with the same configuration.
+        """
+        directory = Path(directory)
+        config = read_manifest(directory, kind="checkpoint")["config"]
+        if config.get("optimizer") != type(self.optimizer).__name__:
+            raise FormatError(f"{directory}: checkpoint was trained with {config.get('optimizer')}, "
+                              f"this trainer uses {type(self.optimizer).__name__}")
+        model_dir = directory / "model"
+        read_manifest(model_dir, kind=type(self.model).__name__)
+        self.model.load_state_dict(load_arrays(model_dir / WEIGHTS), source=str(model_dir))
+        self.optimizer.load_state_dict(load_arrays(directory / "optimizer.npz"),
+                                       config.get("optimizer_state", {}), self.model.params)
+        for name, value in config.get("counters", {}).items():
+            setattr(self, name, value)
+        self.history = pd.read_csv(directory / "history.csv")
+        self.epochs = pd.read_csv(directory / "epochs.csv")
+
+
+def _write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    with atomic_open(path, "w") as f:
+        frame.to_csv(f, index=False)
+    return path
 
 
 def _append(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
@@ -193,3 +248,134 @@ def _append(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
         return frame
     new = pd.DataFrame(rows)
     return new if frame.empty else pd.concat([frame, new], ignore_index=True)
+
+
+# -- language models: truncated BPTT (book ch.5-6) ---------------------------------------------
+def _check_stream(corpus: Any, name: str) -> Any:
+    if getattr(corpus, "ndim", None) != 1 or corpus.dtype.kind not in "iu":
+        raise ShapeError(f"{name} must be a 1-D integer ID array (see text.ids.encode_corpus); "
+                         f"got {getattr(corpus, 'shape', type(corpus))} "
+                         f"{getattr(corpus, 'dtype', '')}")
+    if len(corpus) < 2:
+        raise ShapeError(f"{name} has {len(corpus)} IDs; a language model needs at least 2")
+    return corpus
+
+
+def perplexity(model: Any, corpus: Any, batch_size: int = 10, time_size: int = 35
+               ) -> tuple[float, float]:
+    """(mean cross-entropy, perplexity) of ``model`` predicting each ID of ``corpus`` from the
+    ones before it, in evaluation mode.
+
+    The stream is cut into ``batch_size`` parallel rows read ``time_size`` steps at a time, with
+    the state carried along each row; every ID is scored except at most ``batch_size - 1`` at
+    the very end. The model's recurrent state is reset before and after.
+    """
+    corpus = _check_stream(corpus, "corpus")
+    xp = get_array_module(corpus)
+    n = len(corpus) - 1
+    batch_size = max(1, min(batch_size, n))
+    jump = n // batch_size
+    xs = corpus[:-1][:batch_size * jump].reshape(batch_size, jump)
+    ts = corpus[1:][:batch_size * jump].reshape(batch_size, jump)
+    model.eval()
+    model.reset_state()
+    total, count = 0.0, 0
+    try:
+        for start in range(0, jump, time_size):
+            bx, bt = xs[:, start:start + time_size], ts[:, start:start + time_size]
+            total += float(model.forward(xp.asarray(bx), xp.asarray(bt))) * bt.size
+            count += bt.size
+    finally:
+        model.reset_state()
+        model.train()
+    loss = total / max(count, 1)
+    return loss, math.exp(min(loss, 700.0))
+
+
+class BPTTTrainer(Trainer):
+    """Truncated-BPTT training of a language model on one 1-D ID stream (book ch.5-6).
+
+    The stream is read as ``batch_size`` parallel rows starting at evenly spaced offsets
+    (the book's ``RnnlmTrainer``), ``time_size`` steps per update, with the recurrent state
+    carried between updates. After each epoch with validation data: if validation perplexity
+    improved, the weights are kept as the best (and saved to ``checkpoint_dir/best`` when given);
+    otherwise the learning rate is divided by ``lr_decay`` (the book divides by 4). With
+    ``checkpoint_dir`` the full state is also saved to ``checkpoint_dir/last`` after every epoch,
+    for :meth:`load_checkpoint` to resume.
+    """
+
+    def __init__(self, model: Model, optimizer: Optimizer, quiet: bool = False,
+                 lr_decay: float | None = 4.0, checkpoint_dir: str | os.PathLike | None = None):
+        super().__init__(model, optimizer, quiet)
+        self.lr_decay = lr_decay
+        self.checkpoint_dir = checkpoint_dir
+        self.time_size = 35
+        self.time_idx = 0
+        self.best_perplexity = math.inf
+        self._best_weights: dict[str, Any] | None = None
+
+    def fit(self, corpus: Any, max_epoch: int = 10, batch_size: int = 20, time_size: int = 35,
+            max_grad: float | None = 0.25, eval_interval: int = 20, validation: Any = None,
+            seed: int | None = 0, restore_best: bool = True) -> pd.DataFrame:  # type: ignore[override]
+        """Train on ``corpus`` (1-D IDs); ``validation`` is another 1-D ID array or None.
+
+        With validation data and ``restore_best``, the model ends with the weights of its best
+        validation perplexity.
+        """
+        corpus = _check_stream(corpus, "corpus")
+        if validation is not None:
+            validation = _check_stream(validation, "validation")
+        if len(corpus) - 1 < batch_size * time_size:
+            raise ShapeError(f"corpus has {len(corpus)} IDs, fewer than batch_size * time_size + 1 "
+                             f"= {batch_size * time_size + 1}; use a smaller batch or BPTT length")
+        self.time_size = time_size
+        history = super().fit(corpus[:-1], corpus[1:], max_epoch=max_epoch, batch_size=batch_size,
+                              max_grad=max_grad, eval_interval=eval_interval, seed=seed,
+                              validation=None if validation is None else (validation,))
+        if restore_best and self._best_weights is not None:
+            self.model.load_state_dict(self._best_weights, source="best weights")
+        self.model.reset_state()
+        return history
+
+    def _steps_per_epoch(self, x: Any, batch_size: int) -> int:
+        return len(x) // (batch_size * self.time_size)
+
+    def _batches(self, xs: Any, ts: Any, batch_size: int, rng: np.random.Generator
+                 ) -> Iterator[tuple[Any, Any]]:
+        xp = get_array_module(xs)
+        data_size = len(xs)
+        offsets = (xp.arange(batch_size) * (data_size // batch_size))[:, None]
+        steps = xp.arange(self.time_size)[None, :]
+        for _ in range(self._steps_per_epoch(xs, batch_size)):
+            idx = (offsets + (self.time_idx + steps)) % data_size  # (N, T)
+            self.time_idx = (self.time_idx + self.time_size) % data_size
+            yield xs[idx], ts[idx]
+
+    def evaluate(self, corpus: Any, batch_size: int = 10) -> dict[str, float]:  # type: ignore[override]
+        loss, ppl = perplexity(self.model, corpus, batch_size=batch_size, time_size=self.time_size)
+        return {"val_loss": loss, "val_perplexity": ppl}
+
+    def _row(self, loss: float, start: float) -> dict[str, Any]:
+        row = super()._row(loss, start)
+        row["perplexity"] = math.exp(min(loss, 700.0))
+        return row
+
+    def _counters(self) -> dict[str, Any]:
+        return {**super()._counters(), "time_idx": self.time_idx,
+                "best_perplexity": self.best_perplexity}
+
+    def _on_epoch_end(self, summary: dict[str, Any]) -> None:
+        super()._on_epoch_end(summary)
+        ppl = summary.get("val_perplexity")
+        if ppl is not None:
+            if ppl < self.best_perplexity:
+                self.best_perplexity = ppl
+                self._best_weights = {k: v.copy() for k, v in self.model.state_dict().items()}
+                if self.checkpoint_dir is not None:
+                    self.model.save(Path(self.checkpoint_dir) / "best")
+            elif self.lr_decay:
+                self.optimizer.lr /= self.lr_decay
+                log.info("validation perplexity %.2f did not improve on %.2f: lr -> %g",
+                         ppl, self.best_perplexity, self.optimizer.lr)
+        if self.checkpoint_dir is not None:
+            self.save_checkpoint(Path(self.checkpoint_dir) / "last")

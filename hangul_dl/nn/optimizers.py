@@ -25,6 +25,27 @@ class Optimizer:
     def update(self, params: Sequence[Any], grads: Sequence[Any]) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(arrays by name such as ``"m.0"``, JSON-able scalars) — everything needed to resume."""
+        arrays: dict[str, Any] = {}
+        scalars: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            if isinstance(value, list):
+                arrays.update({f"{name}.{i}": a for i, a in enumerate(value)})
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                scalars[name] = value
+        return arrays, scalars
+
+    def load_state_dict(self, arrays: dict[str, Any], scalars: dict[str, Any],
+                        params: Sequence[Any]) -> None:
+        """Restore what :meth:`state_dict` returned, on the device of ``params``."""
+        xp = get_array_module(*params)
+        for name, value in scalars.items():
+            setattr(self, name, value)
+        for name in {key.rsplit(".", 1)[0] for key in arrays}:
+            count = sum(1 for key in arrays if key.rsplit(".", 1)[0] == name)
+            setattr(self, name, [xp.asarray(arrays[f"{name}.{i}"]) for i in range(count)])
+
     def _state(self, name: str, params: Sequence[Any]) -> list[Any]:
         """Per-parameter state arrays (zeros like each parameter), created on first use."""
         state = getattr(self, name, None)
