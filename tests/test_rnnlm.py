@@ -114,5 +114,5 @@ def test_state_selection_for_reordered_batches(rng):
     xs = rng.integers(0, 20, (3, 5))
     model.predict(xs)
     model.select_state([2, 2, 0])
-    h, c = model.get_state()[0]
+    h, _ = model.get_state()[0]
     assert h.shape == (3, 6) and np.array_equal(h[0], h[1])
