@@ -47,6 +47,15 @@ def _row(name: str, n: int, times: list[float], unit: str = "sent/s") -> None:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS in MB: VmHWM on Linux (ru_maxrss survives exec, so a child
+    started by a big parent would report the parent's peak), else ru_maxrss."""
+    try:
+        with open("/proc/self/status", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 

@@ -210,6 +210,6 @@ def test_factory_and_stage(tmp_path):
 
 
 def test_init_only_stores():
-    tok = KonlpyTokenizer("kkma", pos=True)
-    assert "kkma" not in {k[0] for k in tk._TAGGERS} or True  # creating it starts nothing
+    tok = KonlpyTokenizer("nope", pos=True, max_chars=-1)  # no validation, no tagger yet
     assert vars(tok).keys() == set(tok.get_params())
+    assert repr(tok) == "KonlpyTokenizer(backend='nope', pos=True, max_chars=-1)"

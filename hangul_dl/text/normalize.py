@@ -101,7 +101,8 @@ class Normalizer(Stage):
 
     # -- configuration, checked once per parameter set (``__init__`` only stores) -------------
     def _plan(self) -> tuple:
-        key = tuple(self.get_params().values())
+        key = (self.form, self.whitespace, self.remove_control, self.repeat, self.hanja,
+               self.latin, self.numbers)
         cached = getattr(self, "_plan_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -118,7 +119,7 @@ class Normalizer(Stage):
             if isinstance(self.repeat, bool) or not isinstance(self.repeat, int) or self.repeat < 1:
                 raise InputError(f"Normalizer(repeat={self.repeat!r}): expected a positive "
                                  "integer such as 2 (ㅋㅋㅋㅋ -> ㅋㅋ) or None")
-            repeat_re = re.compile(r"(\D)\1{%d,}" % self.repeat)
+            repeat_re = re.compile(r"(\D)\1{" + str(self.repeat) + ",}")
         plan = (repeat_re,)
         self._plan_cache = (key, plan)
         return plan
