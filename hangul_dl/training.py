@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,18 +43,11 @@ from .io import (
 )
 from .nn.model import WEIGHTS, Model
 from .nn.optimizers import Optimizer, clip_grads
+from .progress import progress
 
-__all__ = ["BPTTTrainer", "Trainer", "perplexity", "progress"]
+__all__ = ["BPTTTrainer", "Trainer", "perplexity"]
 
 log = logging.getLogger(__name__)
-
-
-def progress(total: int | None = None, quiet: bool = False, **kwargs: Any) -> Any:
-    """A tqdm bar that is off when ``quiet`` or when stderr is not a terminal."""
-    from tqdm.auto import tqdm
-
-    disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, disable=disable, dynamic_ncols=True, **kwargs)
 
 
 class Trainer:

@@ -2,6 +2,8 @@
 
 import logging
 
+import pytest
+
 from hangul_dl.text.cache import cache_key, cached_tokenize, read_cached
 from hangul_dl.text.tokenizers import CharTokenizer, WhitespaceTokenizer
 
@@ -53,3 +55,16 @@ def test_corrupted_entry_is_recomputed(tmp_path, caplog):
         out = cached_tokenize(lines, CharTokenizer(), cache_dir=tmp_path)
     assert out == [["▁가", "▁나"], ["▁다"]]
     assert "corrupted" in caplog.text
+
+
+def test_file_input_keeps_empty_lines_and_names_bad_lines(tmp_path):
+    from hangul_dl.errors import InputError
+
+    path = tmp_path / "in.txt"
+    path.write_bytes("\ufeff첫 줄\r\n\r\n셋째 줄\n".encode())
+    tokens = cached_tokenize(path, CharTokenizer(), cache_dir=tmp_path / "cache")
+    assert len(tokens) == 3 and tokens[1] == []
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("좋은 줄\n".encode() + "나쁜 줄".encode("cp949") + b"\n")
+    with pytest.raises(InputError, match=r"bad\.txt:2"):
+        cached_tokenize(bad, CharTokenizer(), cache_dir=tmp_path / "cache")

@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import InputError
 from ..io import atomic_open, write_json
 
-__all__ = ["CACHE_ENV", "cache_dir", "cache_key", "cached_tokenize", "read_cached"]
+__all__ = ["CACHE_ENV", "cache_key", "cache_root", "cached_tokenize", "read_cached"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +38,10 @@ CACHE_ENV = "HANGUL_DL_CACHE"
 CACHE_FORMAT = 1
 
 
-def cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+def cache_root(directory: str | os.PathLike | None = None) -> Path:
     """The cache root: the argument, else ``$HANGUL_DL_CACHE``, else ``~/.cache/hangul_dl``."""
-    if cache_dir is not None:
-        return Path(cache_dir)
+    if directory is not None:
+        return Path(directory)
     env = os.environ.get(CACHE_ENV)
     return Path(env) if env else Path.home() / ".cache" / "hangul_dl"
 
@@ -56,15 +56,20 @@ def _tokenizer_identity(tokenizer: Any) -> str:
 
 
 def _lines(source: Iterable[str] | str | os.PathLike) -> Iterator[str]:
-    """Input lines without their line ends (a path is read as UTF-8)."""
+    """Input lines without their line ends.
+
+    A path is read by :class:`~hangul_dl.text.corpus.TextCorpus` (UTF-8, BOM and CRLF handled,
+    ``.gz`` too), keeping every line — empty ones included — so output line N belongs to input
+    line N; a line that is not valid UTF-8 raises ``InputError`` naming ``file:line``.
+    """
     if isinstance(source, (str, os.PathLike)):
+        from .corpus import TextCorpus
+
         path = Path(source)
         if not path.is_file():
             raise InputError(f"{path}: no such file; cached_tokenize expects a path or an "
                              "iterable of lines")
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                yield line.rstrip("\n")
+        yield from TextCorpus(path, errors="raise", skip_empty=False, strip=False)
     else:
         for line in source:
             if not isinstance(line, str):
@@ -129,7 +134,7 @@ def cached_tokenize(source: Iterable[str] | str | os.PathLike, tokenizer: Any,
     if not isinstance(source, (str, os.PathLike)) and not isinstance(source, (list, tuple)):
         source = list(source)  # an iterator is needed twice
     key = cache_key(_lines(source), tokenizer)
-    root = globals()["cache_dir"](cache_dir) / "tokens"
+    root = cache_root(cache_dir) / "tokens"
     text_path, meta_path = root / f"{key}.txt", root / f"{key}.json"
     if _valid(text_path, meta_path):
         logger.info("tokenization cache hit: %s", text_path)

@@ -44,23 +44,20 @@ from __future__ import annotations
 
 import bisect
 import collections
-import importlib
 import itertools
 import json
 import logging
-import multiprocessing
-import multiprocessing.connection
 import os
 import re
-import sys
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from ..errors import InputError, JVMError, TokenizerError
-from ..stage import Stage, stage_class
+from ..progress import progress
+from ..stage import Stage
 from .hangul import compose_compat, compose_jamo, decompose_text, to_compat_jamo
 from .normalize import Normalizer
+from .workers import WorkerPool
 
 __all__ = ["MARKER", "CharTokenizer", "JamoTokenizer", "KonlpyTokenizer", "Tokenizer",
            "WhitespaceTokenizer", "detokenize", "get_tokenizer"]
@@ -225,27 +222,25 @@ class Tokenizer(Stage):
         if n_jobs < 1:
             raise InputError(f"n_jobs={n_jobs!r}: expected a positive integer or -1")
         total = len(texts) if hasattr(texts, "__len__") else None
-        bar = _progress(total, quiet)
+        bar = progress(total, quiet, unit="text", desc="tokenize", leave=False)
         if n_jobs == 1 and timeout is None:
             stream = (self.tokenize_batch(batch) for batch in _batched(texts, batch_size))
         else:
             pool = vars(self).get("_pool")
             if pool is not None and pool.busy:  # a second pipe() running at the same time
-                pool = _WorkerPool(self, n_jobs, persistent=False)
+                pool = WorkerPool(self, n_jobs, persistent=False)
             elif (pool is None or pool.n_jobs != n_jobs
                   or pool.spec[1:] != self._spec()):
                 if pool is not None:
                     pool.close()
-                pool = self._pool = _WorkerPool(self, n_jobs)  # kept warm for later calls
+                pool = self._pool = WorkerPool(self, n_jobs)  # kept warm for later calls
             stream = pool.run(_batched(texts, batch_size), timeout, on_timeout)
         try:
             for batch in stream:
                 yield from batch
-                if bar is not None:
-                    bar.update(len(batch))
+                bar.update(len(batch))
         finally:
-            if bar is not None:
-                bar.close()
+            bar.close()
 
     def close(self) -> None:
         """Stop the worker processes a previous ``pipe(n_jobs>1)`` kept warm (if any).
@@ -270,16 +265,6 @@ class Tokenizer(Stage):
     def _spec(self) -> tuple[str, dict[str, Any]]:
         """(class name, JSON-able parameters): enough to rebuild this tokenizer elsewhere."""
         return type(self).__name__, self._config()
-
-
-def _progress(total: int | None, quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return None
-    return tqdm(total=total, unit="text", desc="tokenize", leave=False)
 
 
 def _mark(pieces: Iterable[tuple[str, str | None, bool]], markers: bool = True) -> list[str]:
@@ -724,226 +709,3 @@ def get_tokenizer(spec: str | dict | Tokenizer = "okt", **params: Any) -> Tokeni
         raise InputError(f"tokenizer {spec!r}: {exc}") from None
     known = sorted({*_SIMPLE, *_BACKENDS})
     raise InputError(f"unknown tokenizer {name!r}; known: {', '.join(known)}")
-
-
-# -- worker processes --------------------------------------------------------------------------------
-
-_READY, _DONE, _FAILED = "ready", "done", "failed"
-
-
-def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs in a subprocess
-    """Worker loop: build the tokenizer, warm it up, then tokenize chunks from ``tasks``.
-
-    ``clock[0]`` is the index of the item being tokenized and ``clock[1]`` the monotonic time
-    it started (0 while idle), so the parent can tell a stuck item and kill this process.
-    """
-    try:
-        # One JVM per core: a serial GC and one visible processor per worker JVM. With the
-        # default parallel GC, two worker JVMs on two cores were no faster than one.
-        os.environ.setdefault("HANGUL_DL_JVM_OPTIONS",
-                              "-XX:+UseSerialGC -XX:ActiveProcessorCount=1")
-        module, name, config = spec
-        importlib.import_module(module)  # registers the class (it may be a user subclass)
-        tokenizer = stage_class(name)(**config)
-        tokenizer.tokenize("가")  # start the JVM and tagger before any time limit applies
-        tokenizer.stats_.clear()
-        conn.send((_READY, None, None))
-    except BaseException as exc:
-        conn.send((_FAILED, None, f"{type(exc).__name__}: {exc}"))
-        return
-    while True:
-        task = tasks.get()
-        if task is None:
-            return
-        chunk_id, texts = task
-        lines = []
-        try:
-            for i, text in enumerate(texts):
-                clock[0], clock[1] = i, time.monotonic()
-                lines.append(" ".join(tokenizer.tokenize(text)))
-            clock[1] = 0.0
-            stats = dict(tokenizer.stats_)
-            tokenizer.stats_.clear()
-            conn.send((_DONE, chunk_id, ("\n".join(lines), stats)))
-        except BaseException as exc:
-            clock[1] = 0.0
-            conn.send((_FAILED, chunk_id, f"{type(exc).__name__}: {exc}"))
-            return
-
-
-class _Worker:
-    """One spawned worker process with its task queue, result pipe and progress clock."""
-
-    def __init__(self, ctx, spec):
-        self.conn, child = ctx.Pipe(duplex=False)
-        self.tasks = ctx.Queue()
-        self.clock = ctx.Array("d", 2, lock=False)
-        self.process = ctx.Process(target=_worker_main, args=(child, self.tasks, self.clock, spec),
-                                   daemon=True, name="hangul_dl-tokenize")
-        self.process.start()
-        child.close()
-        self.ready = False
-        self.outstanding: collections.deque[int] = collections.deque()
-
-    def stop(self, kill: bool = False) -> None:
-        if kill:
-            self.process.kill()
-        else:
-            try:
-                self.tasks.put(None)
-            except (OSError, ValueError):  # pragma: no cover
-                pass
-        self.tasks.cancel_join_thread()
-        self.process.join(timeout=None if kill else 10)
-        if self.process.is_alive():  # pragma: no cover
-            self.process.kill()
-            self.process.join()
-        self.tasks.close()
-        self.conn.close()
-
-
-class _WorkerPool:
-    """Ordered, bounded fan-out of chunks to spawned workers with per-item time limits."""
-
-    def __init__(self, tokenizer: Tokenizer, n_jobs: int, persistent: bool = True):
-        self.tokenizer = tokenizer
-        self.n_jobs = n_jobs
-        self.persistent = persistent
-        self.spec = (type(tokenizer).__module__, *tokenizer._spec())
-        self.workers: list[_Worker] = []
-        self.busy = False
-        self.timeout: float | None = None
-        self.on_timeout = "fallback"
-
-    def close(self) -> None:
-        """Stop every worker."""
-        workers, self.workers = self.workers, []
-        for worker in workers:
-            worker.stop(kill=bool(worker.outstanding))
-
-    def run(self, chunks: Iterator[list[str]], timeout: float | None,
-            on_timeout: str) -> Iterator[list[list[str]]]:
-        """Tokenize ``chunks`` on the workers (started on first use, kept afterwards)."""
-        if self.busy:
-            raise TokenizerError("this worker pool is already running a pipe()")
-        self.busy, self.timeout, self.on_timeout = True, timeout, on_timeout
-        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a JVM
-        spec = self.spec
-        if len(self.workers) != self.n_jobs:
-            self.close()
-            self.workers = [_Worker(ctx, spec) for _ in range(self.n_jobs)]
-        workers = self.workers
-        clean = False
-        texts: dict[int, list[str]] = {}  # chunk id -> its texts (to resubmit after a kill)
-        overrides: dict[int, dict[int, list[str]]] = collections.defaultdict(dict)
-        results: dict[int, list[list[str]]] = {}
-        retry: collections.deque[int] = collections.deque()
-        next_out, next_id, exhausted = 0, 0, False
-        max_inflight = 2 * self.n_jobs
-        stats = self.tokenizer.stats_
-        try:
-            while True:
-                # 1. hand out work: resubmissions first, then fresh chunks
-                while True:
-                    idle = [w for w in workers if w.ready and len(w.outstanding) < 2]
-                    if not idle:
-                        break
-                    if retry:
-                        cid = retry.popleft()
-                    elif not exhausted and len(texts) < max_inflight:
-                        chunk = next(chunks, None)
-                        if chunk is None:
-                            exhausted = True
-                            continue
-                        for k, item in enumerate(chunk):
-                            if not isinstance(item, str):
-                                raise InputError(f"pipe(): text #{next_id * len(chunk) + k} is "
-                                                 f"{type(item).__name__}, expected str")
-                        cid, next_id = next_id, next_id + 1
-                        texts[cid] = chunk
-                    else:
-                        break
-                    worker = min(idle, key=lambda w: len(w.outstanding))
-                    worker.outstanding.append(cid)
-                    worker.tasks.put((cid, texts[cid]))
-                # 2. emit finished chunks in order
-                while next_out in results:
-                    yield results.pop(next_out)
-                    next_out += 1
-                if exhausted and not texts and not retry:
-                    clean = True
-                    return
-                # 3. wait for a result, a death or a time-out
-                waitables = [w.conn for w in workers] + [w.process.sentinel for w in workers]
-                ready = multiprocessing.connection.wait(waitables, timeout=0.2)
-                for i, worker in enumerate(list(workers)):
-                    if worker.conn in ready:
-                        try:
-                            kind, cid, payload = worker.conn.recv()
-                        except (EOFError, OSError):
-                            kind, cid, payload = _FAILED, None, "worker process died"
-                        if kind == _READY:
-                            worker.ready = True
-                            continue
-                        if kind == _DONE:
-                            joined, worker_stats = payload
-                            stats.update(worker_stats)
-                            lines = [line.split(" ") if line else []
-                                     for line in joined.split("\n")]
-                            for index, tokens in overrides.pop(cid, {}).items():
-                                lines[index] = tokens
-                            results[cid] = lines
-                            del texts[cid]
-                            worker.outstanding.popleft()
-                            continue
-                        if not worker.ready:
-                            raise TokenizerError(f"a tokenizer worker could not start: {payload}")
-                        workers[i] = self._replace(ctx, spec, worker, texts, overrides, retry,
-                                                   reason=payload)
-                    elif worker.process.sentinel in ready and not worker.conn.poll():
-                        if not worker.ready:
-                            raise TokenizerError(
-                                "a tokenizer worker died while starting (exit code "
-                                f"{worker.process.exitcode}). Workers are spawned: a script "
-                                "that calls pipe(n_jobs>1) must guard its code with "
-                                "`if __name__ == '__main__':`")
-                        workers[i] = self._replace(ctx, spec, worker, texts, overrides, retry,
-                                                   reason=f"exit code {worker.process.exitcode}")
-                if self.timeout is not None:
-                    now = time.monotonic()
-                    for i, worker in enumerate(workers):
-                        started = worker.clock[1]
-                        if worker.outstanding and started and now - started > self.timeout:
-                            workers[i] = self._replace(ctx, spec, worker, texts, overrides,
-                                                       retry, reason="timeout")
-        finally:
-            self.busy = False
-            if not clean:  # abandoned or failed: results may still be in flight
-                for worker in workers:
-                    worker.stop(kill=True)
-                self.workers = []
-            elif not self.persistent:
-                self.close()
-
-    def _replace(self, ctx, spec, worker: _Worker, texts, overrides, retry, reason: str):
-        """Kill ``worker``; its current item falls back (or raises), its chunks are redone."""
-        index = int(worker.clock[0])
-        busy = worker.clock[1] > 0
-        worker.stop(kill=True)
-        if worker.outstanding and busy:
-            cid = worker.outstanding[0]
-            text = texts[cid][index]
-            what = (f"took longer than {self.timeout:g} s" if reason == "timeout"
-                    else f"crashed the worker ({reason})")
-            if self.on_timeout == "raise":
-                raise TokenizerError(f"tokenizing {text[:60]!r} (chunk {cid}, item {index}) "
-                                     f"{what}; use on_timeout='fallback' to tokenize such "
-                                     "items character by character instead")
-            logger.warning("tokenizing %r %s; using character tokens for it", text[:60], what)
-            tokenizer = self.tokenizer
-            overrides[cid][index] = tokenizer._fallback(tokenizer.normalize_text(text))
-            tokenizer.stats_["fallbacks"] += 1
-            texts[cid] = list(texts[cid])
-            texts[cid][index] = ""  # redo the rest of the chunk without the stuck item
-        retry.extendleft(reversed(worker.outstanding))
-        return _Worker(ctx, spec)
