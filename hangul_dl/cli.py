@@ -54,6 +54,115 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_demo)
 
 
+# -- the Korean front end --------------------------------------------------------------------------
+def _write_lines(lines, output: str | None) -> int:
+    """Write lines to ``output`` atomically (or to stdout); returns how many were written."""
+    from .io import atomic_open
+
+    count = 0
+    if output is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+            count += 1
+        return count
+    with atomic_open(output, "w") as f:
+        for line in lines:
+            f.write(line + "\n")
+            count += 1
+    return count
+
+
+def _token_lines(args: argparse.Namespace):
+    """Token lists of every input line (empty lines kept), through the cache unless disabled."""
+    from .text.cache import cached_tokenize, read_cached
+    from .text.tokenizers import get_tokenizer
+
+    tokenizer = get_tokenizer(args.tokenizer)
+    try:
+        if args.no_cache:
+            from .text.corpus import TextCorpus
+
+            lines = TextCorpus(args.input, errors="raise", skip_empty=False, strip=False)
+            yield from tokenizer.pipe(lines, n_jobs=args.jobs, quiet=args.quiet)
+        else:
+            path = cached_tokenize(args.input, tokenizer, n_jobs=args.jobs, quiet=args.quiet,
+                                   as_path=True)
+            yield from read_cached(path)
+    finally:
+        tokenizer.close()
+
+
+def _cmd_tokenize(args: argparse.Namespace) -> int:
+    count = _write_lines((" ".join(tokens) for tokens in _token_lines(args)), args.output)
+    if args.output:
+        print(f"토큰화 완료: {count:,}줄 → {args.output}", file=sys.stderr)
+    return 0
+
+
+def _cmd_detokenize(args: argparse.Namespace) -> int:
+    from .text.corpus import TextCorpus
+    from .text.tokenizers import get_tokenizer
+
+    tokenizer = get_tokenizer(args.tokenizer)
+    lines = TextCorpus(args.input, errors="raise", skip_empty=False, strip=False)
+    count = _write_lines((tokenizer.detokenize(line.split()) for line in lines), args.output)
+    if args.output:
+        print(f"복원 완료: {count:,}줄 → {args.output}", file=sys.stderr)
+    return 0
+
+
+def _cmd_vocab(args: argparse.Namespace) -> int:
+    from .text.vocab import Vocabulary
+
+    if args.tokenized:
+        from .text.corpus import TextCorpus
+
+        token_lists = (line.split() for line in TextCorpus(args.input, errors="raise"))
+    else:
+        token_lists = (tokens for tokens in _token_lines(args) if tokens)  # empty lines: no sentence
+    vocab = Vocabulary(min_count=args.min_count, max_size=args.max_size).fit(token_lists)
+    vocab.save_txt(args.output)
+    print(f"어휘 {len(vocab):,}개 (토큰 {vocab.n_tokens_:,}개, 문장 {vocab.n_sequences_:,}개) "
+          f"→ {args.output}")
+    return 0
+
+
+def _tokenizer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tokenizer", default="okt",
+                   help="okt(기본), komoran, kkma, hannanum, mecab, char, jamo, whitespace; "
+                        '옵션은 "okt:pos=true"처럼')
+    p.add_argument("--jobs", type=int, default=1, help="작업 프로세스 수 (각자 JVM 사용)")
+    p.add_argument("--no-cache", action="store_true", help="토큰화 캐시를 쓰지 않음")
+
+
+def _add_text(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tokenize", help="한국어 텍스트 토큰화 (한 줄 입력 → 한 줄 출력)",
+                       description="입력의 각 줄을 토큰으로 나눠 공백으로 이어 씁니다. 어절 첫 토큰의 "
+                                   "▁ 표시가 남아 있어 detokenize로 원문을 복원할 수 있습니다.")
+    p.add_argument("input", metavar="IN", help="UTF-8 텍스트 파일 (.gz 가능)")
+    p.add_argument("-o", "--output", metavar="OUT", help="출력 파일 (없으면 표준 출력)")
+    _tokenizer_options(p)
+    _common(p)
+    p.set_defaults(func=_cmd_tokenize)
+
+    p = sub.add_parser("detokenize", help="tokenize 출력을 자연스러운 문장으로 복원")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("-o", "--output", metavar="OUT")
+    p.add_argument("--tokenizer", default="okt", help="토큰을 만든 토크나이저 (jamo면 자모를 합침)")
+    _common(p)
+    p.set_defaults(func=_cmd_detokenize)
+
+    p = sub.add_parser("vocab", help="어휘 사전 만들기 (token<TAB>count)")
+    p.add_argument("input", metavar="IN", help="텍스트 파일, 또는 --tokenized면 tokenize 출력")
+    p.add_argument("-o", "--output", required=True, metavar="VOCAB", help="어휘 파일 (vocab.txt)")
+    p.add_argument("--min-count", type=int, default=1, help="최소 빈도 (기본 1)")
+    p.add_argument("--max-size", type=int, default=None, help="최대 크기 (특수 토큰 포함)")
+    p.add_argument("--tokenized", action="store_true", help="입력이 이미 토큰화된 파일")
+    _tokenizer_options(p)
+    _common(p)
+    p.set_defaults(func=_cmd_vocab)
+
+
 # -- language models -----------------------------------------------------------------------------
 def _read_lines(path: str, skip_bad: bool = False) -> list[str]:
     """Sentences of a text file/directory (.gz too); bad lines fatal unless ``skip_bad``."""
@@ -182,7 +291,8 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_generate)
 
 
-_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_demo, _add_lm, _add_generate]
+_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_demo, _add_text, _add_lm, _add_generate]
 
 
 def build_parser() -> argparse.ArgumentParser:

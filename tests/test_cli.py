@@ -47,3 +47,70 @@ def test_import_has_no_side_effects():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "" and result.stderr == ""
+
+
+KOREAN = "아버지가방에들어가신다 ㅋㅋㅋㅋ 😀\n\n국회는 법률을 제정한다.\r\n한자 漢字와 English 123도 섞어 씁니다.\n"
+
+
+@pytest.fixture
+def korean_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "in.txt"
+    path.write_text(KOREAN, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("tokenizer", ["okt", "char", "jamo"])
+def test_tokenize_detokenize_round_trip_keeps_every_line(tmp_path, korean_file, tokenizer):
+    tok, back = tmp_path / "tok.txt", tmp_path / "back.txt"
+    assert main(["tokenize", str(korean_file), "-o", str(tok), "--tokenizer", tokenizer, "-q"]) == 0
+    assert main(["detokenize", str(tok), "-o", str(back), "--tokenizer", tokenizer, "-q"]) == 0
+    lines = tok.read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 5 and lines[1] == ""  # 4 input lines (one empty) + final newline
+    assert back.read_text(encoding="utf-8").splitlines() == [
+        "아버지가방에들어가신다 ㅋㅋㅋㅋ 😀", "", "국회는 법률을 제정한다.", "한자 漢字와 English 123도 섞어 씁니다."]
+
+
+def test_tokenize_uses_the_cache_and_no_cache(tmp_path, korean_file, capsys):
+    assert main(["tokenize", str(korean_file), "--tokenizer", "char", "-q"]) == 0
+    first = capsys.readouterr().out
+    assert list((tmp_path / "cache" / "tokens").glob("*.txt"))
+    assert main(["tokenize", str(korean_file), "--tokenizer", "char", "--no-cache", "-q"]) == 0
+    assert capsys.readouterr().out == first
+
+
+def test_vocab_from_text_and_from_tokenized(tmp_path, korean_file):
+    from hangul_dl.text.vocab import Vocabulary
+
+    assert main(["vocab", str(korean_file), "-o", str(tmp_path / "v.txt"), "-q"]) == 0
+    vocab = Vocabulary.load_txt(tmp_path / "v.txt")
+    assert "▁국회" in vocab and vocab.n_sequences_ == 3
+    main(["tokenize", str(korean_file), "-o", str(tmp_path / "tok.txt"), "-q"])
+    main(["vocab", str(tmp_path / "tok.txt"), "--tokenized", "-o", str(tmp_path / "v2.txt"), "-q"])
+    assert (tmp_path / "v2.txt").read_bytes() == (tmp_path / "v.txt").read_bytes()
+
+
+def test_bad_bytes_and_missing_files_are_one_line_errors(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("좋은 줄\n".encode() + "나쁜 줄".encode("cp949") + b"\n")
+    assert main(["tokenize", str(bad), "--tokenizer", "char"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.txt:2" in err[0] and "cp949" in err[0]
+    assert main(["tokenize", str(tmp_path / "none.txt")]) == 2
+    assert "none.txt" in capsys.readouterr().err
+
+
+def test_lm_train_eval_generate(tmp_path, capsys):
+    text = tmp_path / "train.txt"
+    text.write_text("가나다라마바사.\n아자차카타파하.\n" * 60, encoding="utf-8")
+    out = tmp_path / "lm"
+    assert main(["lm", "train", str(text), "-o", str(out), "--tokenizer", "char", "--epochs", "3",
+                 "--hidden", "32", "--embedding", "32", "--optimizer", "adam", "--lr", "0.02",
+                 "--batch-size", "4", "--bptt", "8", "--valid", str(text), "-q"]) == 0
+    assert "검증 퍼플렉서티" in capsys.readouterr().out
+    assert main(["lm", "eval", str(out), str(text), "-q"]) == 0
+    ppl = float(capsys.readouterr().out.split()[-1])
+    assert ppl < 3.0
+    assert main(["generate", str(out), "--prompt", "아자", "--temperature", "0", "-q"]) == 0
+    assert capsys.readouterr().out.strip() == "아자차카타파하."

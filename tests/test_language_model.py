@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from hangul_dl.errors import FormatError
+from hangul_dl.lm.language_model import LanguageModel
+from hangul_dl.text.tokenizers import CharTokenizer
+
+SENTENCES = ["대한민국은 민주공화국이다.", "국회는 법률을 제정한다.", "대통령은 국가를 대표한다."] * 40
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return LanguageModel.train(SENTENCES, CharTokenizer(), embedding_size=32, hidden_size=48,
+                               optimizer="adam", lr=0.02, max_epoch=6, batch_size=8,
+                               time_size=10, quiet=True, seed=1)
+
+
+def test_generates_natural_korean_continuations(lm):
+    assert lm.generate("국회는", temperature=0) == ["국회는 법률을 제정한다."]
+    assert lm.generate("대통", temperature=0)[0] == "대통령은 국가를 대표한다."
+    texts = lm.generate(["대한", "국회"], temperature=0)
+    assert [t[0] for t in texts] == ["대한민국은 민주공화국이다.", "국회는 법률을 제정한다."]
+
+
+def test_sampling_is_seeded_and_never_emits_specials(lm):
+    a = lm.generate("대", n=4, seed=3, temperature=1.5)
+    assert a == lm.generate("대", n=4, seed=3, temperature=1.5)
+    assert all("<" not in text for text in a)
+
+
+def test_perplexity_and_history(lm):
+    assert lm.perplexity(SENTENCES[:3]) < 2.0
+    assert len(lm.history) > 0
+
+
+def test_save_load_same_generation(lm, tmp_path):
+    lm.save(tmp_path / "m")
+    loaded = LanguageModel.load(tmp_path / "m")
+    assert loaded.generate("국회", n=2, seed=0) == lm.generate("국회", n=2, seed=0)
+    np.testing.assert_array_equal(loaded.encode("국회는"), lm.encode("국회는"))
+    (tmp_path / "m" / "vocab.txt").write_text("garbage\n", encoding="utf-8")
+    with pytest.raises(FormatError):
+        LanguageModel.load(tmp_path / "m")
+
+
+def test_unknown_prompt_tokens_are_reported(lm, caplog):
+    lm.generate("뷁", temperature=0, max_tokens=3)
+    assert "뷁" in caplog.text
