@@ -49,7 +49,8 @@ def test_import_has_no_side_effects():
     assert result.stdout.strip() == "" and result.stderr == ""
 
 
-KOREAN = "아버지가방에들어가신다 ㅋㅋㅋㅋ 😀\n\n국회는 법률을 제정한다.\r\n한자 漢字와 English 123도 섞어 씁니다.\n"
+KOREAN = ("아버지가방에들어가신다 ㅋㅋㅋㅋ 😀\n\n국회는 법률을 제정한다.\r\n"
+          "한자 漢字와 English 123도 섞어 씁니다.\n")
 
 
 @pytest.fixture
@@ -68,7 +69,8 @@ def test_tokenize_detokenize_round_trip_keeps_every_line(tmp_path, korean_file, 
     lines = tok.read_text(encoding="utf-8").split("\n")
     assert len(lines) == 5 and lines[1] == ""  # 4 input lines (one empty) + final newline
     assert back.read_text(encoding="utf-8").splitlines() == [
-        "아버지가방에들어가신다 ㅋㅋㅋㅋ 😀", "", "국회는 법률을 제정한다.", "한자 漢字와 English 123도 섞어 씁니다."]
+        "아버지가방에들어가신다 ㅋㅋㅋㅋ 😀", "", "국회는 법률을 제정한다.",
+        "한자 漢字와 English 123도 섞어 씁니다."]
 
 
 def test_tokenize_uses_the_cache_and_no_cache(tmp_path, korean_file, capsys):
