@@ -38,8 +38,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                       device=args.device)
     print(f"데모 완료: {result.output}")
     for name, value in result.metrics.items():
-        print(f"  {name:<28} {value:.4f}")
-    print("만든 파일:")
+        print(f"  {name:<28} {value:,.4f}" if value % 1 else f"  {name:<28} {value:,.0f}")
+    for prompt, texts in result.generated.items():
+        print(f"\n프롬프트 {prompt!r}:")
+        for text in texts:
+            print(f"  - {text}")
+    print("\n만든 파일:")
     for path in result.files.values():
         print(f"  {path}")
     return 0

@@ -1,8 +1,15 @@
-"""The main job behind ``hangul-dl demo``.
+"""The main job behind ``hangul-dl demo``, on data that needs no download.
 
-Stage 1 (this release): the book's chapter-1 network learns the spiral data; the demo saves the
-model, the training history, a loss curve and a decision-boundary map. Later stages (the Korean
-language model, word vectors, the pipeline report) grow this module.
+1. The book's chapter-1 network learns the spiral data (model, history, loss curve, decision
+   boundary map).
+2. The Korean language model: the embedded corpus (KoNLPy's ``kolaw`` + ``kobill``) is tokenized
+   with Okt (cached), a vocabulary is built, an LSTM language model is trained with truncated
+   BPTT while validation perplexity is reported, and Korean passages are generated from prompts
+   such as "대한민국은" and "국회는". The model directory (usable with ``hangul-dl generate``) and
+   its loss curve are saved.
+
+``quick=True`` shrinks both parts so the whole path runs in well under a minute (smoke tests).
+Word vectors and the HTML report join as the pipeline work lands.
 """
 
 from __future__ import annotations
@@ -25,13 +32,17 @@ __all__ = ["DemoResult", "run_demo"]
 log = logging.getLogger(__name__)
 
 
+PROMPTS = ("대한민국은", "국회는", "대통령은")
+
+
 @dataclass
 class DemoResult:
-    """What the demo produced: numbers to print and the files it wrote."""
+    """What the demo produced: numbers to print, generated texts and the files it wrote."""
 
     output: Path
     metrics: dict[str, float] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
+    generated: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _plot_decision_boundary(model: TwoLayerNet, x: np.ndarray, t: np.ndarray, path: Path) -> Path:
@@ -60,15 +71,18 @@ def _plot_decision_boundary(model: TwoLayerNet, x: np.ndarray, t: np.ndarray, pa
 
 def run_demo(output: str | os.PathLike = "hangul_dl_demo", quick: bool = False,
              quiet: bool = False, seed: int = 0, device: str | None = None) -> DemoResult:
-    """Train the chapter-1 network on spiral data and write model, history and plots.
-
-    ``quick`` trains fewer epochs (a smoke test of the whole path in seconds).
-    """
+    """Run both parts of the demo and write their outputs under ``output``."""
     device = resolve_device(device)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     result = DemoResult(output=out)
+    _spiral_part(result, quick, quiet, seed, device)
+    _language_model_part(result, quick, quiet, seed, device)
+    return result
 
+
+def _spiral_part(result: DemoResult, quick: bool, quiet: bool, seed: int, device: str) -> None:
+    out = result.output
     x, t = spiral(seed=1984)
     model = TwoLayerNet(input_size=2, hidden_size=10, output_size=3, seed=seed)
     xs, ts = x, t
@@ -85,4 +99,41 @@ def run_demo(output: str | os.PathLike = "hangul_dl_demo", quick: bool = False,
     result.files["spiral_history"] = trainer.save_history(out / "spiral_history.csv")
     result.files["spiral_loss"] = trainer.plot(out / "spiral_loss.png", title="나선형 데이터 학습 손실")
     result.files["spiral_boundary"] = _plot_decision_boundary(model, x, t, out / "spiral_boundary.png")
-    return result
+
+
+def _language_model_part(result: DemoResult, quick: bool, quiet: bool, seed: int,
+                         device: str) -> None:
+    from .lm.language_model import LanguageModel
+    from .text.cache import cached_tokenize
+    from .text.corpus import embedded_corpus
+    from .text.tokenizers import KonlpyTokenizer
+
+    out = result.output
+    sentences = list(embedded_corpus())
+    if quick:
+        sentences = sentences[:200]
+    # Tokenize once with Okt (cached across runs), then train on the cached tokens.
+    okt = KonlpyTokenizer("okt")
+    token_lists = cached_tokenize(sentences, okt, quiet=quiet)
+    okt.close()
+    valid_idx = set(range(0, len(sentences), 20))  # every 20th sentence is held out
+    train = [t for i, t in enumerate(token_lists) if i not in valid_idx and t]
+    valid = [t for i, t in enumerate(token_lists) if i in valid_idx and t]
+    log.info("demo corpus: %d training and %d validation sentences", len(train), len(valid))
+    lm = LanguageModel.train(
+        train, okt, valid_sentences=valid, min_count=1,
+        embedding_size=64 if quick else 256, hidden_size=64 if quick else 256,
+        dropout=0.0 if quick else 0.3, optimizer="adam", lr=0.005,
+        max_epoch=2 if quick else 25, batch_size=20,
+        time_size=35, max_grad=0.25, lr_decay=2.0, device=device, seed=seed, quiet=quiet)
+    epochs = lm.trainer.epochs
+    result.metrics["lm_vocabulary"] = float(len(lm.vocab))
+    result.metrics["lm_train_tokens"] = float(sum(map(len, train)))
+    result.metrics["lm_valid_perplexity"] = float(epochs["val_perplexity"].min())
+    result.generated = {prompt: lm.generate(prompt, n=2, temperature=0.7, top_k=20,
+                                            max_tokens=40, seed=seed)
+                        for prompt in PROMPTS}
+    result.files["lm_model"] = lm.save(out / "korean_lm")
+    result.files["lm_loss"] = lm.trainer.plot(out / "korean_lm_loss.png",
+                                              title="한국어 LSTM 언어 모델 학습 손실")
+

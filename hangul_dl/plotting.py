@@ -106,9 +106,8 @@ def plot_history(history: Any, path: str | os.PathLike, epochs: Any = None,
             if column in history and len(history):
                 ax.plot(history["step"], history[column], label=column)
         if epochs is not None and len(epochs):
-            for column in [c for c in epochs.columns if c.startswith("val_")]:
-                if column.endswith("loss") or column.endswith("perplexity"):
-                    ax.plot(epochs["step"], epochs[column], "o-", label=column)
+            for column in [c for c in epochs.columns if c.startswith("val_") and c.endswith("loss")]:
+                ax.plot(epochs["step"], epochs[column], "o-", label=column)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)

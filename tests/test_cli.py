@@ -6,13 +6,20 @@ import pytest
 from hangul_dl.cli import main
 
 
-def test_demo_quick_end_to_end(tmp_path, capsys):
+def test_demo_quick_end_to_end(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
     assert main(["demo", "--quick", "--quiet", "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert "데모 완료" in out and "spiral_train_accuracy" in out
+    assert "데모 완료" in out and "spiral_train_accuracy" in out and "lm_valid_perplexity" in out
+    assert "프롬프트 '대한민국은'" in out and "  - 대한민국은" in out
     for name in ("spiral_loss.png", "spiral_boundary.png", "spiral_history.csv",
-                 "spiral_model/manifest.json", "spiral_model/weights.npz"):
+                 "spiral_model/manifest.json", "spiral_model/weights.npz",
+                 "korean_lm/manifest.json", "korean_lm/vocab.txt", "korean_lm/model/weights.npz",
+                 "korean_lm/tokenizer/manifest.json", "korean_lm_loss.png"):
         assert (tmp_path / "out" / name).is_file(), name
+    assert main(["generate", str(tmp_path / "out" / "korean_lm"), "--prompt", "국회는",
+                 "--max-tokens", "5", "-q"]) == 0
+    assert capsys.readouterr().out.startswith("국회는")
 
 
 def test_bad_device_is_one_line_error(capsys):

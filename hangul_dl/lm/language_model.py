@@ -62,8 +62,8 @@ class LanguageModel:
 
     # -- training ---------------------------------------------------------------------------
     @classmethod
-    def train(cls, sentences: Iterable[str], tokenizer: Any = "okt", *,
-              valid_sentences: Iterable[str] | None = None, min_count: int = 1,
+    def train(cls, sentences: Iterable[str | list[str]], tokenizer: Any = "okt", *,
+              valid_sentences: Iterable[str | list[str]] | None = None, min_count: int = 1,
               max_vocab: int | None = None, embedding_size: int = 100, hidden_size: int = 100,
               num_layers: int = 1, cell: str = "lstm", dropout: float = 0.0,
               tie_weights: bool = False, optimizer: str = "sgd", lr: float = 20.0,
@@ -73,6 +73,9 @@ class LanguageModel:
               resume: str | os.PathLike | None = None, device: str | None = None,
               seed: int = 0, quiet: bool = False, n_jobs: int = 1) -> LanguageModel:
         """Tokenize ``sentences``, build a vocabulary and train an RNNLM on them.
+
+        ``sentences`` (and ``valid_sentences``) hold strings, or token lists already made by
+        ``tokenizer`` (e.g. read back from :func:`hangul_dl.text.cache.cached_tokenize`).
 
         ``tokenizer`` is a tokenizer object or a name for
         :func:`hangul_dl.text.tokenizers.get_tokenizer` (``"okt"``, ``"char"``, ``"jamo"``,
@@ -89,15 +92,21 @@ class LanguageModel:
         from ..training import BPTTTrainer
 
         tok = get_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
-        token_lists = list(tok.pipe(sentences, n_jobs=n_jobs)) if hasattr(tok, "pipe") else [
-            tok.tokenize(s) for s in sentences]
+
+        def tokenized(items: Iterable[str | list[str]]) -> list[list[str]]:
+            items = list(items)
+            if items and not isinstance(items[0], str):
+                return [list(tokens) for tokens in items]
+            return list(tok.pipe(items, n_jobs=n_jobs, quiet=quiet))
+
+        token_lists = tokenized(sentences)
         if not any(token_lists):
             raise InputError("the training text is empty: no tokens to learn from")
         vocab = Vocabulary(min_count=min_count, max_size=max_vocab).fit(token_lists)
         corpus = encode_corpus(token_lists, None, vocab)
         valid = None
         if valid_sentences is not None:
-            valid = encode_corpus(list(tok.pipe(valid_sentences, n_jobs=n_jobs)), None, vocab)
+            valid = encode_corpus(tokenized(valid_sentences), None, vocab)
         model = RNNLM(len(vocab), embedding_size, hidden_size, num_layers, cell, dropout,
                       tie_weights, seed)
         if resolve_device(device) == "gpu":
