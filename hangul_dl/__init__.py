@@ -23,6 +23,8 @@ _EXPORTS = {
     "Stage": "stage",
     "Model": "nn.model",
     "Trainer": "training",
+    "BPTTTrainer": "training",
+    "perplexity": "training",
     # text front end
     "Normalizer": "text.normalize",
     "KonlpyTokenizer": "text.tokenizers",
@@ -31,6 +33,17 @@ _EXPORTS = {
     "WhitespaceTokenizer": "text.tokenizers",
     "get_tokenizer": "text.tokenizers",
     "Vocabulary": "text.vocab",
+    "TextCorpus": "text.corpus",
+    "TableCorpus": "text.corpus",
+    "ParallelCorpus": "text.corpus",
+    "embedded_corpus": "text.corpus",
+    "encode_corpus": "text.ids",
+    "pad_batch": "text.ids",
+    "cached_tokenize": "text.cache",
+    # language models
+    "RNNLM": "lm.rnnlm",
+    "LanguageModel": "lm.language_model",
+    "generate_ids": "lm.generate",
 }
 
 __all__ = ["__version__", *_EXPORTS]
