@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from .errors import FormatError, InputError, NotFittedError
 from .io import atomic_directory, read_manifest, write_manifest
 
-__all__ = ["Stage", "constructor_params", "registered_stages", "stage_class"]
+__all__ = ["Stage", "build_from_manifest", "constructor_params", "registered_stages",
+           "stage_class"]
 
 _REGISTRY: dict[str, type[Stage]] = {}
 S = TypeVar("S", bound="Stage")
+T = TypeVar("T")
 
 
 def stage_class(name: str) -> type[Stage]:
@@ -57,6 +59,24 @@ def constructor_params(obj: Any) -> dict[str, Any]:
     this dictionary; stages call it ``get_params`` and models ``get_config``.
     """
     return {name: getattr(obj, name) for name in _init_param_names(type(obj))}
+
+
+def build_from_manifest(directory: str | os.PathLike, lookup: Callable[[str], type[T]],
+                        base: type) -> T:
+    """Read ``directory/manifest.json`` and construct its ``kind`` with its ``config``.
+
+    ``lookup`` maps the saved class name to a class (a registry); the class must be ``base`` or a
+    subclass. Shared by :meth:`Stage.load` and :meth:`hangul_dl.nn.model.Model.load`.
+    """
+    manifest = read_manifest(directory)
+    klass = lookup(manifest["kind"])
+    if not issubclass(klass, base):
+        raise FormatError(f"{directory}: holds a {manifest['kind']}, not a {base.__name__}")
+    try:
+        return klass(**manifest["config"])
+    except TypeError as exc:
+        raise FormatError(f"{directory}/manifest.json: config does not fit "
+                          f"{klass.__name__} ({exc})") from None
 
 
 class Stage:
@@ -129,16 +149,8 @@ class Stage:
 
     @classmethod
     def load(cls: type[S], directory: str | os.PathLike) -> S:
-        """Load a stage written by :meth:`save`; the directory must hold this class (or a subclass)."""
-        manifest = read_manifest(directory)
-        klass = stage_class(manifest["kind"])
-        if not issubclass(klass, cls):
-            raise FormatError(f"{directory}: holds a {manifest['kind']}, not a {cls.__name__}")
-        try:
-            stage = klass(**manifest["config"])
-        except TypeError as exc:
-            raise FormatError(f"{directory}/manifest.json: config does not fit "
-                              f"{klass.__name__} ({exc})") from None
+        """Load a stage written by :meth:`save`; the directory must hold this class or a subclass."""
+        stage = build_from_manifest(directory, stage_class, cls)
         stage._load_state(Path(directory))
         return stage
 

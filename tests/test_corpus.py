@@ -23,20 +23,6 @@ HANGUL = re.compile("[가-힣]")
 CP949 = "한국어".encode("cp949")  # b'\xc7\xd1\xb1\xb9\xbe\xee': invalid UTF-8
 
 
-class SplitTokenizer:
-    """The tokenizer protocol (tokenize / tokenize_batch / pipe) on top of str.split."""
-
-    def tokenize(self, text: str) -> list[str]:
-        return text.split()
-
-    def tokenize_batch(self, texts):
-        return [self.tokenize(t) for t in texts]
-
-    def pipe(self, texts, batch_size=1000, n_jobs=1):
-        for text in texts:
-            yield self.tokenize(text)
-
-
 def write(path, data: bytes):
     path.write_bytes(data)
     return path

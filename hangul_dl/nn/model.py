@@ -30,8 +30,8 @@ import numpy as np
 
 from ..backend import get_array_module, is_gpu_array, to_cpu, to_gpu
 from ..errors import FormatError, ShapeError
-from ..io import atomic_directory, load_arrays, read_manifest, save_arrays, write_manifest
-from ..stage import constructor_params
+from ..io import atomic_directory, load_arrays, save_arrays, write_manifest
+from ..stage import build_from_manifest, constructor_params
 from .layers import Layer
 
 __all__ = ["Model", "map_arrays", "model_class"]
@@ -311,15 +311,7 @@ class Model:
     @classmethod
     def load(cls: type[M], directory: str | os.PathLike) -> M:
         """Rebuild a model saved by :meth:`save` (on the CPU)."""
-        manifest = read_manifest(directory)
-        klass = model_class(manifest["kind"])
-        if not issubclass(klass, cls):
-            raise FormatError(f"{directory}: holds a {manifest['kind']}, not a {cls.__name__}")
-        try:
-            model = klass(**manifest["config"])
-        except TypeError as exc:
-            raise FormatError(f"{directory}/manifest.json: config does not fit "
-                              f"{klass.__name__} ({exc})") from None
+        model = build_from_manifest(directory, model_class, cls)
         path = Path(directory) / WEIGHTS
         model.load_state_dict(load_arrays(path), source=str(path))
         model._load_extra(Path(directory))
