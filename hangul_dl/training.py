@@ -148,7 +148,7 @@ class Trainer:
                     bar.update(1)
                     if count == eval_interval:
                         rows.append(self._row(total / count, start))
-                        bar.set_postfix(epoch=self.epoch, loss=f"{total / count:.4f}")
+                        bar.set_postfix(epoch=self.epoch, **self._postfix(total / count))
                         total, count = 0.0, 0
                 if count:
                     rows.append(self._row(total / count, start))
@@ -168,6 +168,10 @@ class Trainer:
             bar.close()
             self.history = _append(self.history, rows)
         return self.history
+
+    def _postfix(self, loss: float) -> dict[str, str]:
+        """What the progress bar shows after each logging interval."""
+        return {"loss": f"{loss:.4f}"}
 
     def _row(self, loss: float, start: float) -> dict[str, Any]:
         return {"epoch": self.epoch, "step": self.step, "loss": loss,
@@ -346,6 +350,9 @@ class BPTTTrainer(Trainer):
     def evaluate(self, corpus: Any, batch_size: int = 10) -> dict[str, float]:  # type: ignore[override]
         loss, ppl = perplexity(self.model, corpus, batch_size=batch_size, time_size=self.time_size)
         return {"val_loss": loss, "val_perplexity": ppl}
+
+    def _postfix(self, loss: float) -> dict[str, str]:
+        return {"loss": f"{loss:.3f}", "ppl": f"{math.exp(min(loss, 700.0)):.1f}"}
 
     def _row(self, loss: float, start: float) -> dict[str, Any]:
         row = super()._row(loss, start)
