@@ -61,7 +61,24 @@ class Layer:
 
 
 def _as_2d(x: Any) -> Any:
-    return x.reshape(-1, x.shape[-1])
+    """(..., D) -> (M, D), C-contiguous (a copy only when ``x`` is a strided view)."""
+    xp = get_array_module(x)
+    return xp.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+
+
+def _matmul_into(out: Any, a: Any, b: Any) -> None:
+    """``out[...] = a @ b`` without a temporary (gradients are written in place)."""
+    xp = get_array_module(out)
+    if out.flags.c_contiguous and out.dtype == a.dtype == b.dtype:
+        xp.matmul(a, b, out=out)
+    else:  # e.g. a tied gradient of another dtype/layout
+        out[...] = a @ b
+
+
+def _check_features(layer: Layer, x: Any, W: Any) -> None:
+    if x.shape[-1] != W.shape[0]:
+        raise ShapeError(f"{type(layer).__name__}: input has {x.shape[-1]} features (shape "
+                         f"{x.shape}), W expects {W.shape[0]}")
 
 
 class MatMul(Layer):
@@ -76,16 +93,15 @@ class MatMul(Layer):
 
     def forward(self, x: Any) -> Any:
         W, = self.params
-        if x.shape[-1] != W.shape[0]:
-            raise ShapeError(f"MatMul: input has {x.shape[-1]} features (shape {x.shape}), "
-                             f"W expects {W.shape[0]}")
-        self.x = x
-        return x @ W  # (..., H)
+        _check_features(self, x, W)
+        self.x = _as_2d(x)  # one 2-D product, not a batched one over strided rows
+        return (self.x @ W).reshape(*x.shape[:-1], W.shape[1])  # (..., H)
 
     def backward(self, dout: Any) -> Any:
         W, = self.params
-        self.grads[0][...] = _as_2d(self.x).T @ _as_2d(dout)
-        return dout @ W.T
+        dout2 = _as_2d(dout)
+        _matmul_into(self.grads[0], self.x.T, dout2)
+        return (dout2 @ W.T).reshape(*dout.shape[:-1], W.shape[0])
 
 
 class Affine(Layer):
@@ -100,18 +116,18 @@ class Affine(Layer):
 
     def forward(self, x: Any) -> Any:
         W, b = self.params
-        if x.shape[-1] != W.shape[0]:
-            raise ShapeError(f"Affine: input has {x.shape[-1]} features (shape {x.shape}), "
-                             f"W expects {W.shape[0]}")
-        self.x = x
-        return x @ W + b  # (..., H)
+        _check_features(self, x, W)
+        self.x = _as_2d(x)  # one 2-D product, not a batched one over strided rows
+        y = self.x @ W
+        y += b
+        return y.reshape(*x.shape[:-1], W.shape[1])  # (..., H)
 
     def backward(self, dout: Any) -> Any:
         W, _ = self.params
         dout2 = _as_2d(dout)
-        self.grads[0][...] = _as_2d(self.x).T @ dout2
-        self.grads[1][...] = dout2.sum(axis=0)
-        return dout @ W.T
+        _matmul_into(self.grads[0], self.x.T, dout2)
+        dout2.sum(axis=0, out=self.grads[1])
+        return (dout2 @ W.T).reshape(*dout.shape[:-1], W.shape[0])
 
 
 class Sigmoid(Layer):

@@ -24,7 +24,7 @@ from typing import Any
 from ..backend import get_array_module
 from ..errors import ShapeError
 from .functions import sigmoid
-from .layers import Layer
+from .layers import Layer, _matmul_into
 
 __all__ = ["GRU", "LSTM", "RNN", "TimeGRU", "TimeLSTM", "TimeRNN"]
 
@@ -219,14 +219,14 @@ class _TimeRecurrent(Layer):
         D = xs.shape[2]
         dax2 = dax.reshape(T * N, G)
         xs_tm = xs.transpose(1, 0, 2).reshape(T * N, D)
-        self.grads[0][...] = xs_tm.T @ dax2
+        _matmul_into(self.grads[0], xs_tm.T, dax2)
         self._wh_grad(hs_prev.reshape(T * N, -1), dax2)
-        self.grads[2][...] = dax2.sum(axis=0)
+        dax2.sum(axis=0, out=self.grads[2])
         self.dh = dh0
         return (dax2 @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
 
     def _wh_grad(self, hs_prev: Any, dax: Any) -> None:
-        self.grads[1][...] = hs_prev.T @ dax
+        _matmul_into(self.grads[1], hs_prev.T, dax)
 
 
 class TimeRNN(_TimeRecurrent):
