@@ -123,3 +123,23 @@ def test_lm_train_eval_generate(tmp_path, capsys):
     assert ppl < 3.0
     assert main(["generate", str(out), "--prompt", "아자", "--temperature", "0", "-q"]) == 0
     assert capsys.readouterr().out.strip() == "아자차카타파하."
+
+
+def test_lm_train_checkpoints_and_resume(tmp_path, capsys):
+    import pandas as pd
+
+    text = tmp_path / "train.txt"
+    text.write_text("가나다라마바사.\n아자차카타파하.\n" * 40, encoding="utf-8")
+    common = ["--tokenizer", "char", "--hidden", "16", "--embedding", "16", "--optimizer", "adam",
+              "--lr", "0.02", "--batch-size", "4", "--bptt", "8", "--valid", str(text), "-q",
+              "--checkpoint-dir", str(tmp_path / "ck")]
+    assert main(["lm", "train", str(text), "-o", str(tmp_path / "lm1"), "--epochs", "2",
+                 *common]) == 0
+    assert (tmp_path / "ck" / "last" / "optimizer.npz").is_file()
+    assert (tmp_path / "ck" / "best" / "weights.npz").is_file()
+    assert main(["lm", "train", str(text), "-o", str(tmp_path / "lm2"), "--epochs", "1",
+                 "--resume", str(tmp_path / "ck" / "last"), *common]) == 0
+    out = capsys.readouterr().out
+    assert "에폭 3" in out  # continued from epoch 2
+    history = pd.read_csv(tmp_path / "lm2" / "history.csv")
+    assert history["epoch"].max() == 3
