@@ -37,6 +37,7 @@ __all__ = [
     "load_arrays",
     "read_manifest",
     "save_arrays",
+    "write_csv",
     "write_json",
     "write_manifest",
     "write_text",
@@ -84,6 +85,14 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     """Atomically write ``obj`` as indented UTF-8 JSON (Korean kept readable, not escaped)."""
     write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def write_csv(frame: Any, path: str | os.PathLike) -> Path:
+    """Atomically write a pandas DataFrame as UTF-8 CSV without its index."""
+    path = Path(path)
+    with atomic_open(path, "w") as f:
+        frame.to_csv(f, index=False)
+    return path
 
 
 @contextlib.contextmanager

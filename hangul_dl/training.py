@@ -35,10 +35,10 @@ from .backend import as_generator, get_array_module
 from .errors import DivergenceError, FormatError, ShapeError
 from .io import (
     atomic_directory,
-    atomic_open,
     load_arrays,
     read_manifest,
     save_arrays,
+    write_csv,
     write_manifest,
 )
 from .nn.model import WEIGHTS, Model
@@ -191,7 +191,7 @@ class Trainer:
 
     def save_history(self, path: str | os.PathLike) -> Path:
         """Write the per-interval history as UTF-8 CSV, atomically."""
-        return _write_csv(self.history, path)
+        return write_csv(self.history, path)
 
     # -- checkpoints --------------------------------------------------------------------------
     def _counters(self) -> dict[str, Any]:
@@ -204,8 +204,8 @@ class Trainer:
         with atomic_directory(directory) as tmp:
             self.model.save(tmp / "model")
             save_arrays(tmp / "optimizer.npz", arrays)
-            _write_csv(self.history, tmp / "history.csv")
-            _write_csv(self.epochs, tmp / "epochs.csv")
+            write_csv(self.history, tmp / "history.csv")
+            write_csv(self.epochs, tmp / "epochs.csv")
             write_manifest(tmp, kind="checkpoint", config={
                 "trainer": type(self).__name__, "optimizer": type(self.optimizer).__name__,
                 "optimizer_state": scalars, "counters": self._counters()})
@@ -230,13 +230,6 @@ class Trainer:
             setattr(self, name, value)
         self.history = pd.read_csv(directory / "history.csv")
         self.epochs = pd.read_csv(directory / "epochs.csv")
-
-
-def _write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    with atomic_open(path, "w") as f:
-        frame.to_csv(f, index=False)
-    return path
 
 
 def _append(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, InputError
-from ..io import atomic_directory, read_manifest, write_manifest
+from ..io import atomic_directory, read_manifest, write_csv, write_manifest
 from ..nn.model import Model
 from ..stage import Stage
 from .generate import GenerationConfig, generate_ids
@@ -48,6 +48,9 @@ class LanguageModel:
         tokenizer: a tokenizer stage (``tokenize`` / ``detokenize``), e.g.
             ``KonlpyTokenizer("okt")``.
         history: optional training history (a DataFrame), saved beside the model.
+
+    After :meth:`train`, ``trainer`` is the :class:`~hangul_dl.training.BPTTTrainer` used
+    (per-epoch metrics, ``interrupted``); it is None for a loaded model.
     """
 
     def __init__(self, model: RNNLM, vocab: Any, tokenizer: Any, history: Any = None):
@@ -55,6 +58,7 @@ class LanguageModel:
         self.vocab = vocab
         self.tokenizer = tokenizer
         self.history = history
+        self.trainer: Any = None
 
     def __repr__(self) -> str:
         return (f"LanguageModel({self.model!r}, vocab={len(self.vocab):,} tokens, "
@@ -184,9 +188,7 @@ class LanguageModel:
             self.vocab.save_txt(tmp / "vocab.txt")
             self.tokenizer.save(tmp / "tokenizer")
             if self.history is not None and len(self.history):
-                from ..training import _write_csv
-
-                _write_csv(self.history, tmp / "history.csv")
+                write_csv(self.history, tmp / "history.csv")
         return Path(directory)
 
     @classmethod

@@ -92,42 +92,36 @@ class MatMul(Layer):
         self.x = None
 
     def forward(self, x: Any) -> Any:
-        W, = self.params
+        W = self.params[0]
         _check_features(self, x, W)
         self.x = _as_2d(x)  # one 2-D product, not a batched one over strided rows
         return (self.x @ W).reshape(*x.shape[:-1], W.shape[1])  # (..., H)
 
     def backward(self, dout: Any) -> Any:
-        W, = self.params
+        W = self.params[0]
         dout2 = _as_2d(dout)
         _matmul_into(self.grads[0], self.x.T, dout2)
         return (dout2 @ W.T).reshape(*dout.shape[:-1], W.shape[0])
 
 
-class Affine(Layer):
-    """``y = x @ W + b`` for x of shape (..., D); W (D, H), b (H,)."""
+class Affine(MatMul):
+    """``y = x @ W + b`` for x of shape (..., D); W (D, H), b (H,): MatMul plus a bias."""
 
     param_names = ("W", "b")
 
     def __init__(self, W: Any, b: Any):
-        super().__init__()
+        Layer.__init__(self)
         self._init_params(W, b)
         self.x = None
 
     def forward(self, x: Any) -> Any:
-        W, b = self.params
-        _check_features(self, x, W)
-        self.x = _as_2d(x)  # one 2-D product, not a batched one over strided rows
-        y = self.x @ W
-        y += b
-        return y.reshape(*x.shape[:-1], W.shape[1])  # (..., H)
+        y = super().forward(x)  # a fresh contiguous array: the bias is added in place
+        y += self.params[1]
+        return y
 
     def backward(self, dout: Any) -> Any:
-        W, _ = self.params
-        dout2 = _as_2d(dout)
-        _matmul_into(self.grads[0], self.x.T, dout2)
-        dout2.sum(axis=0, out=self.grads[1])
-        return (dout2 @ W.T).reshape(*dout.shape[:-1], W.shape[0])
+        _as_2d(dout).sum(axis=0, out=self.grads[1])
+        return super().backward(dout)
 
 
 class Sigmoid(Layer):
