@@ -1,0 +1,79 @@
+"""Helpers shared by the ``hangul-dl`` subcommand modules: common options and line I/O."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Iterator
+
+__all__ = ["add_common", "read_lines", "token_lines", "tokenizer_options", "write_lines"]
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``, ``--device``, ``--seed`` and ``-v``: every command has them."""
+    parser.add_argument("--quiet", "-q", action="store_true", help="진행 표시줄과 안내 출력 끄기")
+    parser.add_argument("--device", default=None, choices=["cpu", "gpu", "auto"],
+                        help="계산 장치 (기본: HANGUL_DL_DEVICE 환경 변수, 없으면 cpu)")
+    parser.add_argument("--seed", type=int, default=0, help="난수 시드 (기본 0)")
+    parser.add_argument("--verbose", "-v", action="count", default=0,
+                        help="자세한 기록 (-v: 정보, -vv: 디버그)")
+
+
+def tokenizer_options(p: argparse.ArgumentParser, default: str = "okt") -> None:
+    """``--tokenizer``, ``--jobs`` and ``--no-cache`` for commands that tokenize text."""
+    p.add_argument("--tokenizer", default=default,
+                   help=f"{default}(기본), okt, komoran, kkma, hannanum, mecab, char, jamo, whitespace; "
+                        '옵션은 "okt:pos=true"처럼')
+    p.add_argument("--jobs", type=int, default=1, help="작업 프로세스 수 (각자 JVM 사용)")
+    p.add_argument("--no-cache", action="store_true", help="토큰화 캐시를 쓰지 않음")
+
+
+def write_lines(lines: Iterable[str], output: str | None) -> int:
+    """Write lines to ``output`` atomically (or to stdout); returns how many were written."""
+    from ..io import atomic_open
+
+    count = 0
+    if output is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+            count += 1
+        return count
+    with atomic_open(output, "w") as f:
+        for line in lines:
+            f.write(line + "\n")
+            count += 1
+    return count
+
+
+def token_lines(args: argparse.Namespace) -> Iterator[list[str]]:
+    """Token lists of every line of ``args.input`` (empty lines kept), through the token cache
+    unless ``args.no_cache``; uses ``args.tokenizer``, ``args.jobs`` and ``args.quiet``."""
+    from ..text.cache import cached_tokenize, read_cached
+    from ..text.tokenizers import get_tokenizer
+
+    tokenizer = get_tokenizer(args.tokenizer)
+    try:
+        if args.no_cache:
+            from ..text.corpus import TextCorpus
+
+            lines = TextCorpus(args.input, errors="raise", skip_empty=False, strip=False)
+            yield from tokenizer.pipe(lines, n_jobs=args.jobs, quiet=args.quiet)
+        else:
+            path = cached_tokenize(args.input, tokenizer, n_jobs=args.jobs, quiet=args.quiet,
+                                   as_path=True)
+            yield from read_cached(path)
+    finally:
+        tokenizer.close()
+
+
+def read_lines(path: str, skip_bad: bool = False) -> list[str]:
+    """Sentences of a text file/directory (.gz too); bad lines are fatal unless ``skip_bad``,
+    in which case they are counted and reported on stderr."""
+    from ..text.corpus import TextCorpus
+
+    corpus = TextCorpus(path, errors="skip" if skip_bad else "raise")
+    lines = list(corpus)
+    if corpus.stats.skipped:
+        print(f"경고: {path}에서 잘못된 줄 {corpus.stats.skipped}개를 건너뛰었습니다.\n"
+              f"{corpus.stats.report()}", file=sys.stderr)
+    return lines
