@@ -1,0 +1,1 @@
+"""Sequence to sequence: encoder-decoder models, decoding, translation and metrics (book ch.7-8)."""
