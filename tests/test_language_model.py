@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hangul_dl.errors import FormatError
+from hangul_dl.errors import FormatError, InputError
 from hangul_dl.lm.language_model import LanguageModel
 from hangul_dl.text.tokenizers import CharTokenizer
 
@@ -46,3 +46,25 @@ def test_save_load_same_generation(lm, tmp_path):
 def test_unknown_prompt_tokens_are_reported(lm, caplog):
     lm.generate("뷁", temperature=0, max_tokens=3)
     assert "뷁" in caplog.text
+
+
+def test_training_from_a_file_streams_through_the_cache_and_matches_a_list(tmp_path, monkeypatch):
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "train.txt"
+    path.write_text("\n".join(SENTENCES[:30]) + "\n\n", encoding="utf-8")  # empty line: no sentence
+    kwargs = dict(embedding_size=8, hidden_size=8, max_epoch=1, batch_size=2, time_size=5,
+                  quiet=True, seed=0)
+    from_file = LanguageModel.train(path, CharTokenizer(), **kwargs)
+    from_list = LanguageModel.train(SENTENCES[:30], CharTokenizer(), **kwargs)
+    assert from_file.vocab.token_to_id == from_list.vocab.token_to_id
+    for (name, a), (_, b) in zip(from_file.model.state_dict().items(),
+                                 from_list.model.state_dict().items()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert list((tmp_path / "cache" / "tokens").glob("*.txt"))  # tokenized once, cached
+
+
+def test_empty_training_text_is_refused(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty"):
+        LanguageModel.train(path, CharTokenizer(), quiet=True)

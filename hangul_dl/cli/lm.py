@@ -5,17 +5,26 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
 from .common import add_common, read_lines
 
 __all__ = ["register"]
 
 
+def _text_source(path: str, skip_bad: bool) -> str | list[str]:
+    """A plain file is passed on by path (tokenized once into the cache, then streamed); a
+    directory, or ``--skip-bad-lines``, is read into a list of lines first."""
+    if not skip_bad and Path(path).is_file():
+        return path
+    return read_lines(path, skip_bad)
+
+
 def _cmd_lm_train(args: argparse.Namespace) -> int:
     from ..lm.language_model import LanguageModel
 
-    sentences = read_lines(args.input, args.skip_bad_lines)
-    valid = read_lines(args.valid, args.skip_bad_lines) if args.valid else None
+    sentences = _text_source(args.input, args.skip_bad_lines)
+    valid = _text_source(args.valid, args.skip_bad_lines) if args.valid else None
     lm = LanguageModel.train(
         sentences, tokenizer=args.tokenizer, valid_sentences=valid, min_count=args.min_count,
         max_vocab=args.max_vocab, embedding_size=args.embedding, hidden_size=args.hidden,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +66,11 @@ class LanguageModel:
 
     # -- training ---------------------------------------------------------------------------
     @classmethod
-    def train(cls, sentences: Iterable[str | list[str]], tokenizer: Any = "okt", *,
-              valid_sentences: Iterable[str | list[str]] | None = None, min_count: int = 1,
-              max_vocab: int | None = None, embedding_size: int = 100, hidden_size: int = 100,
+    def train(cls, sentences: Iterable[str | list[str]] | str | os.PathLike,
+              tokenizer: Any = "okt", *,
+              valid_sentences: Iterable[str | list[str]] | str | os.PathLike | None = None,
+              min_count: int = 1, max_vocab: int | None = None, embedding_size: int = 100,
+              hidden_size: int = 100,
               num_layers: int = 1, cell: str = "lstm", dropout: float = 0.0,
               tie_weights: bool = False, optimizer: str = "sgd", lr: float = 20.0,
               max_epoch: int = 4, batch_size: int = 20, time_size: int = 35,
@@ -79,7 +81,12 @@ class LanguageModel:
         """Tokenize ``sentences``, build a vocabulary and train an RNNLM on them.
 
         ``sentences`` (and ``valid_sentences``) hold strings, or token lists already made by
-        ``tokenizer`` (e.g. read back from :func:`hangul_dl.text.cache.cached_tokenize`).
+        ``tokenizer``, or name a UTF-8 text file (one sentence per line, ``.gz`` too). A file is
+        streamed: it is tokenized once into the token cache
+        (:func:`hangul_dl.text.cache.cached_tokenize`; a second run, e.g. after an interruption,
+        skips tokenizing) and read from there twice — for the vocabulary and for the ID array —
+        so only the int32 IDs are held in memory, whatever the corpus size. Empty lines are
+        sentence breaks, not sentences.
 
         ``tokenizer`` is a tokenizer object or a name for
         :func:`hangul_dl.text.tokenizers.get_tokenizer` (``"okt"``, ``"char"``, ``"jamo"``,
@@ -90,6 +97,7 @@ class LanguageModel:
         """
         from ..backend import get_xp, resolve_device
         from ..nn.optimizers import get_optimizer
+        from ..text.cache import cached_tokenize, read_cached
         from ..text.ids import encode_corpus
         from ..text.tokenizers import get_tokenizer
         from ..text.vocab import Vocabulary
@@ -97,20 +105,27 @@ class LanguageModel:
 
         tok = get_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
 
-        def tokenized(items: Iterable[str | list[str]]) -> list[list[str]]:
+        def token_source(items: Iterable[str | list[str]] | str | os.PathLike
+                         ) -> Callable[[], Iterable[list[str]]]:
+            """A function returning the token lists afresh (the corpus is read twice)."""
+            if isinstance(items, (str, os.PathLike)):  # a file: tokenize once into the cache
+                path = cached_tokenize(items, tok, n_jobs=n_jobs, quiet=quiet, as_path=True)
+                return lambda: (tokens for tokens in read_cached(path) if tokens)
             items = list(items)
             if items and not isinstance(items[0], str):
-                return [list(tokens) for tokens in items]
-            return list(tok.pipe(items, n_jobs=n_jobs, quiet=quiet))
+                lists = [list(tokens) for tokens in items]
+            else:
+                lists = list(tok.pipe(items, n_jobs=n_jobs, quiet=quiet))
+            return lambda: lists
 
-        token_lists = tokenized(sentences)
-        if not any(token_lists):
+        train_tokens = token_source(sentences)
+        vocab = Vocabulary(min_count=min_count, max_size=max_vocab).fit(train_tokens())
+        if not vocab.n_tokens_:
             raise InputError("the training text is empty: no tokens to learn from")
-        vocab = Vocabulary(min_count=min_count, max_size=max_vocab).fit(token_lists)
-        corpus = encode_corpus(token_lists, None, vocab)
+        corpus = encode_corpus(train_tokens(), None, vocab)
         valid = None
         if valid_sentences is not None:
-            valid = encode_corpus(tokenized(valid_sentences), None, vocab)
+            valid = encode_corpus(token_source(valid_sentences)(), None, vocab)
         model = RNNLM(len(vocab), embedding_size, hidden_size, num_layers, cell, dropout,
                       tie_weights, seed)
         if resolve_device(device) == "gpu":
