@@ -15,7 +15,10 @@ one long ID stream with truncated backpropagation through time, reports perplexi
 learning rate when validation perplexity stops improving, and keeps the best weights.
 
 Checkpoints (``save_checkpoint`` / ``load_checkpoint``) hold the model, the optimizer state, the
-counters and the history, so a stopped run resumes where it was.
+counters and the history, so a stopped run resumes where it was. With ``checkpoint_dir`` the
+trainer writes ``checkpoint_dir/last`` after every epoch, every ``checkpoint_every`` steps, and
+when Ctrl-C stops it; a run resumed from there continues the interrupted epoch at the step it
+reached (each epoch's shuffle is derived from ``(seed, epoch)``, so it is the same order again).
 """
 
 from __future__ import annotations
@@ -58,25 +61,36 @@ class Trainer:
         epochs: DataFrame, one row per epoch (loss, and val_loss / val_accuracy when validation
             data was given).
         interrupted: True when Ctrl-C stopped training.
+        epoch, step: the current epoch (1-based once training started) and the global step.
+        epoch_step: steps done in the current epoch; 0 between epochs.
+
+    ``checkpoint_dir`` (optional) receives ``last/`` after every epoch, every ``checkpoint_every``
+    steps and on Ctrl-C, for :meth:`load_checkpoint` to resume from.
     """
 
-    def __init__(self, model: Model, optimizer: Optimizer, quiet: bool = False):
+    def __init__(self, model: Model, optimizer: Optimizer, quiet: bool = False,
+                 checkpoint_dir: str | os.PathLike | None = None,
+                 checkpoint_every: int | None = None):
         self.model = model
         self.optimizer = optimizer
         self.quiet = quiet
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
         self.history = pd.DataFrame(columns=["epoch", "step", "loss", "lr", "seconds"])
         self.epochs = pd.DataFrame(columns=["epoch", "step", "loss", "lr", "seconds"])
         self.interrupted = False
         self.step = 0
         self.epoch = 0
+        self.epoch_step = 0
 
     # -- the pieces subclasses override -----------------------------------------------------
-    def _batches(self, x: Any, t: Any, batch_size: int, rng: np.random.Generator
+    def _batches(self, x: Any, t: Any, batch_size: int, rng: np.random.Generator, start: int = 0
                  ) -> Iterator[tuple[Any, Any]]:
-        """Shuffled minibatches for one epoch (the last, partial batch is dropped, as in the book)."""
+        """Shuffled minibatches for one epoch from batch ``start`` on (the last, partial batch is
+        dropped, as in the book)."""
         xp = get_array_module(x)
         order = xp.asarray(rng.permutation(len(x)))
-        for i in range(len(x) // batch_size):
+        for i in range(start, len(x) // batch_size):
             idx = order[i * batch_size:(i + 1) * batch_size]
             yield x[idx], t[idx]
 
@@ -122,7 +136,8 @@ class Trainer:
             validation: tuple[Any, Any] | None = None, seed: int | None = 0) -> pd.DataFrame:
         """Train for ``max_epoch`` epochs; returns :attr:`history` (also kept on the trainer).
 
-        Calling ``fit`` again continues from the current step with fresh shuffling.
+        Calling ``fit`` again (or after :meth:`load_checkpoint`) continues from the current step;
+        an epoch that was interrupted is finished first and counts as one of the ``max_epoch``.
         """
         if len(x) != len(t):
             raise ShapeError(f"x has {len(x)} examples but t has {len(t)}; they must match")
@@ -130,19 +145,26 @@ class Trainer:
         if steps < 1:
             raise ShapeError(f"batch_size {batch_size} is larger than the data ({len(x)} "
                              "examples); use a smaller batch_size")
-        rng = as_generator(seed)
+        shared_rng = None if isinstance(seed, int) else as_generator(seed)
         self.interrupted = False
         self.model.train()
         rows: list[dict] = []
         start = time.perf_counter()
-        bar = progress(total=max_epoch * steps, quiet=self.quiet, desc="train", unit="step")
+        bar = progress(total=max_epoch * steps - min(self.epoch_step, steps), quiet=self.quiet,
+                       desc="train", unit="step")
         try:
             for _ in range(max_epoch):
-                self.epoch += 1
+                resumed_at = self.epoch_step
+                if not resumed_at:
+                    self.epoch += 1
+                rng = shared_rng or np.random.default_rng([seed, self.epoch])
                 total, count, epoch_total, epoch_count = 0.0, 0, 0.0, 0
-                for bx, bt in self._batches(x, t, batch_size, rng):
+                for bx, bt in self._batches(x, t, batch_size, rng, resumed_at):
                     loss = self._step(bx, bt, max_grad)
                     self.step += 1
+                    self.epoch_step += 1
+                    if self.checkpoint_every and self.step % self.checkpoint_every == 0:
+                        self._save_last()
                     total, count = total + loss, count + 1
                     epoch_total, epoch_count = epoch_total + loss, epoch_count + 1
                     bar.update(1)
@@ -152,6 +174,7 @@ class Trainer:
                         total, count = 0.0, 0
                 if count:
                     rows.append(self._row(total / count, start))
+                self.epoch_step = 0
                 summary = self._row(epoch_total / max(epoch_count, 1), start)
                 if validation is not None:
                     summary.update(self.evaluate(*validation))
@@ -160,6 +183,7 @@ class Trainer:
                 self.history, rows = _append(self.history, rows), []
                 self.epochs = _append(self.epochs, [summary])
                 self._on_epoch_end(summary)
+                self._save_last()
         except KeyboardInterrupt:
             self.interrupted = True
             log.warning("training interrupted at epoch %d, step %d; the model and history "
@@ -167,6 +191,8 @@ class Trainer:
         finally:
             bar.close()
             self.history = _append(self.history, rows)
+        if self.interrupted and self._save_last():
+            log.warning("resume with the checkpoint %s", Path(self.checkpoint_dir) / "last")
         return self.history
 
     def _postfix(self, loss: float) -> dict[str, str]:
@@ -196,7 +222,14 @@ class Trainer:
     # -- checkpoints --------------------------------------------------------------------------
     def _counters(self) -> dict[str, Any]:
         """Trainer state saved in checkpoints (subclasses add their own)."""
-        return {"epoch": self.epoch, "step": self.step}
+        return {"epoch": self.epoch, "step": self.step, "epoch_step": self.epoch_step}
+
+    def _save_last(self) -> bool:
+        """Save the resumable state to ``checkpoint_dir/last`` when a directory was given."""
+        if self.checkpoint_dir is None:
+            return False
+        self.save_checkpoint(Path(self.checkpoint_dir) / "last")
+        return True
 
     def save_checkpoint(self, directory: str | os.PathLike) -> Path:
         """Save model, optimizer state, counters and history to ``directory`` (atomic)."""
@@ -288,16 +321,17 @@ class BPTTTrainer(Trainer):
     (the book's ``RnnlmTrainer``), ``time_size`` steps per update, with the recurrent state
     carried between updates. After each epoch with validation data: if validation perplexity
     improved, the weights are kept as the best (and saved to ``checkpoint_dir/best`` when given);
-    otherwise the learning rate is divided by ``lr_decay`` (the book divides by 4). With
-    ``checkpoint_dir`` the full state is also saved to ``checkpoint_dir/last`` after every epoch,
-    for :meth:`load_checkpoint` to resume.
+    otherwise the learning rate is divided by ``lr_decay`` (the book divides by 4).
+    ``checkpoint_dir``/``checkpoint_every`` work as in :class:`Trainer`; the read position in
+    the stream is part of the checkpoint, so a resumed run reads on where it stopped (the
+    recurrent state starts again from zeros).
     """
 
     def __init__(self, model: Model, optimizer: Optimizer, quiet: bool = False,
-                 lr_decay: float | None = 4.0, checkpoint_dir: str | os.PathLike | None = None):
-        super().__init__(model, optimizer, quiet)
+                 lr_decay: float | None = 4.0, checkpoint_dir: str | os.PathLike | None = None,
+                 checkpoint_every: int | None = None):
+        super().__init__(model, optimizer, quiet, checkpoint_dir, checkpoint_every)
         self.lr_decay = lr_decay
-        self.checkpoint_dir = checkpoint_dir
         self.time_size = 35
         self.time_idx = 0
         self.best_perplexity = math.inf
@@ -329,13 +363,13 @@ class BPTTTrainer(Trainer):
     def _steps_per_epoch(self, x: Any, batch_size: int) -> int:
         return len(x) // (batch_size * self.time_size)
 
-    def _batches(self, xs: Any, ts: Any, batch_size: int, rng: np.random.Generator
+    def _batches(self, xs: Any, ts: Any, batch_size: int, rng: np.random.Generator, start: int = 0
                  ) -> Iterator[tuple[Any, Any]]:
         xp = get_array_module(xs)
         data_size = len(xs)
         offsets = (xp.arange(batch_size) * (data_size // batch_size))[:, None]
         steps = xp.arange(self.time_size)[None, :]
-        for _ in range(self._steps_per_epoch(xs, batch_size)):
+        for _ in range(start, self._steps_per_epoch(xs, batch_size)):
             idx = (offsets + (self.time_idx + steps)) % data_size  # (N, T)
             self.time_idx = (self.time_idx + self.time_size) % data_size
             yield xs[idx], ts[idx]
@@ -369,5 +403,3 @@ class BPTTTrainer(Trainer):
                 self.optimizer.lr /= self.lr_decay
                 log.info("validation perplexity %.2f did not improve on %.2f: lr -> %g",
                          ppl, self.best_perplexity, self.optimizer.lr)
-        if self.checkpoint_dir is not None:
-            self.save_checkpoint(Path(self.checkpoint_dir) / "last")

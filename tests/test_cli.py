@@ -137,7 +137,7 @@ def test_lm_train_checkpoints_and_resume(tmp_path, capsys):
                  *common]) == 0
     assert (tmp_path / "ck" / "last" / "optimizer.npz").is_file()
     assert (tmp_path / "ck" / "best" / "weights.npz").is_file()
-    assert main(["lm", "train", str(text), "-o", str(tmp_path / "lm2"), "--epochs", "1",
+    assert main(["lm", "train", str(text), "-o", str(tmp_path / "lm2"), "--epochs", "3",
                  "--resume", str(tmp_path / "ck" / "last"), *common]) == 0
     out = capsys.readouterr().out
     assert "에폭 3" in out  # continued from epoch 2

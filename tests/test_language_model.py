@@ -68,3 +68,30 @@ def test_empty_training_text_is_refused(tmp_path):
     path.write_text("\n\n", encoding="utf-8")
     with pytest.raises(InputError, match="empty"):
         LanguageModel.train(path, CharTokenizer(), quiet=True)
+
+
+def test_interrupted_training_resumes_mid_epoch_and_completes_the_plan(tmp_path, monkeypatch):
+    from hangul_dl.training import BPTTTrainer
+
+    kwargs = dict(embedding_size=8, hidden_size=8, max_epoch=2, batch_size=2, time_size=5,
+                  quiet=True, seed=0, checkpoint_dir=tmp_path / "ck")
+    original, calls = BPTTTrainer._step, {"n": 0}
+
+    def step(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 40:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(BPTTTrainer, "_step", step)
+    first = LanguageModel.train(SENTENCES, CharTokenizer(), **kwargs)
+    assert first.trainer.interrupted and (first.trainer.epoch, first.trainer.step) == (1, 39)
+    monkeypatch.setattr(BPTTTrainer, "_step", original)
+    resumed = LanguageModel.train(SENTENCES, CharTokenizer(), resume=tmp_path / "ck" / "last",
+                                  **kwargs)
+    trainer = resumed.trainer
+    assert not trainer.interrupted and (trainer.epoch, trainer.epoch_step) == (2, 0)
+    kwargs.pop("checkpoint_dir")
+    uninterrupted = LanguageModel.train(SENTENCES, CharTokenizer(), **kwargs).trainer
+    assert trainer.step == uninterrupted.step  # the same steps in all, none repeated or lost
+    assert list(trainer.epochs["epoch"]) == [1, 2]

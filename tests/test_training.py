@@ -91,3 +91,50 @@ def test_plot_and_history_files(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     csv = trainer.save_history(tmp_path / "history.csv")
     assert pd.read_csv(csv).shape[0] == len(trainer.history)
+
+
+def _interrupt_at(trainer, n):
+    """Make ``trainer`` raise KeyboardInterrupt on its ``n``-th step, like Ctrl-C would."""
+    original, calls = trainer._step, {"n": 0}
+
+    def step(*args):
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    trainer._step = step
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_epoch_identically(tmp_path):
+    from hangul_dl.nn.optimizers import Adam
+
+    x, t = spiral(seed=1)
+    reference = TwoLayerNet(2, 10, 3, seed=0)
+    Trainer(reference, Adam(lr=0.01), quiet=True).fit(x, t, max_epoch=3, batch_size=30, seed=5)
+
+    model = TwoLayerNet(2, 10, 3, seed=0)
+    first = Trainer(model, Adam(lr=0.01), quiet=True, checkpoint_dir=tmp_path / "ck")
+    _interrupt_at(first, 15)  # in the middle of epoch 2 (10 steps per epoch)
+    first.fit(x, t, max_epoch=3, batch_size=30, seed=5)
+    assert first.interrupted and (first.epoch, first.epoch_step, first.step) == (2, 4, 14)
+
+    resumed = Trainer(TwoLayerNet(2, 10, 3, seed=99), Adam(lr=0.01), quiet=True)
+    resumed.load_checkpoint(tmp_path / "ck" / "last")
+    assert (resumed.epoch, resumed.epoch_step, resumed.step) == (2, 4, 14)
+    resumed.fit(x, t, max_epoch=2, batch_size=30, seed=5)  # rest of epoch 2, then epoch 3
+    assert (resumed.epoch, resumed.epoch_step, resumed.step) == (3, 0, 30)
+    for a, b in zip(resumed.model.params, reference.params):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoints_every_n_steps_each_epoch_and_on_ctrl_c(tmp_path):
+    x, t = spiral(seed=1)  # 300 examples: 10 steps per epoch
+    trainer = Trainer(TwoLayerNet(2, 10, 3), SGD(lr=1.0), quiet=True, checkpoint_dir=tmp_path,
+                      checkpoint_every=4)
+    saved_at, save = [], trainer.save_checkpoint
+    trainer.save_checkpoint = lambda d: saved_at.append(trainer.step) or save(d)
+    _interrupt_at(trainer, 17)
+    trainer.fit(x, t, max_epoch=3, batch_size=30)
+    assert saved_at == [4, 8, 10, 12, 16, 16]  # steps 4, 8; epoch end; 12, 16; Ctrl-C
+    assert (tmp_path / "last" / "manifest.json").is_file()

@@ -31,7 +31,8 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
         num_layers=args.layers, cell=args.cell, dropout=args.dropout, tie_weights=args.tie,
         optimizer=args.optimizer, lr=args.lr, max_epoch=args.epochs, batch_size=args.batch_size,
         time_size=args.bptt, max_grad=args.max_grad, device=args.device, seed=args.seed,
-        quiet=args.quiet, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
+        quiet=args.quiet, checkpoint_dir=args.checkpoint_dir,
+        checkpoint_every=args.checkpoint_every, resume=args.resume,
         n_jobs=args.jobs)
     lm.save(args.output)
     epochs = lm.trainer.epochs
@@ -44,7 +45,9 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
             text += f", 검증 퍼플렉서티 {last['val_perplexity']:.2f}"
         print(text)
     if lm.trainer.interrupted:
-        print("학습이 중단되었습니다. 지금까지의 모델을 저장했습니다.", file=sys.stderr)
+        hint = (f" 이어서 학습: 같은 명령에 --resume {Path(args.checkpoint_dir) / 'last'}"
+                if args.checkpoint_dir else "")
+        print(f"학습이 중단되었습니다. 지금까지의 모델을 저장했습니다.{hint}", file=sys.stderr)
         return 130
     return 0
 
@@ -92,7 +95,8 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int, default=100, help="은닉 크기 (기본 100)")
     p.add_argument("--dropout", type=float, default=0.0, help="드롭아웃 비율 (기본 0)")
     p.add_argument("--tie", action="store_true", help="임베딩과 출력층 가중치 공유")
-    p.add_argument("--epochs", type=int, default=4, help="에폭 수 (기본 4)")
+    p.add_argument("--epochs", type=int, default=4,
+                   help="전체 에폭 수 (기본 4; --resume 때도 처음부터 센 전체 수)")
     p.add_argument("--batch-size", type=int, default=20)
     p.add_argument("--bptt", type=int, default=35, help="BPTT 길이 (기본 35)")
     p.add_argument("--optimizer", default="sgd", choices=["sgd", "momentum", "adagrad",
@@ -102,7 +106,11 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-count", type=int, default=1, help="어휘에 넣을 최소 빈도")
     p.add_argument("--max-vocab", type=int, default=None, help="어휘 최대 크기 (특수 토큰 포함)")
     p.add_argument("--valid", metavar="FILE", help="검증 텍스트 (에폭마다 퍼플렉서티)")
-    p.add_argument("--checkpoint-dir", metavar="DIR", help="에폭마다 체크포인트(best, last) 저장")
+    p.add_argument("--checkpoint-dir", metavar="DIR",
+                   help="체크포인트 폴더: 에폭마다, --checkpoint-every 스텝마다, Ctrl-C 때 last/ 저장, "
+                        "검증 최고 모델은 best/")
+    p.add_argument("--checkpoint-every", type=int, metavar="STEPS",
+                   help="이 스텝 수마다 last/ 체크포인트 저장 (긴 에폭용)")
     p.add_argument("--resume", metavar="CKPT", help="이 체크포인트(…/last)에서 이어서 학습")
     p.add_argument("--jobs", type=int, default=1, help="토큰화 프로세스 수")
     p.add_argument("--skip-bad-lines", action="store_true",

@@ -76,7 +76,8 @@ class LanguageModel:
               max_epoch: int = 4, batch_size: int = 20, time_size: int = 35,
               max_grad: float | None = 0.25, lr_decay: float | None = 4.0,
               checkpoint_dir: str | os.PathLike | None = None,
-              resume: str | os.PathLike | None = None, device: str | None = None,
+              checkpoint_every: int | None = None, resume: str | os.PathLike | None = None,
+              device: str | None = None,
               seed: int = 0, quiet: bool = False, n_jobs: int = 1) -> LanguageModel:
         """Tokenize ``sentences``, build a vocabulary and train an RNNLM on them.
 
@@ -90,10 +91,14 @@ class LanguageModel:
 
         ``tokenizer`` is a tokenizer object or a name for
         :func:`hangul_dl.text.tokenizers.get_tokenizer` (``"okt"``, ``"char"``, ``"jamo"``,
-        ``"whitespace"``, ...). The defaults are the book's ``Rnnlm`` settings. ``resume`` names
-        a checkpoint (``checkpoint_dir/last`` of an earlier run with the same data and settings)
-        to continue from: its weights, optimizer state, counters and history are restored and
-        ``max_epoch`` more epochs run.
+        ``"whitespace"``, ...). The defaults are the book's ``Rnnlm`` settings.
+
+        ``checkpoint_dir`` receives ``last/`` (resumable state) after every epoch, every
+        ``checkpoint_every`` steps and on Ctrl-C, and ``best/`` (best validation weights).
+        ``resume`` names such a ``last/`` checkpoint of an earlier run with the same data and
+        settings: weights, optimizer state, counters, read position and history are restored,
+        the interrupted epoch is finished, and training goes on until ``max_epoch`` epochs are
+        done in all (so the same command plus ``resume`` completes the original plan).
         """
         from ..backend import get_xp, resolve_device
         from ..nn.optimizers import get_optimizer
@@ -135,11 +140,13 @@ class LanguageModel:
             valid = None if valid is None else xp.asarray(valid)
         batch_size = max(1, min(batch_size, (len(corpus) - 1) // time_size))
         trainer = BPTTTrainer(model, get_optimizer(optimizer, lr=lr), quiet=quiet,
-                              lr_decay=lr_decay, checkpoint_dir=checkpoint_dir)
+                              lr_decay=lr_decay, checkpoint_dir=checkpoint_dir,
+                              checkpoint_every=checkpoint_every)
         if resume is not None:
             trainer.load_checkpoint(resume)
             log.info("resumed from %s at epoch %d, step %d", resume, trainer.epoch, trainer.step)
-        trainer.fit(corpus, max_epoch=max_epoch, batch_size=batch_size, time_size=time_size,
+        done = trainer.epoch - (1 if trainer.epoch_step else 0)  # epochs fully trained
+        trainer.fit(corpus, max_epoch=max(0, max_epoch - done), batch_size=batch_size, time_size=time_size,
                     max_grad=max_grad, validation=valid, seed=seed)
         lm = cls(model.to_cpu(), vocab, tok, history=trainer.history)
         lm.trainer = trainer
