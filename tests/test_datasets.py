@@ -1,8 +1,19 @@
+import datetime
 import itertools
+import re
 
 import numpy as np
+import pytest
 
-from hangul_dl.datasets import spiral, zipf_korean_corpus
+from hangul_dl.datasets import (
+    DATE_FORMATS,
+    addition,
+    korean_dates,
+    sino_korean,
+    spiral,
+    zipf_korean_corpus,
+)
+from hangul_dl.errors import InputError
 
 
 def test_spiral_shapes_and_seed():
@@ -27,3 +38,69 @@ def test_zipf_corpus_shape_and_determinism():
 def test_zipf_corpus_streams_lazily():
     first = list(itertools.islice(zipf_korean_corpus(n_tokens=10**9, seed=0), 3))
     assert len(first) == 3
+
+
+# -- seq2seq tasks (book ch.7-8) ---------------------------------------------------------------
+def test_addition_pairs_are_correct_unique_and_seeded():
+    pairs = addition(3000, seed=5)
+    assert pairs == addition(3000, seed=5) and pairs != addition(3000, seed=6)
+    assert len(set(pairs)) == 3000
+    for question, answer in pairs:
+        a, b = question.split("+")
+        assert int(a) + int(b) == int(answer) and len(a) <= 3 and len(b) <= 3
+        assert str(int(a)) == a  # no leading zeros
+    lengths = {len(q.split("+")[0]) for q, _ in pairs}
+    assert lengths == {1, 2, 3}  # digit counts drawn uniformly, as in the book
+    assert max(len(q) for q, _ in addition(100, seed=0, max_digits=2)) <= 5
+
+
+def test_addition_bad_arguments():
+    with pytest.raises(InputError, match="distinct questions"):
+        addition(101, max_digits=1)
+    assert len(addition(101, max_digits=1, unique=False)) == 101
+    with pytest.raises(InputError, match="max_digits"):
+        addition(5, max_digits=0)
+
+
+def test_sino_korean_numerals():
+    assert [sino_korean(x) for x in (2019, 1950, 2000, 2001, 10, 31, 1111)] == [
+        "이천십구", "천구백오십", "이천", "이천일", "십", "삼십일", "천백십일"]
+
+
+def test_korean_dates_examples_weekdays_and_targets():
+    pairs = korean_dates(4000, seed=3)
+    assert pairs == korean_dates(4000, seed=3)
+    weekdays = "월화수목금토일"
+    seen_forms = set()
+    for text, iso in pairs:
+        if iso.startswith("--"):
+            assert not re.search(r"\d{4}|년", text), text
+            continue
+        date = datetime.date.fromisoformat(iso)
+        assert datetime.date(1950, 1, 1) <= date <= datetime.date(2049, 12, 31)
+        w = re.search(r"([월화수목금토일])(?:요일|\))", text)
+        if w:
+            assert w.group(1) == weekdays[date.weekday()], (text, iso)
+        seen_forms.add(text)
+    assert len(DATE_FORMATS) >= 20
+    one = dict(zip(DATE_FORMATS, [korean_dates(1, formats=[f], start="2019-05-01",
+                                               end="2019-05-01")[0] for f in DATE_FORMATS]))
+    assert one["ymd_korean_weekday"] == ("2019년 5월 1일 수요일", "2019-05-01")
+    assert one["dots_short"] == ("19. 5. 1.", "2019-05-01")
+    assert one["slashes"] == ("2019/05/01", "2019-05-01")
+    assert one["md_weekday_year"] == ("5월 1일(수) 2019", "2019-05-01")
+    assert one["sino_korean"] == ("이천십구년 오월 일일", "2019-05-01")
+    assert one["md_sino"] == ("오월 일일", "--05-01")
+    june = korean_dates(1, formats=["sino_korean"], start="1996-06-10", end="1996-06-10")[0]
+    assert june == ("천구백구십육년 유월 십일", "1996-06-10")
+    october = korean_dates(1, formats=["md_sino"], start="2020-10-31", end="2020-10-31")[0]
+    assert october == ("시월 삼십일일", "--10-31")
+
+
+def test_korean_dates_bad_arguments():
+    with pytest.raises(InputError, match="unknown date formats"):
+        korean_dates(3, formats=["yyyy"])
+    with pytest.raises(InputError, match="ISO dates"):
+        korean_dates(3, start="2019/01/01")
+    with pytest.raises(InputError, match="before start"):
+        korean_dates(3, start="2020-01-01", end="2019-01-01")
