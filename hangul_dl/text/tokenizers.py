@@ -667,11 +667,25 @@ _SIMPLE = {"char": CharTokenizer, "chars": CharTokenizer, "character": CharToken
            "pretokenized": WhitespaceTokenizer}
 
 
+def _lazy(name: str) -> Any:
+    """A factory for a tokenizer class of :mod:`.subword` (imported on use: it imports us)."""
+    def make(**options: Any) -> Tokenizer:
+        from . import subword
+
+        return getattr(subword, name)(**options)
+    return make
+
+
+_SIMPLE.update(word=_lazy("WordTokenizer"), subword=_lazy("SubwordTokenizer"),
+               bpe=_lazy("SubwordTokenizer"))
+
+
 def get_tokenizer(spec: str | dict | Tokenizer = "okt", **params: Any) -> Tokenizer:
     """A tokenizer from a name, a ``"name:key=value,..."`` string, a dict or an instance.
 
     Names: ``okt`` (``twitter``), ``komoran``, ``kkma``, ``hannanum``, ``mecab``, ``char``,
-    ``jamo``, ``whitespace``. Values are JSON (``true``, ``3``, ``"x"``) or bare words.
+    ``jamo``, ``whitespace``, ``word`` and ``subword`` (``bpe``; needs ``fit``, see
+    :mod:`hangul_dl.text.subword`). Values are JSON (``true``, ``3``, ``"x"``) or bare words.
 
     >>> get_tokenizer("okt:pos=true")
     KonlpyTokenizer(pos=True)
