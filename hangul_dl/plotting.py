@@ -20,7 +20,7 @@ from typing import Any
 
 from .io import atomic_open
 
-__all__ = ["hangul_font", "new_figure", "plot_history", "save_figure"]
+__all__ = ["hangul_font", "new_figure", "plot_history", "plot_word_map", "save_figure"]
 
 log = logging.getLogger(__name__)
 
@@ -116,4 +116,32 @@ def plot_history(history: Any, path: str | os.PathLike, epochs: Any = None,
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend()
+    return save_figure(fig, path)
+
+
+def plot_word_map(words: Sequence[str], vectors: Any, path: str | os.PathLike,
+                  title: str = "단어 지도 (PCA)") -> Path:
+    """Scatter ``words`` on the first two principal components of their ``vectors`` (n, D),
+    with Hangul labels (book ch.2's 2-D word plot); saves to ``path`` and returns it."""
+    import matplotlib
+    import numpy as np
+
+    X = np.asarray(vectors, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] != len(words):
+        raise ValueError(f"vectors must have shape ({len(words)}, D), got {X.shape}")
+    X = X - X.mean(axis=0)
+    _, _, Vt = np.linalg.svd(X, full_matrices=False)
+    P = X @ Vt[:2].T if X.shape[0] > 1 else np.zeros((X.shape[0], 2))  # (n, 2)
+    if P.shape[1] < 2:
+        P = np.hstack([P, np.zeros((P.shape[0], 2 - P.shape[1]))])
+    fig = new_figure(figsize=(7.0, 6.0))
+    with matplotlib.rc_context(fig._hangul_rc):
+        ax = fig.add_subplot()
+        ax.scatter(P[:, 0], P[:, 1], s=12, alpha=0.7)
+        for (x, y), word in zip(P, words, strict=True):
+            ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=10)
+        ax.set_title(title)
+        ax.set_xlabel("PC1")
+        ax.set_ylabel("PC2")
+        ax.grid(alpha=0.3)
     return save_figure(fig, path)
