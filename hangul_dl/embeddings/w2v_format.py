@@ -85,23 +85,17 @@ def sniff_word2vec(path: str | os.PathLike) -> str:
     first, _, rest = head.partition(b"\n")
     header = _parse_header(first.lstrip(b"\xef\xbb\xbf"), path)
     if header is None:
-        try:
-            fields = first.decode("utf-8").split()
-            [float(x) for x in fields[1:]]
-        except (UnicodeDecodeError, ValueError):
+        fields = first.decode("utf-8", errors="replace").split()
+        if len(fields) < 2 or not all(map(_is_float, fields[1:])):
             raise FormatError(f"{path}:1: not word vectors: expected a 'count dimensions' header "
                               f"(word2vec format) or 'word number number ...', found "
-                              f"{first[:40]!r}") from None
+                              f"{first[:40]!r}")
         return "text"  # headerless text (GloVe)
     _, D = header
     line = rest.split(b"\n", 1)[0]
-    try:
-        fields = line.decode("utf-8").split()
-        if len(fields) == D + 1:
-            [float(x) for x in fields[1:]]
-            return "text"
-    except (UnicodeDecodeError, ValueError):
-        pass
+    fields = line.decode("utf-8", errors="replace").split()  # a bad word is the reader's to report
+    if len(fields) == D + 1 and all(map(_is_float, fields[1:])):
+        return "text"
     return "binary"
 
 
@@ -155,6 +149,9 @@ def _read_text(f: Any, path: Path, header: tuple[int, int] | None, first: bytes,
     lines: Any = f
     if header is None:  # no header (GloVe): the first line is already a vector
         D = len(first.split()) - 1
+        if D < 1:
+            raise FormatError(f"{path}:1: not word vectors: expected a 'count dimensions' header "
+                              f"or 'word number number ...', found {first[:40]!r}")
         V, lineno = -1, 0
         lines = _chain_first(first, f)
     else:
