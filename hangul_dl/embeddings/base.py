@@ -112,12 +112,13 @@ def corpus_to_ids(corpus: Any, vocab: Vocabulary | None = None, min_count: int =
         raise InputError(f"sentence 0 is the string {first[:30]!r}, not a token list; tokenize "
                          "first, e.g. [line.split() for line in lines] or tokenizer.pipe(lines)")
     if vocab is None:
+        # a list (or any re-iterable, e.g. a file-backed corpus) is read twice; an iterator is
+        # kept in memory for the second pass
         sentences = corpus if it is not corpus else [first, *it]
-        _check_token_lists(sentences)
         n_spec = len(Vocabulary().specials)
         vocab = Vocabulary(min_count=int(min_count),
                            max_size=None if max_vocab is None else int(max_vocab) + n_spec)
-        vocab.fit(sentences)
+        vocab.fit(_checked_token_lists(sentences))
         it = iter(sentences)
     else:
         it = itertools.chain([first], it)
@@ -127,11 +128,12 @@ def corpus_to_ids(corpus: Any, vocab: Vocabulary | None = None, min_count: int =
     return encode_corpus(it, None, vocab, add_eos=True), vocab
 
 
-def _check_token_lists(sentences: Iterable[Any]) -> None:
+def _checked_token_lists(sentences: Iterable[Any]) -> Iterable[Any]:
     for n, s in enumerate(sentences):
         if isinstance(s, str) or _is_id_array(s):
             raise InputError(f"sentence {n} is a {type(s).__name__}, but sentence 0 was a token "
                              "list; give every sentence in the same form")
+        yield s
 
 
 def _checked_ids(ids: np.ndarray, vocab: Vocabulary | None, what: str) -> np.ndarray:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import DEFAULT_DTYPE, as_generator, get_array_module, get_xp, xp_generator
+from ..backend import DEFAULT_DTYPE, as_generator, get_array_module, get_xp, to_cpu, xp_generator
 from ..errors import InputError, ShapeError
 from ..progress import progress
 from .base import IdStream, VectorStage
@@ -281,7 +281,8 @@ class PPMISVD(VectorStage):
         Random seed of the randomized SVD; ``"cpu"``/``"gpu"``/``"auto"`` (None: the
         ``HANGUL_DL_DEVICE`` variable); no progress bars.
 
-    After ``fit``: ``wv_`` (:class:`~hangul_dl.embeddings.vectors.WordVectors`), ``vocab_``,
+    After ``fit``: ``wv_`` (:class:`~hangul_dl.embeddings.vectors.WordVectors`, on the CPU
+    whatever the device; ``wv_.to_gpu()`` moves it), ``vocab_``,
     ``singular_values_`` (dim,), ``nnz_`` (nonzero co-occurrence pairs).
     """
 
@@ -321,5 +322,5 @@ class PPMISVD(VectorStage):
         logger.info("PPMISVD: %d words, %d co-occurring pairs, %d positive PMI", V, C.nnz, M.nnz)
         del C
         U, s, _ = truncated_svd(M, int(self.dim), method=self.svd, seed=self.seed, quiet=self.quiet)
-        self.singular_values_ = np.asarray(s.get() if hasattr(s, "get") else s, dtype=np.float64)
-        return (U * (s ** float(self.eig))[None, :]).astype(DEFAULT_DTYPE)
+        self.singular_values_ = np.asarray(to_cpu(s), dtype=np.float64)
+        return to_cpu((U * (s ** float(self.eig))[None, :]).astype(DEFAULT_DTYPE))  # wv_ on the CPU
