@@ -7,19 +7,26 @@
 - :func:`addition` — the book's ch.7 addition task ("16+75" -> "91").
 - :func:`korean_dates` — Korean date normalization, the ch.8 task in Korean
   ("2019년 5월 1일 수요일", "19. 5. 1.", "이천십구년 오월 일일" -> "2019-05-01").
+- :func:`planted_word2vec_corpus` — a corpus with planted word-vector structure (groups of words
+  used in the same contexts, role variants with a shared offset) and its evaluation files:
+  word-pair similarities and questions-words analogies (book ch.3-4, for tests and benchmarks).
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .backend import DEFAULT_DTYPE, as_generator
 from .errors import InputError
 
-__all__ = ["DATE_FORMATS", "addition", "korean_dates", "sino_korean", "spiral", "zipf_korean_corpus"]
+__all__ = ["DATE_FORMATS", "PlantedCorpus", "addition", "korean_dates", "planted_word2vec_corpus",
+           "sino_korean", "spiral", "zipf_korean_corpus"]
 
 
 def spiral(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
@@ -249,3 +256,151 @@ def korean_dates(n: int = 50_000, seed: int | np.random.Generator | None = 1984,
         target = date.strftime("--%m-%d") if name in _YEARLESS else date.isoformat()
         pairs.append((_date_forms(date)[name], target))
     return pairs
+
+
+@dataclass
+class PlantedCorpus:
+    """A generated corpus with known word-vector structure, and its evaluation sets.
+
+    ``lines`` (space-separated sentences), ``pairs`` (``(word1, word2, score)``, score 0-10 =
+    10 × the cosine of the two words' expected context distributions), ``analogies``
+    (section -> ``(a, b, c, d)`` questions "a : b = c : d"), ``groups`` (the entity words of each
+    group, every role form, for nearest-neighbour checks).
+    """
+
+    lines: list[str]
+    pairs: list[tuple[str, str, float]]
+    analogies: dict[str, list[tuple[str, str, str, str]]]
+    groups: list[list[str]]
+
+    @property
+    def sentences(self) -> list[list[str]]:
+        """The corpus as token lists."""
+        return [line.split() for line in self.lines]
+
+    def write(self, directory: str | os.PathLike) -> dict[str, Path]:
+        """Write ``corpus.txt``, ``pairs.csv`` (``word1,word2,score`` + header) and
+        ``analogies.txt`` (word2vec ``questions-words.txt`` format) atomically; return the paths."""
+        from .io import write_text
+
+        directory = Path(directory)
+        paths = {name: directory / name for name in ("corpus.txt", "pairs.csv", "analogies.txt")}
+        write_text(paths["corpus.txt"], "".join(f"{line}\n" for line in self.lines))
+        write_text(paths["pairs.csv"], "word1,word2,score\n"
+                   + "".join(f"{a},{b},{score:.3f}\n" for a, b, score in self.pairs))
+        write_text(paths["analogies.txt"], "".join(
+            f": {section}\n" + "".join(" ".join(q) + "\n" for q in questions)
+            for section, questions in self.analogies.items()))
+        return paths
+
+    def __repr__(self) -> str:
+        return (f"PlantedCorpus({len(self.lines)} sentences, {len(self.pairs)} pairs, "
+                f"{sum(map(len, self.analogies.values()))} analogies)")
+
+
+_ROLES = (("기본", ""), ("복수", "들"), ("높임", "님"))
+
+
+def planted_word2vec_corpus(n_tokens: int = 1_000_000, n_groups: int = 10, group_size: int = 6,
+                            n_roles: int = 3, n_fillers: int = 1000, n_pairs: int = 2000,
+                            n_analogies: int = 300,
+                            seed: int | np.random.Generator | None = 0) -> PlantedCorpus:
+    """Sentences whose word-vector structure is known, for testing and comparing word2vec.
+
+    There are ``n_groups × group_size`` entities (made-up Korean stems); each has ``n_roles``
+    forms: the stem, stem+"들", stem+"님". A sentence holds one entity form with two words of its
+    group's context pool, one word of its role's pool, the entity's private word and a few
+    Zipfian filler words, shuffled (about 9 tokens); each entity draws its group words with its
+    own Dirichlet weights, so similarities within a group vary. So the forms of one group share contexts
+    (nearest neighbours), and every entity's role forms differ by the same role contexts (the
+    analogy ``A : A들 = B : B들``). Same seed, same corpus.
+    """
+    if n_roles < 2 or n_roles > len(_ROLES) or n_groups < 2 or group_size < 2:
+        raise InputError(f"need 2 <= n_roles <= {len(_ROLES)}, n_groups >= 2 and group_size >= 2")
+    rng = as_generator(seed)
+    E, G, R = n_groups * group_size, 6, 4  # entities, group pool size, role pool size
+    n_other = n_groups * G + n_roles * R + E + n_fillers
+    while True:  # stems whose role forms collide with another word are redrawn (rare)
+        stems = _make_stems(E + n_other, rng)
+        forms = [[stems[e] + _ROLES[r][1] for r in range(n_roles)] for e in range(E)]
+        others = stems[E:]
+        if len({*others, *(f for fs in forms for f in fs)}) == n_other + E * n_roles:
+            break
+    group_pool = np.array(others[:n_groups * G], dtype=object).reshape(n_groups, G)
+    role_pool = np.array(others[n_groups * G:][:n_roles * R], dtype=object).reshape(n_roles, R)
+    private = others[n_groups * G + n_roles * R:][:E]
+    fillers = np.array(others[-n_fillers:], dtype=object)
+    filler_p = 1.0 / np.arange(1, n_fillers + 1) ** 1.1
+    filler_p /= filler_p.sum()
+    mean_fill = 4.0
+    group_p = rng.dirichlet(np.full(G, 2.0), size=E)  # each entity's taste over its group's pool
+    group_cdf = np.cumsum(group_p, axis=1)
+
+    lines: list[str] = []
+    produced = 0
+    while produced < n_tokens:
+        m = max(1, (n_tokens - produced) // 9 + 1)
+        ent, role = rng.integers(E, size=m), rng.integers(n_roles, size=m)
+        gctx = (rng.random((m, 2, 1)) > group_cdf[ent][:, None, :]).sum(axis=2).clip(0, G - 1)
+        rctx = rng.integers(R, size=m)
+        n_fill = rng.poisson(mean_fill, size=m)
+        fill = rng.choice(n_fillers, size=int(n_fill.sum()), p=filler_p)
+        keys = rng.random(int(n_fill.sum()) + 5 * m)
+        pos_f = pos_k = 0
+        for i in range(m):
+            e, r, k = int(ent[i]), int(role[i]), int(n_fill[i])
+            words = [forms[e][r], *group_pool[e // group_size, gctx[i]], role_pool[r, rctx[i]],
+                     private[e], *fillers[fill[pos_f:pos_f + k]]]
+            order = np.argsort(keys[pos_k:pos_k + len(words)])
+            pos_f, pos_k = pos_f + k, pos_k + len(words)
+            lines.append(" ".join(words[j] for j in order.tolist()))
+            produced += len(words)
+            if produced >= n_tokens:
+                break
+
+    # Expected context distribution of each form: group pool 2 tokens, role 1, private 1, fillers.
+    def context(e: int, r: int) -> dict[str, float]:
+        ctx = dict(zip(group_pool[e // group_size].tolist(), (2.0 * group_p[e]).tolist()))
+        ctx.update({w: 1.0 / R for w in role_pool[r]})
+        ctx[private[e]] = 1.0
+        ctx.update(zip(fillers.tolist(), (mean_fill * filler_p).tolist()))
+        return ctx
+
+    def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+        dot = sum(v * b.get(k, 0.0) for k, v in a.items())
+        return dot / np.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+    contexts = {(e, r): context(e, r) for e in range(E) for r in range(n_roles)}
+    pairs, seen = [], set()
+    kinds = ("same entity", "same group and role", "same group", "other group")
+    for i in range(n_pairs * 20):
+        if len(pairs) >= n_pairs:
+            break
+        kind = kinds[i % 4]
+        e1, r1 = int(rng.integers(E)), int(rng.integers(n_roles))
+        g = e1 // group_size
+        in_group = g * group_size + int(rng.integers(group_size))
+        e2, r2 = {"same entity": (e1, int(rng.integers(n_roles))),
+                  "same group and role": (in_group, r1),
+                  "same group": (in_group, int(rng.integers(n_roles))),
+                  "other group": (int(rng.integers(E)), int(rng.integers(n_roles)))}[kind]
+        key = tuple(sorted([(e1, r1), (e2, r2)]))
+        if (e1, r1) == (e2, r2) or key in seen:
+            continue
+        seen.add(key)
+        pairs.append((forms[e1][r1], forms[e2][r2],
+                      round(float(10.0 * cosine(contexts[(e1, r1)], contexts[(e2, r2)])), 3)))
+
+    analogies: dict[str, list[tuple[str, str, str, str]]] = {}
+    for r1 in range(n_roles):
+        for r2 in range(n_roles):
+            if r1 == r2:
+                continue
+            section = f"{_ROLES[r1][0]}-{_ROLES[r2][0]}"
+            e1s = rng.integers(E, size=n_analogies)
+            e2s = (e1s + rng.integers(1, E, size=n_analogies)) % E
+            analogies[section] = [(forms[a][r1], forms[a][r2], forms[b][r1], forms[b][r2])
+                                  for a, b in zip(e1s.tolist(), e2s.tolist())]
+    groups = [[f for e in range(g * group_size, (g + 1) * group_size) for f in forms[e]]
+              for g in range(n_groups)]
+    return PlantedCorpus(lines, pairs, analogies, groups)

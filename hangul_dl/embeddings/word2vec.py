@@ -1,0 +1,332 @@
+"""word2vec: the book's chapter-3 and chapter-4 models, and a trainer that scales.
+
+Models (book ``ch03/simple_cbow.py``, ``simple_skip_gram.py``, ``ch04/cbow.py``,
+``skip_gram.py``), :class:`~hangul_dl.nn.model.Model` subclasses for learning and small
+vocabularies:
+
+- :class:`SimpleCBOW`, :class:`SimpleSkipGram` — full softmax over the vocabulary (ch.3);
+- :class:`CBOW`, :class:`SkipGram` — an Embedding and negative sampling (ch.4).
+
+They follow the Layer contract (dense gradients, gradient-checked in float64); their
+``word_vecs`` are the input embedding.
+
+:class:`Word2Vec` is the trainer users call on real corpora: a stage with gensim's settings
+(subsampling, dynamic window, linear learning-rate decay, ``min_count``, epochs) that trains the
+same CBOW / skip-gram objective with sparse row updates
+(:mod:`hangul_dl.embeddings.w2v_core`), so a step costs the same for 10 thousand or 1 million
+words::
+
+    >>> w2v = Word2Vec(method="skipgram", dim=100, epochs=5).fit(token_lists)
+    >>> w2v.most_similar("서울", topn=3)
+    >>> w2v.wv_["서울"].shape
+    (100,)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from ..backend import DEFAULT_DTYPE, as_generator, get_array_module, get_xp, to_cpu, xp_generator
+from ..errors import DivergenceError, InputError
+from ..nn.layers import Embedding, MatMul, SoftmaxWithLoss
+from ..nn.model import Model
+from ..nn.sampling import NegativeSamplingLoss, UnigramSampler
+from ..progress import progress
+from .base import IdStream, VectorStage
+from .w2v_core import EpochStream, cbow_step, keep_probabilities, sg_step, window_pairs
+
+__all__ = ["CBOW", "SimpleCBOW", "SimpleSkipGram", "SkipGram", "Word2Vec"]
+
+logger = logging.getLogger(__name__)
+METHODS = ("cbow", "skipgram")
+
+
+def _ids(x: Any) -> Any:
+    """One-hot (..., V) → IDs (...); IDs pass through (the book feeds one-hot in ch.3)."""
+    return x.argmax(axis=-1) if x.dtype.kind == "f" or x.dtype == bool else x
+
+
+def _init(V: int, D: int, seed: int, scale: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    rng = as_generator(seed)
+    W_in = (scale * rng.standard_normal((V, D))).astype(DEFAULT_DTYPE)
+    W_out = (scale * rng.standard_normal((V, D))).astype(DEFAULT_DTYPE)
+    return W_in, W_out
+
+
+class SimpleCBOW(Model):
+    """Chapter-3 CBOW: the mean of the context embeddings, a full-softmax output layer.
+
+    ``forward(contexts, target)``: contexts (N, C) IDs or (N, C, V) one-hot, target (N,) IDs or
+    (N, V) one-hot; returns the mean cross-entropy. ``word_vecs`` (V, H) = the input weights.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, seed: int = 0):
+        self.vocab_size, self.hidden_size, self.seed = vocab_size, hidden_size, seed
+        W_in, W_out = _init(vocab_size, hidden_size, seed)
+        self.in_layer = Embedding(W_in)  # one-hot @ W_in, as a row lookup
+        self.out_layer = MatMul(np.ascontiguousarray(W_out.T))  # (H, V)
+        self.loss_layer = SoftmaxWithLoss(ignore_label=None)
+        self._n_context = 1
+
+    @property
+    def word_vecs(self) -> Any:
+        """(V, H) input embedding: the word vectors."""
+        return self.in_layer.params[0]
+
+    def forward(self, contexts: Any, target: Any) -> Any:
+        contexts = _ids(contexts)  # (N, C)
+        self._n_context = contexts.shape[1]
+        h = self.in_layer.forward(contexts).mean(axis=1)  # (N, H)
+        return self.loss_layer.forward(self.out_layer.forward(h), _ids(target))
+
+    def backward(self, dout: Any = 1) -> None:
+        dh = self.out_layer.backward(self.loss_layer.backward(dout))  # (N, H)
+        C = self._n_context
+        self.in_layer.backward(dh[:, None, :].repeat(C, axis=1) / C)
+
+
+class SimpleSkipGram(Model):
+    """Chapter-3 skip-gram: the center word's embedding predicts every context word.
+
+    ``forward(contexts, target)``: contexts (N, C), target (N,) the center word (IDs or one-hot);
+    the loss is the sum over the C context positions of the mean cross-entropy (as the book).
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, seed: int = 0):
+        self.vocab_size, self.hidden_size, self.seed = vocab_size, hidden_size, seed
+        W_in, W_out = _init(vocab_size, hidden_size, seed)
+        self.in_layer = Embedding(W_in)
+        self.out_layer = MatMul(np.ascontiguousarray(W_out.T))
+        self.loss_layer = SoftmaxWithLoss(ignore_label=None)
+        self._n_context = 1
+
+    @property
+    def word_vecs(self) -> Any:
+        """(V, H) input embedding: the word vectors."""
+        return self.in_layer.params[0]
+
+    def forward(self, contexts: Any, target: Any) -> Any:
+        contexts = _ids(contexts)  # (N, C)
+        C = contexts.shape[1]
+        self._n_context = C
+        s = self.out_layer.forward(self.in_layer.forward(_ids(target)))  # (N, V)
+        s = s[:, None, :].repeat(C, axis=1)  # (N, C, V): one prediction per context position
+        return self.loss_layer.forward(s, contexts) * C
+
+    def backward(self, dout: Any = 1) -> None:
+        ds = self.loss_layer.backward(dout * self._n_context).sum(axis=1)  # (N, V)
+        self.in_layer.backward(self.out_layer.backward(ds))
+
+
+class CBOW(Model):
+    """Chapter-4 CBOW: context-mean embedding, negative-sampling loss (book ``ch04/cbow.py``).
+
+    ``counts`` (V,) word frequencies feed the unigram^0.75 sampler. ``forward(contexts (N, C),
+    target (N,))`` returns the loss; :class:`Word2Vec` trains the same objective at scale.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, counts: Any, sample_size: int = 5,
+                 power: float = 0.75, seed: int = 0):
+        self.vocab_size, self.hidden_size, self.seed = vocab_size, hidden_size, seed
+        self.counts = [int(c) for c in np.asarray(to_cpu(counts)).tolist()]
+        self.sample_size, self.power = sample_size, power
+        W_in, W_out = _init(vocab_size, hidden_size, seed)
+        self.in_layer = Embedding(W_in)
+        self.ns_loss = NegativeSamplingLoss(W_out, self.counts, power=power,
+                                            sample_size=sample_size, seed=seed + 1)
+        self._n_context = 1
+
+    @property
+    def word_vecs(self) -> Any:
+        """(V, H) input embedding: the word vectors."""
+        return self.in_layer.params[0]
+
+    def forward(self, contexts: Any, target: Any, negatives: Any = None) -> Any:
+        self._n_context = contexts.shape[1]
+        h = self.in_layer.forward(contexts).mean(axis=1)  # (N, H)
+        return self.ns_loss.forward(h, target, negatives)
+
+    def backward(self, dout: Any = 1) -> None:
+        dh = self.ns_loss.backward(dout)  # (N, H)
+        C = self._n_context
+        self.in_layer.backward(dh[:, None, :].repeat(C, axis=1) / C)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "counts": self.counts}
+
+
+class SkipGram(Model):
+    """Chapter-4 skip-gram: the center embedding predicts each context with negative sampling.
+
+    ``forward(contexts (N, C), target (N,))``: the loss is summed over the C context positions
+    and averaged over the batch, as the book's ``ch04/skip_gram.py``.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, counts: Any, sample_size: int = 5,
+                 power: float = 0.75, seed: int = 0):
+        self.vocab_size, self.hidden_size, self.seed = vocab_size, hidden_size, seed
+        self.counts = [int(c) for c in np.asarray(to_cpu(counts)).tolist()]
+        self.sample_size, self.power = sample_size, power
+        W_in, W_out = _init(vocab_size, hidden_size, seed)
+        self.in_layer = Embedding(W_in)
+        self.ns_loss = NegativeSamplingLoss(W_out, self.counts, power=power,
+                                            sample_size=sample_size, seed=seed + 1)
+        self._n_context = 1
+
+    @property
+    def word_vecs(self) -> Any:
+        """(V, H) input embedding: the word vectors."""
+        return self.in_layer.params[0]
+
+    def forward(self, contexts: Any, target: Any, negatives: Any = None) -> Any:
+        N, C = contexts.shape
+        self._n_context = C
+        h = self.in_layer.forward(target)  # (N, H)
+        h_rep = h[:, None, :].repeat(C, axis=1).reshape(N * C, -1)  # (N*C, H)
+        if negatives is not None:
+            negatives = negatives.reshape(N * C, -1)
+        return self.ns_loss.forward(h_rep, contexts.reshape(-1), negatives) * C
+
+    def backward(self, dout: Any = 1) -> None:
+        C = self._n_context
+        dh = self.ns_loss.backward(dout * C)  # (N*C, H)
+        self.in_layer.backward(dh.reshape(-1, C, dh.shape[-1]).sum(axis=1))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "counts": self.counts}
+
+
+class Word2Vec(VectorStage):
+    """Train word2vec (CBOW or skip-gram with negative sampling) on a corpus, like gensim.
+
+    Parameters
+    ----------
+    method : "cbow" or "skipgram"
+    dim : int — vector size D.
+    window : int — largest distance between center and context (reduced at random per center).
+    negative : int — negative samples per prediction (K), drawn from unigram^0.75.
+    sample : float — frequent-word subsampling threshold (0 disables).
+    min_count : int — words seen fewer times get no vector and are dropped before windowing.
+    max_vocab : int or None — keep at most this many (most frequent) words.
+    epochs : int — passes over the corpus.
+    lr, min_lr : float — learning rate, decayed linearly from ``lr`` to ``min_lr`` over all epochs.
+    batch_size : int — center words per SGD step (pairs per step ≈ batch_size × window for
+        skip-gram). Larger is faster per word, smaller is closer to word2vec's sequential SGD.
+    seed : int — same seed, same data, same device ⇒ identical vectors (on the CPU).
+    device : "cpu", "gpu", "auto" or None (``HANGUL_DL_DEVICE``).
+    quiet : bool — no progress bar.
+
+    Learned: ``wv_`` (:class:`~hangul_dl.embeddings.vectors.WordVectors`, on the CPU),
+    ``vocab_``, ``history_`` (one dict per epoch: loss per prediction, words/s, lr at the end).
+    """
+
+    def __init__(self, method: str = "cbow", dim: int = 100, window: int = 5, negative: int = 5,
+                 sample: float = 1e-3, min_count: int = 5, max_vocab: int | None = None,
+                 epochs: int = 5, lr: float = 0.025, min_lr: float = 0.0001,
+                 batch_size: int = 1024, seed: int = 0, device: str | None = None,
+                 quiet: bool = False):
+        self.method = method
+        self.dim = dim
+        self.window = window
+        self.negative = negative
+        self.sample = sample
+        self.min_count = min_count
+        self.max_vocab = max_vocab
+        self.epochs = epochs
+        self.lr = lr
+        self.min_lr = min_lr
+        self.batch_size = batch_size
+        self.seed = seed
+        self.device = device
+        self.quiet = quiet
+
+    def _check_params(self) -> None:
+        if self.method not in METHODS:
+            raise InputError(f"Word2Vec: method must be one of {', '.join(METHODS)}, got "
+                             f"{self.method!r} (use PPMISVD for the count-based method)")
+        for name in ("dim", "window", "negative", "epochs", "batch_size", "min_count"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise InputError(f"Word2Vec: {name} must be an integer >= 1, got {value!r}")
+        if not (self.lr > 0 and 0 <= self.min_lr <= self.lr):
+            raise InputError(f"Word2Vec: need lr > 0 and 0 <= min_lr <= lr, got lr={self.lr!r}, "
+                             f"min_lr={self.min_lr!r}")
+        if not 0 <= self.sample < 1:
+            raise InputError(f"Word2Vec: sample must be in [0, 1) (0 disables subsampling), got "
+                             f"{self.sample!r}")
+
+    def fit(self, corpus: Any, vocab: Any = None) -> Word2Vec:
+        """Learn vectors from ``corpus`` (token lists, ID arrays with ``vocab``, or one ID array)."""
+        self._check_params()
+        return super().fit(corpus, vocab)  # type: ignore[return-value]
+
+    def _fit_stream(self, stream: IdStream) -> Any:
+        xp = get_xp(self.device)
+        rng = as_generator(self.seed)
+        V, D = len(stream.index_to_key), int(self.dim)
+        W_in = ((rng.random((V, D), dtype=np.float32) - 0.5) / D).astype(DEFAULT_DTYPE)
+        W_in, W_out = xp.asarray(W_in), xp.zeros((V, D), dtype=DEFAULT_DTYPE)
+        sampler = UnigramSampler(stream.counts, power=0.75, sample_size=int(self.negative), seed=rng)
+        dev_rng = xp_generator(rng, xp)
+        words = xp.asarray(stream.words)
+        sentence = xp.asarray(stream.sentence_ids())
+        keep_p = xp.asarray(keep_probabilities(stream.counts, self.sample).astype(np.float32))
+        n_raw, epochs, window, B = words.shape[0], int(self.epochs), int(self.window), int(self.batch_size)
+        if n_raw < 2:
+            raise InputError(f"Word2Vec: the corpus has {n_raw} known word(s) after min_count="
+                             f"{self.min_count}; word2vec needs context windows, give more text")
+        total = n_raw * epochs
+        self.history_: list[dict[str, Any]] = []
+        bar = progress(total=total, quiet=self.quiet, unit="word", unit_scale=True,
+                       desc=f"word2vec {self.method}")
+        lr = float(self.lr)
+        try:
+            for epoch in range(epochs):
+                t0, loss_sum, n_pred, done = time.perf_counter(), 0.0, 0, 0
+                ep = EpochStream.draw(words, sentence, keep_p, window, dev_rng)
+                raw_pos = to_cpu(ep.raw_position)
+                for start in range(0, len(ep), B):
+                    stop = min(start + B, len(ep))
+                    lr = self._lr_at((epoch * n_raw + int(raw_pos[start])) / total)
+                    loss, n = self._step(W_in, W_out, ep, start, stop, window, sampler, lr)
+                    loss_sum, n_pred = loss_sum + loss, n_pred + n
+                    now = n_raw if stop == len(ep) else int(raw_pos[stop])
+                    bar.update(now - done)
+                    done = now
+                    if n_pred:
+                        bar.set_postfix(loss=f"{loss_sum / n_pred:.3f}", lr=f"{lr:.5f}", refresh=False)
+                if not np.isfinite(loss_sum):
+                    raise DivergenceError(f"Word2Vec: the loss became {loss_sum} in epoch "
+                                          f"{epoch + 1}; lower lr (now {self.lr})")
+                seconds = time.perf_counter() - t0
+                self.history_.append({"epoch": epoch + 1, "loss": loss_sum / max(n_pred, 1),
+                                      "words_per_s": n_raw / seconds, "lr": lr,
+                                      "trained_words": len(ep), "seconds": seconds})
+                logger.info("word2vec epoch %d: loss %.4f, %.0f words/s", epoch + 1,
+                            self.history_[-1]["loss"], n_raw / seconds)
+        finally:
+            bar.close()
+        return to_cpu(W_in)
+
+    def _lr_at(self, progress_fraction: float) -> float:
+        return max(self.min_lr, self.lr - (self.lr - self.min_lr) * progress_fraction)
+
+    def _step(self, W_in: Any, W_out: Any, ep: EpochStream, start: int, stop: int, window: int,
+              sampler: UnigramSampler, lr: float) -> tuple[float, int]:
+        center, context = window_pairs(ep.sentence, ep.effective, start, stop, window)
+        if center.shape[0] == 0:
+            return 0.0, 0
+        if self.method == "skipgram":
+            loss = sg_step(W_in, W_out, ep.words[context], ep.words[center], sampler, lr)
+            return loss, int(center.shape[0])
+        # CBOW: number the centers that have a context 0..B-1 (``center`` is sorted)
+        xp = get_array_module(center)
+        first = xp.concatenate([xp.ones(1, dtype=bool), center[1:] != center[:-1]])
+        owner = xp.cumsum(first) - 1
+        targets = ep.words[center[first]]
+        loss = cbow_step(W_in, W_out, owner, ep.words[context], targets, sampler, lr)
+        return loss, int(targets.shape[0])
