@@ -44,6 +44,10 @@ _EXPORTS = {
     "RNNLM": "lm.rnnlm",
     "LanguageModel": "lm.language_model",
     "generate_ids": "lm.generate",
+    # word vectors
+    "WordVectors": "embeddings.vectors",
+    "load_word_vectors": "embeddings.vectors",
+    "PPMISVD": "embeddings.count",
 }
 
 __all__ = ["__version__", *_EXPORTS]
