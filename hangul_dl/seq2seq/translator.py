@@ -61,30 +61,41 @@ ARCHITECTURES = ("attention", "peeky", "seq2seq")
 def read_pairs(data: Any, what: str = "training") -> list[tuple[str, str]]:
     """``(source, target)`` string pairs from a list of pairs, a corpus reader yielding pairs
     (:class:`~hangul_dl.text.corpus.ParallelCorpus`, ``ParallelCorpus.from_table``) or the path
-    of a two-column TSV file. An empty side or a malformed pair raises :class:`InputError`
-    naming the pair (for files: the line)."""
-    from ..text.corpus import ParallelCorpus
+    of a two-column TSV file.
 
-    source = None
+    A malformed pair or an empty side raises :class:`InputError` naming the pair (for files:
+    ``file:line``). To skip and count such lines instead, pass a reader built with
+    ``errors="skip", skip_empty=True``; its ``stats`` then hold the counts.
+    """
+    from ..text.corpus import ParallelCorpus, TableCorpus
+
     if isinstance(data, (str, os.PathLike)):
-        source = str(data)
         if not Path(data).is_file():
-            raise InputError(f"no such file: {source!r}; expected a two-column TSV "
+            raise InputError(f"no such file: {str(data)!r}; expected a two-column TSV "
                              "(source<TAB>target per line) or a list of (source, target) pairs")
         data = ParallelCorpus.from_table(data, skip_empty=False)
+
+    def where(i: int) -> str:
+        if isinstance(data, ParallelCorpus):
+            line = data.stats.lines_read // 2  # both files are read in step
+            return f"{data.src}:{line} / {data.tgt}:{line}"
+        if isinstance(data, TableCorpus) and len(data.files()) == 1:
+            return f"{data.files()[0]}:{data.stats.lines_read}"
+        return f"{what} pair {i}"
+
     pairs = []
     for i, pair in enumerate(data):
-        where = f"{source}:{i + 1}" if source else f"{what} pair {i}"
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2
                 and all(isinstance(s, str) for s in pair)):
             raise InputError(f"expected a (source, target) pair of strings, got {pair!r}",
-                             where=where)
+                             where=where(i))
         src, tgt = pair[0].strip(), pair[1].strip()
         if not src or not tgt:
             side = "source" if not src else "target"
-            raise InputError(f"empty {side} ({pair!r}); remove the pair, or read files with "
-                             "errors='skip'/skip_empty=True to skip and count such lines",
-                             where=where)
+            raise InputError(f"empty {side} ({pair!r}); every line needs a source and its "
+                             "translation. Remove the line, or skip and count such lines "
+                             "(CLI: --skip-bad-lines; API: a reader with errors='skip', "
+                             "skip_empty=True)", where=where(i))
         pairs.append((src, tgt))
     if not pairs:
         raise InputError(f"no {what} pairs: the data is empty")
@@ -104,14 +115,38 @@ class AttentionMap:
 
     def plot(self, path: str | os.PathLike, title: str | None = None) -> Path:
         """Save a heatmap (source tokens × generated tokens, Hangul labels); returns the path."""
-        from ..plotting import plot_attention
+        from .. import plotting
 
-        return plot_attention(self.weights, self.source_tokens, self.target_tokens, path,
-                              title=title or f"{self.source} → {self.translation}")
+        title = title or f"{self.source}  ->  {self.translation}"
+        if hasattr(plotting, "plot_attention"):
+            return plotting.plot_attention(self.weights, self.source_tokens, self.target_tokens,
+                                           path, title=title)
+        return _heatmap(self.weights, self.source_tokens, self.target_tokens, path, title)
 
     def __repr__(self) -> str:
         return (f"AttentionMap({self.source!r} -> {self.translation!r}, weights "
                 f"{self.weights.shape[0]}x{self.weights.shape[1]})")
+
+
+def _heatmap(weights: np.ndarray, xlabels: list[str], ylabels: list[str],
+             path: str | os.PathLike, title: str) -> Path:
+    """Attention heatmap: source tokens on x, generated tokens on y (Hangul font)."""
+    import matplotlib
+
+    from ..plotting import new_figure, save_figure
+
+    rows, cols = weights.shape
+    fig = new_figure((max(4.0, 0.45 * cols + 2), max(3.0, 0.4 * rows + 1.5)))
+    with matplotlib.rc_context(fig._hangul_rc):
+        ax = fig.add_subplot()
+        image = ax.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+        ax.set_xticks(range(cols), xlabels, rotation=90 if cols > 12 else 0)
+        ax.set_yticks(range(rows), ylabels)
+        ax.set_xlabel("원문 토큰")
+        ax.set_ylabel("생성한 토큰")
+        ax.set_title(title)
+        fig.colorbar(image, ax=ax)
+    return save_figure(fig, path)
 
 
 def _label(token: str) -> str:
