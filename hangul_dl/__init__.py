@@ -31,6 +31,8 @@ _EXPORTS = {
     "CharTokenizer": "text.tokenizers",
     "JamoTokenizer": "text.tokenizers",
     "WhitespaceTokenizer": "text.tokenizers",
+    "WordTokenizer": "text.subword",
+    "SubwordTokenizer": "text.subword",
     "get_tokenizer": "text.tokenizers",
     "Vocabulary": "text.vocab",
     "TextCorpus": "text.corpus",
@@ -48,6 +50,12 @@ _EXPORTS = {
     "WordVectors": "embeddings.vectors",
     "load_word_vectors": "embeddings.vectors",
     "PPMISVD": "embeddings.count",
+    # translation
+    "Translator": "seq2seq.translator",
+    "corpus_bleu": "seq2seq.metrics",
+    "sentence_bleu": "seq2seq.metrics",
+    "corpus_chrf": "seq2seq.metrics",
+    "sentence_chrf": "seq2seq.metrics",
 }
 
 __all__ = ["__version__", *_EXPORTS]
