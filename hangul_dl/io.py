@@ -27,7 +27,7 @@ from typing import IO, Any
 import numpy as np
 
 from .backend import to_cpu
-from .errors import FormatError
+from .errors import FormatError, InputError
 
 __all__ = [
     "FORMAT",
@@ -84,7 +84,11 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     """Atomically write ``obj`` as indented UTF-8 JSON (Korean kept readable, not escaped)."""
-    write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    try:
+        text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, allow_nan=False)
+    except ValueError as exc:  # NaN/Infinity are not JSON; other tools would refuse the file
+        raise InputError(f"{path}: {exc}; store None (null) instead of NaN or infinity") from None
+    write_text(path, text + "\n")
 
 
 def write_csv(frame: Any, path: str | os.PathLike) -> Path:

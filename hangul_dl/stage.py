@@ -13,6 +13,7 @@ Subclasses register themselves by class name, so a saved pipeline can name its s
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 from collections.abc import Callable, Iterable
@@ -22,23 +23,37 @@ from typing import Any, ClassVar, TypeVar
 from .errors import FormatError, InputError, NotFittedError
 from .io import atomic_directory, read_manifest, write_manifest
 
-__all__ = ["Stage", "build_from_manifest", "constructor_params", "registered_stages",
-           "stage_class"]
+__all__ = ["Stage", "build_from_manifest", "constructor_params", "find_registered",
+           "registered_stages", "stage_class"]
 
 _REGISTRY: dict[str, type[Stage]] = {}
 S = TypeVar("S", bound="Stage")
 T = TypeVar("T")
 
 
+def find_registered(registry: dict[str, type[T]], name: str) -> type[T] | None:
+    """``registry[name]``, importing the module of a public class first if it is not loaded.
+
+    Classes register themselves when their module is imported; a saved directory may name a
+    class whose module nobody has imported yet (``hangul-dl generate`` loading a tokenizer), so
+    the package's public-name map (``hangul_dl._EXPORTS``) says where to find it.
+    """
+    if name not in registry:
+        from . import _EXPORTS
+
+        if name in _EXPORTS:
+            importlib.import_module(f"{__package__}.{_EXPORTS[name]}")
+    return registry.get(name)
+
+
 def stage_class(name: str) -> type[Stage]:
     """The registered stage class called ``name`` (used when loading saved pipelines)."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
+    klass = find_registered(_REGISTRY, name)
+    if klass is None:
         raise FormatError(
             f"unknown stage class {name!r}; known: {', '.join(sorted(_REGISTRY)) or 'none'}. "
-            "Was it saved by a newer hangul_dl, or is the module defining it not imported?"
-        ) from None
+            "Was it saved by a newer hangul_dl, or is the module defining it not imported?")
+    return klass
 
 
 def registered_stages() -> dict[str, type[Stage]]:

@@ -387,8 +387,13 @@ class BPTTTrainer(Trainer):
         return row
 
     def _counters(self) -> dict[str, Any]:
-        return {**super()._counters(), "time_idx": self.time_idx,
-                "best_perplexity": self.best_perplexity}
+        best = self.best_perplexity if math.isfinite(self.best_perplexity) else None  # JSON
+        return {**super()._counters(), "time_idx": self.time_idx, "best_perplexity": best}
+
+    def load_checkpoint(self, directory: str | os.PathLike) -> None:
+        super().load_checkpoint(directory)
+        if self.best_perplexity is None:
+            self.best_perplexity = math.inf
 
     def _on_epoch_end(self, summary: dict[str, Any]) -> None:
         super()._on_epoch_end(summary)

@@ -67,3 +67,18 @@ def test_save_load_round_trip_and_registry(tmp_path):
         stage_class("Nope")
     with pytest.raises(NotFittedError):
         Counter().save(tmp_path / "unfitted")
+
+
+def test_a_saved_stage_loads_in_a_fresh_interpreter(tmp_path):
+    """Loading finds classes whose modules nobody has imported yet (through the public names)."""
+    import subprocess
+    import sys
+
+    from hangul_dl.text.tokenizers import WhitespaceTokenizer
+
+    WhitespaceTokenizer().save(tmp_path / "tok")
+    code = ("import sys; from hangul_dl.stage import Stage; "
+            "assert 'hangul_dl.text.tokenizers' not in sys.modules; "
+            f"print(Stage.load({str(tmp_path / 'tok')!r}).tokenize('가 나'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['▁가', '▁나']"

@@ -31,7 +31,7 @@ import numpy as np
 from ..backend import get_array_module, is_gpu_array, to_cpu, to_gpu
 from ..errors import FormatError, ShapeError
 from ..io import atomic_directory, load_arrays, save_arrays, write_manifest
-from ..stage import build_from_manifest, constructor_params
+from ..stage import build_from_manifest, constructor_params, find_registered
 from .layers import Layer
 
 __all__ = ["Model", "map_arrays", "model_class"]
@@ -93,12 +93,12 @@ _MODELS: dict[str, type[Model]] = {}
 
 
 def model_class(name: str) -> type[Model]:
-    """The registered Model subclass called ``name``."""
-    try:
-        return _MODELS[name]
-    except KeyError:
+    """The registered Model subclass called ``name`` (its module is imported when needed)."""
+    klass = find_registered(_MODELS, name)
+    if klass is None:
         raise FormatError(f"unknown model class {name!r}; known: "
-                          f"{', '.join(sorted(_MODELS)) or 'none'}") from None
+                          f"{', '.join(sorted(_MODELS)) or 'none'}")
+    return klass
 
 
 class Model:
