@@ -126,14 +126,14 @@ def _language_model_part(result: DemoResult, quick: bool, quiet: bool, seed: int
         dropout=0.0 if quick else 0.3, optimizer="adam", lr=0.005,
         max_epoch=2 if quick else 25, batch_size=20,
         time_size=35, max_grad=0.25, lr_decay=2.0, device=device, seed=seed, quiet=quiet)
-    epochs = lm.trainer.epochs
-    result.metrics["lm_vocabulary"] = float(len(lm.vocab))
+    epochs = lm.trainer_.epochs
+    result.metrics["lm_vocabulary"] = float(len(lm.vocab_))
     result.metrics["lm_train_tokens"] = float(sum(map(len, train)))
     result.metrics["lm_valid_perplexity"] = float(epochs["val_perplexity"].min())
     result.generated = {prompt: lm.generate(prompt, n=2, temperature=0.7, top_k=20,
                                             max_tokens=40, seed=seed)
                         for prompt in PROMPTS}
     result.files["lm_model"] = lm.save(out / "korean_lm")
-    result.files["lm_loss"] = lm.trainer.plot(out / "korean_lm_loss.png",
+    result.files["lm_loss"] = lm.trainer_.plot(out / "korean_lm_loss.png",
                                               title="한국어 LSTM 언어 모델 학습 손실")
 

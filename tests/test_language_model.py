@@ -30,7 +30,7 @@ def test_sampling_is_seeded_and_never_emits_specials(lm):
 
 def test_perplexity_and_history(lm):
     assert lm.perplexity(SENTENCES[:3]) < 2.0
-    assert len(lm.history) > 0
+    assert len(lm.history_) > 0
 
 
 def test_save_load_same_generation(lm, tmp_path):
@@ -56,9 +56,9 @@ def test_training_from_a_file_streams_through_the_cache_and_matches_a_list(tmp_p
                   quiet=True, seed=0)
     from_file = LanguageModel.train(path, CharTokenizer(), **kwargs)
     from_list = LanguageModel.train(SENTENCES[:30], CharTokenizer(), **kwargs)
-    assert from_file.vocab.token_to_id == from_list.vocab.token_to_id
-    for (name, a), (_, b) in zip(from_file.model.state_dict().items(),
-                                 from_list.model.state_dict().items()):
+    assert from_file.vocab_.token_to_id == from_list.vocab_.token_to_id
+    for (name, a), (_, b) in zip(from_file.model_.state_dict().items(),
+                                 from_list.model_.state_dict().items()):
         np.testing.assert_array_equal(a, b, err_msg=name)
     assert list((tmp_path / "cache" / "tokens").glob("*.txt"))  # tokenized once, cached
 
@@ -85,13 +85,36 @@ def test_interrupted_training_resumes_mid_epoch_and_completes_the_plan(tmp_path,
 
     monkeypatch.setattr(BPTTTrainer, "_step", step)
     first = LanguageModel.train(SENTENCES, CharTokenizer(), **kwargs)
-    assert first.trainer.interrupted and (first.trainer.epoch, first.trainer.step) == (1, 39)
+    assert first.trainer_.interrupted and (first.trainer_.epoch, first.trainer_.step) == (1, 39)
     monkeypatch.setattr(BPTTTrainer, "_step", original)
     resumed = LanguageModel.train(SENTENCES, CharTokenizer(), resume=tmp_path / "ck" / "last",
                                   **kwargs)
-    trainer = resumed.trainer
+    trainer = resumed.trainer_
     assert not trainer.interrupted and (trainer.epoch, trainer.epoch_step) == (2, 0)
     kwargs.pop("checkpoint_dir")
-    uninterrupted = LanguageModel.train(SENTENCES, CharTokenizer(), **kwargs).trainer
+    uninterrupted = LanguageModel.train(SENTENCES, CharTokenizer(), **kwargs).trainer_
     assert trainer.step == uninterrupted.step  # the same steps in all, none repeated or lost
     assert list(trainer.epochs["epoch"]) == [1, 2]
+
+
+def test_is_a_stage_fitted_from_vocabulary_ids(tmp_path):
+    from hangul_dl.stage import Stage
+    from hangul_dl.text.vocab import Vocabulary
+
+    tok = CharTokenizer()
+    token_lists = [tok.tokenize(s) for s in SENTENCES]
+    vocab = Vocabulary().fit(token_lists)
+    ids = list(vocab.transform(token_lists))
+    stage = LanguageModel(embedding_size=8, hidden_size=8, max_epoch=1, batch_size=4,
+                          time_size=5, quiet=True)
+    assert not stage.is_fitted and stage.get_params()["hidden_size"] == 8
+    with pytest.raises(InputError, match="vocab"):
+        stage.fit(ids)
+    stage.fit(ids, vocab=vocab, tokenizer=tok)
+    assert stage.vocab_ is vocab and stage.tokenizer_ is tok
+    assert len(stage.transform(SENTENCES[:2])) == 2
+    stage.save(tmp_path / "lm")
+    loaded = Stage.load(tmp_path / "lm")
+    assert isinstance(loaded, LanguageModel) and loaded.get_params() == stage.get_params()
+    assert isinstance(loaded.tokenizer_, CharTokenizer)  # the one fit used, not the parameter
+    assert loaded.generate("국", seed=1) == stage.generate("국", seed=1)

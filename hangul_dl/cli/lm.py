@@ -35,16 +35,16 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every, resume=args.resume,
         n_jobs=args.jobs)
     lm.save(args.output)
-    epochs = lm.trainer.epochs
-    print(f"언어 모델 저장: {args.output}  (어휘 {len(lm.vocab):,}개, 매개변수 "
-          f"{lm.model.num_params():,}개)")
+    epochs = lm.trainer_.epochs
+    print(f"언어 모델 저장: {args.output}  (어휘 {len(lm.vocab_):,}개, 매개변수 "
+          f"{lm.model_.num_params():,}개)")
     if len(epochs):
         last = epochs.iloc[-1]
         text = f"  에폭 {int(last['epoch'])}: 학습 퍼플렉서티 {math.exp(last['loss']):.2f}"
         if "val_perplexity" in epochs:
             text += f", 검증 퍼플렉서티 {last['val_perplexity']:.2f}"
         print(text)
-    if lm.trainer.interrupted:
+    if lm.trainer_.interrupted:
         hint = (f" 이어서 학습: 같은 명령에 --resume {Path(args.checkpoint_dir) / 'last'}"
                 if args.checkpoint_dir else "")
         print(f"학습이 중단되었습니다. 지금까지의 모델을 저장했습니다.{hint}", file=sys.stderr)
@@ -67,7 +67,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     lm = LanguageModel.load(args.model)
     if resolve_device(args.device) == "gpu":
-        lm.model.to_gpu()
+        lm.model_.to_gpu()
     texts = lm.generate(args.prompt, max_tokens=args.max_tokens, temperature=args.temperature,
                         top_k=args.top_k, top_p=args.top_p, beam=args.beam, n=args.n,
                         repetition_penalty=args.repetition_penalty,

@@ -1,14 +1,19 @@
-"""A language model you can talk to in Korean: tokenizer + vocabulary + RNNLM in one directory.
+"""A language model you can talk to in Korean: tokenizer + vocabulary + RNNLM as one stage.
 
-``LanguageModel.train(sentences, tokenizer="okt", ...)`` tokenizes, builds the vocabulary,
-encodes the corpus into one ID stream with ``<eos>`` between sentences and trains an
-:class:`~hangul_dl.lm.rnnlm.RNNLM` with truncated BPTT. ``generate("대한민국은")`` tokenizes the
-prompt with the model's own tokenizer, continues it and detokenizes the result with the front
-end's round trip, so the output reads as natural Korean ("먹었다", never "먹 었 다").
+``LanguageModel(tokenizer="okt", cell="lstm", ...).fit(sentences)`` tokenizes, builds the
+vocabulary, encodes the corpus into one ID stream with ``<eos>`` between sentences and trains an
+:class:`~hangul_dl.lm.rnnlm.RNNLM` with truncated BPTT (book ch.5-6). ``generate("대한민국은")``
+tokenizes the prompt with the model's own tokenizer, continues it (ch.7) and detokenizes the
+result with the front end's round trip, so the output reads as natural Korean ("먹었다", never
+"먹 었 다"). ``LanguageModel.train(sentences, tokenizer, **params)`` is the one-call shortcut.
+
+In a pipeline (``Normalizer() | KonlpyTokenizer() | Vocabulary() | LanguageModel()``) the stage
+receives the pipeline's fitted ``vocab`` and ``tokenizer`` in ``fit`` and the ID arrays of the
+vocabulary step as data.
 
 Saved layout (``save(DIR)``)::
 
-    DIR/manifest.json     kind "LanguageModel", format version
+    DIR/manifest.json     kind "LanguageModel", the constructor parameters, format version
     DIR/model/            the RNNLM (manifest.json + weights.npz)
     DIR/vocab.txt         token<TAB>count
     DIR/tokenizer/        the tokenizer stage's settings
@@ -28,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, InputError
-from ..io import atomic_directory, read_manifest, write_csv, write_manifest
+from ..io import write_csv
 from ..nn.model import Model
 from ..stage import Stage
 from .generate import GenerationConfig, generate_ids
@@ -38,130 +43,164 @@ __all__ = ["LanguageModel"]
 
 log = logging.getLogger(__name__)
 
+Sentences = Iterable[str] | Iterable[Sequence[str]] | Iterable[np.ndarray] | str | os.PathLike
 
-class LanguageModel:
-    """Text in, text out around an RNNLM (see the module docstring).
+
+class LanguageModel(Stage):
+    """Train and use an RNN language model on Korean text (see the module docstring).
 
     Args:
-        model: the trained RNNLM.
-        vocab: the fitted :class:`~hangul_dl.text.vocab.Vocabulary` the model's IDs refer to.
-        tokenizer: a tokenizer stage (``tokenize`` / ``detokenize``), e.g.
-            ``KonlpyTokenizer("okt")``.
-        history: optional training history (a DataFrame), saved beside the model.
+        tokenizer: a tokenizer stage or a name for
+            :func:`~hangul_dl.text.tokenizers.get_tokenizer` (``"okt"``, ``"char"``, ``"jamo"``,
+            ``"whitespace"``, ...); a pipeline passes its own tokenizer to ``fit`` instead.
+        cell, embedding_size, hidden_size, num_layers, dropout, tie_weights: the
+            :class:`~hangul_dl.lm.rnnlm.RNNLM` (defaults: the book's ``Rnnlm``).
+        min_count, max_vocab: the vocabulary built when ``fit`` is given no ``vocab``.
+        optimizer, lr, max_epoch, batch_size, time_size, max_grad, lr_decay: training
+            (:class:`~hangul_dl.training.BPTTTrainer`); ``max_epoch`` counts all epochs, also
+            across a resumed run.
+        checkpoint_dir, checkpoint_every: ``last/`` (resumable) after every epoch, every
+            ``checkpoint_every`` steps and on Ctrl-C; ``best/`` (best validation weights).
+        device: ``"cpu"``, ``"gpu"`` or None (``HANGUL_DL_DEVICE``); seed, quiet, n_jobs
+            (tokenizer processes).
 
-    After :meth:`train`, ``trainer`` is the :class:`~hangul_dl.training.BPTTTrainer` used
-    (per-epoch metrics, ``interrupted``); it is None for a loaded model.
+    Learned: ``model_`` (RNNLM, on the CPU), ``vocab_``, ``tokenizer_``, ``history_`` (per
+    logging interval) and, after training here, ``trainer_`` (per-epoch metrics in
+    ``trainer_.epochs``, ``trainer_.interrupted``).
     """
 
-    def __init__(self, model: RNNLM, vocab: Any, tokenizer: Any, history: Any = None):
-        self.model = model
-        self.vocab = vocab
+    def __init__(self, tokenizer: Any = "okt", cell: str = "lstm", embedding_size: int = 100,
+                 hidden_size: int = 100, num_layers: int = 1, dropout: float = 0.0,
+                 tie_weights: bool = False, min_count: int = 1, max_vocab: int | None = None,
+                 optimizer: str = "sgd", lr: float = 20.0, max_epoch: int = 4,
+                 batch_size: int = 20, time_size: int = 35, max_grad: float | None = 0.25,
+                 lr_decay: float | None = 4.0, checkpoint_dir: str | os.PathLike | None = None,
+                 checkpoint_every: int | None = None, device: str | None = None, seed: int = 0,
+                 quiet: bool = False, n_jobs: int = 1):
         self.tokenizer = tokenizer
-        self.history = history
-        self.trainer: Any = None
+        self.cell = cell
+        self.embedding_size = embedding_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.tie_weights = tie_weights
+        self.min_count = min_count
+        self.max_vocab = max_vocab
+        self.optimizer = optimizer
+        self.lr = lr
+        self.max_epoch = max_epoch
+        self.batch_size = batch_size
+        self.time_size = time_size
+        self.max_grad = max_grad
+        self.lr_decay = lr_decay
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+        self.device = device
+        self.seed = seed
+        self.quiet = quiet
+        self.n_jobs = n_jobs
 
-    def __repr__(self) -> str:
-        return (f"LanguageModel({self.model!r}, vocab={len(self.vocab):,} tokens, "
-                f"tokenizer={self.tokenizer!r})")
+    @classmethod
+    def train(cls, sentences: Sentences, tokenizer: Any = "okt", *,
+              valid_sentences: Sentences | None = None, resume: str | os.PathLike | None = None,
+              **params: Any) -> LanguageModel:
+        """``LanguageModel(tokenizer, **params).fit(sentences, valid=..., resume=...)``."""
+        return cls(tokenizer, **params).fit(sentences, valid=valid_sentences, resume=resume)
 
     # -- training ---------------------------------------------------------------------------
-    @classmethod
-    def train(cls, sentences: Iterable[str | list[str]] | str | os.PathLike,
-              tokenizer: Any = "okt", *,
-              valid_sentences: Iterable[str | list[str]] | str | os.PathLike | None = None,
-              min_count: int = 1, max_vocab: int | None = None, embedding_size: int = 100,
-              hidden_size: int = 100,
-              num_layers: int = 1, cell: str = "lstm", dropout: float = 0.0,
-              tie_weights: bool = False, optimizer: str = "sgd", lr: float = 20.0,
-              max_epoch: int = 4, batch_size: int = 20, time_size: int = 35,
-              max_grad: float | None = 0.25, lr_decay: float | None = 4.0,
-              checkpoint_dir: str | os.PathLike | None = None,
-              checkpoint_every: int | None = None, resume: str | os.PathLike | None = None,
-              device: str | None = None,
-              seed: int = 0, quiet: bool = False, n_jobs: int = 1) -> LanguageModel:
-        """Tokenize ``sentences``, build a vocabulary and train an RNNLM on them.
+    def fit(self, data: Sentences, vocab: Any = None, tokenizer: Any = None,
+            valid: Sentences | None = None, resume: str | os.PathLike | None = None
+            ) -> LanguageModel:
+        """Train on ``data``; returns ``self``.
 
-        ``sentences`` (and ``valid_sentences``) hold strings, or token lists already made by
-        ``tokenizer``, or name a UTF-8 text file (one sentence per line, ``.gz`` too). A file is
-        streamed: it is tokenized once into the token cache
-        (:func:`hangul_dl.text.cache.cached_tokenize`; a second run, e.g. after an interruption,
-        skips tokenizing) and read from there twice — for the vocabulary and for the ID array —
-        so only the int32 IDs are held in memory, whatever the corpus size. Empty lines are
-        sentence breaks, not sentences.
+        ``data`` (and ``valid``) hold sentences as strings, as token lists made by the
+        tokenizer, or as vocabulary-ID arrays (then ``vocab`` is required) — or name a UTF-8
+        text file (one sentence per line, ``.gz`` too). A file is streamed: tokenized once into
+        the token cache (:func:`hangul_dl.text.cache.cached_tokenize`; a rerun, e.g. after an
+        interruption, skips tokenizing) and read from there twice — for the vocabulary and for
+        the IDs — so only the int32 IDs are held in memory, whatever the corpus size. Empty
+        lines are sentence breaks, not sentences.
 
-        ``tokenizer`` is a tokenizer object or a name for
-        :func:`hangul_dl.text.tokenizers.get_tokenizer` (``"okt"``, ``"char"``, ``"jamo"``,
-        ``"whitespace"``, ...). The defaults are the book's ``Rnnlm`` settings.
-
-        ``checkpoint_dir`` receives ``last/`` (resumable state) after every epoch, every
-        ``checkpoint_every`` steps and on Ctrl-C, and ``best/`` (best validation weights).
-        ``resume`` names such a ``last/`` checkpoint of an earlier run with the same data and
-        settings: weights, optimizer state, counters, read position and history are restored,
-        the interrupted epoch is finished, and training goes on until ``max_epoch`` epochs are
-        done in all (so the same command plus ``resume`` completes the original plan).
+        ``vocab`` / ``tokenizer``: fitted stages to use instead of building a vocabulary and
+        instead of the ``tokenizer`` parameter (a pipeline passes its own). ``resume`` names a
+        ``checkpoint_dir/last`` of an earlier run with the same data and settings: weights,
+        optimizer state, counters, read position and history are restored, the interrupted
+        epoch is finished, and training goes on until ``max_epoch`` epochs are done in all.
         """
         from ..backend import get_xp, resolve_device
         from ..nn.optimizers import get_optimizer
-        from ..text.cache import cached_tokenize, read_cached
-        from ..text.ids import encode_corpus
         from ..text.tokenizers import get_tokenizer
         from ..text.vocab import Vocabulary
         from ..training import BPTTTrainer
 
-        tok = get_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
-
-        def token_source(items: Iterable[str | list[str]] | str | os.PathLike
-                         ) -> Callable[[], Iterable[list[str]]]:
-            """A function returning the token lists afresh (the corpus is read twice)."""
-            if isinstance(items, (str, os.PathLike)):  # a file: tokenize once into the cache
-                path = cached_tokenize(items, tok, n_jobs=n_jobs, quiet=quiet, as_path=True)
-                return lambda: (tokens for tokens in read_cached(path) if tokens)
-            items = list(items)
-            if items and not isinstance(items[0], str):
-                lists = [list(tokens) for tokens in items]
-            else:
-                lists = list(tok.pipe(items, n_jobs=n_jobs, quiet=quiet))
-            return lambda: lists
-
-        train_tokens = token_source(sentences)
-        vocab = Vocabulary(min_count=min_count, max_size=max_vocab).fit(train_tokens())
-        if not vocab.n_tokens_:
+        tok = tokenizer if tokenizer is not None else self.tokenizer
+        tok = get_tokenizer(tok) if isinstance(tok, str) else tok
+        train_items = self._token_source(data, tok)
+        if vocab is None:
+            if train_items.ids:
+                raise InputError("the training data holds ID arrays but no vocab was given; pass "
+                                 "the fitted Vocabulary (fit(ids, vocab=...)) or token lists")
+            vocab = Vocabulary(min_count=self.min_count, max_size=self.max_vocab).fit(train_items())
+        vocab.check_fitted()
+        corpus = train_items.encode(vocab)
+        if len(corpus) == np.count_nonzero(corpus == vocab.eos_id):
             raise InputError("the training text is empty: no tokens to learn from")
-        corpus = encode_corpus(train_tokens(), None, vocab)
-        valid = None
-        if valid_sentences is not None:
-            valid = encode_corpus(token_source(valid_sentences)(), None, vocab)
-        model = RNNLM(len(vocab), embedding_size, hidden_size, num_layers, cell, dropout,
-                      tie_weights, seed)
-        if resolve_device(device) == "gpu":
+        valid_ids = None if valid is None else self._token_source(valid, tok).encode(vocab)
+        model = RNNLM(len(vocab), self.embedding_size, self.hidden_size, self.num_layers,
+                      self.cell, self.dropout, self.tie_weights, self.seed)
+        if resolve_device(self.device) == "gpu":
             model.to_gpu()
             xp = get_xp("gpu")
             corpus = xp.asarray(corpus)
-            valid = None if valid is None else xp.asarray(valid)
-        batch_size = max(1, min(batch_size, (len(corpus) - 1) // time_size))
-        trainer = BPTTTrainer(model, get_optimizer(optimizer, lr=lr), quiet=quiet,
-                              lr_decay=lr_decay, checkpoint_dir=checkpoint_dir,
-                              checkpoint_every=checkpoint_every)
+            valid_ids = None if valid_ids is None else xp.asarray(valid_ids)
+        batch_size = max(1, min(self.batch_size, (len(corpus) - 1) // self.time_size))
+        trainer = BPTTTrainer(model, get_optimizer(self.optimizer, lr=self.lr), quiet=self.quiet,
+                              lr_decay=self.lr_decay, checkpoint_dir=self.checkpoint_dir,
+                              checkpoint_every=self.checkpoint_every)
         if resume is not None:
             trainer.load_checkpoint(resume)
             log.info("resumed from %s at epoch %d, step %d", resume, trainer.epoch, trainer.step)
         done = trainer.epoch - (1 if trainer.epoch_step else 0)  # epochs fully trained
-        trainer.fit(corpus, max_epoch=max(0, max_epoch - done), batch_size=batch_size, time_size=time_size,
-                    max_grad=max_grad, validation=valid, seed=seed)
-        lm = cls(model.to_cpu(), vocab, tok, history=trainer.history)
-        lm.trainer = trainer
-        return lm
+        trainer.fit(corpus, max_epoch=max(0, self.max_epoch - done), batch_size=batch_size,
+                    time_size=self.time_size, max_grad=self.max_grad, validation=valid_ids,
+                    seed=self.seed)
+        self.model_, self.vocab_, self.tokenizer_ = model.to_cpu(), vocab, tok
+        self.history_, self.trainer_ = trainer.history, trainer
+        return self
+
+    def _token_source(self, items: Sentences, tok: Any) -> _TokenSource:
+        if isinstance(items, (str, os.PathLike)):  # a file: tokenize once into the cache
+            from ..text.cache import cached_tokenize, read_cached
+
+            path = cached_tokenize(items, tok, n_jobs=self.n_jobs, quiet=self.quiet, as_path=True)
+            return _TokenSource(lambda: (tokens for tokens in read_cached(path) if tokens))
+        items = list(items)
+        first = items[0] if items else ""
+        if isinstance(first, str):
+            lists = list(tok.pipe(items, n_jobs=self.n_jobs, quiet=self.quiet))
+            return _TokenSource(lambda: lists)
+        if isinstance(first, np.ndarray) and first.dtype.kind in "iu":
+            return _TokenSource(lambda: items, ids=True)
+        lists = [list(tokens) for tokens in items]
+        return _TokenSource(lambda: lists)
+
+    def transform(self, data: Iterable[str]) -> list[float]:
+        """Per-sentence perplexity of ``data`` (strings): lower means more typical text."""
+        self.check_fitted()
+        return [self.perplexity([sentence]) for sentence in data]
 
     # -- using it -----------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:
         """Prompt IDs: ``<eos>`` (a sentence starts) followed by the tokens of ``text``."""
-        tokens = self.tokenizer.tokenize(text) if text else []
-        return np.concatenate([[self.vocab.eos_id], self.vocab.encode(tokens)]).astype(np.int32)
+        self.check_fitted()
+        tokens = self.tokenizer_.tokenize(text) if text else []
+        vocab = self.vocab_
+        return np.concatenate([[vocab.eos_id], vocab.encode(tokens)]).astype(np.int32)
 
     def decode(self, ids: Sequence[int]) -> str:
         """Natural text for IDs; special tokens (``<eos>``, ``<pad>``...) are left out."""
-        tokens = self.vocab.decode(np.asarray(ids, dtype=np.int32), skip_specials=True)
-        return self.tokenizer.detokenize(tokens)
+        tokens = self.vocab_.decode(np.asarray(ids, dtype=np.int32), skip_specials=True)
+        return self.tokenizer_.detokenize(tokens)
 
     def generate(self, prompt: str | Sequence[str] = "", max_tokens: int = 50,
                  temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
@@ -173,20 +212,22 @@ class LanguageModel:
         strings for one prompt, a list of such lists for several. Generation stops at the end of
         a sentence (``<eos>``) or after ``max_tokens``; ``<unk>`` and ``<pad>`` are never produced.
         """
+        self.check_fitted()
+        vocab = self.vocab_
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
         config = GenerationConfig(
             max_tokens=max_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
             repetition_penalty=repetition_penalty, no_repeat_ngram=no_repeat_ngram, beam=beam,
-            n=n, seed=seed, stop_ids=(self.vocab.eos_id,),
-            banned_ids=(self.vocab.pad_id, self.vocab.unk_id, self.vocab.bos_id))
+            n=n, seed=seed, stop_ids=(vocab.eos_id,),
+            banned_ids=(vocab.pad_id, vocab.unk_id, vocab.bos_id))
         encoded = [self.encode(p) for p in prompts]
         for text, ids in zip(prompts, encoded):
-            unknown = [t for t, i in zip(self.tokenizer.tokenize(text) if text else [], ids[1:])
-                       if i == self.vocab.unk_id]
+            unknown = [t for t, i in zip(self.tokenizer_.tokenize(text) if text else [], ids[1:])
+                       if i == vocab.unk_id]
             if unknown:
                 log.warning("prompt tokens not in the vocabulary (read as <unk>): %s",
                             ", ".join(map(repr, unknown[:10])))
-        outputs = generate_ids(self.model, encoded, config)
+        outputs = generate_ids(self.model_, encoded, config)
         texts = [[self.decode(np.concatenate([ids[1:], new])) for new in samples]
                  for ids, samples in zip(encoded, outputs)]
         return texts[0] if isinstance(prompt, str) else texts
@@ -197,37 +238,64 @@ class LanguageModel:
         from ..text.ids import encode_corpus
         from ..training import perplexity
 
-        ids = encode_corpus(sentences, self.tokenizer, self.vocab)
-        return perplexity(self.model, ids, batch_size=batch_size, time_size=time_size)[1]
+        self.check_fitted()
+        ids = encode_corpus(sentences, self.tokenizer_, self.vocab_)
+        return perplexity(self.model_, ids, batch_size=batch_size, time_size=time_size)[1]
 
     # -- files --------------------------------------------------------------------------------
-    def save(self, directory: str | os.PathLike) -> Path:
-        """Write everything :meth:`generate` needs into one directory (atomic)."""
-        with atomic_directory(directory) as tmp:
-            write_manifest(tmp, kind="LanguageModel", config={
-                "tokenizer": type(self.tokenizer).__name__, "vocab_size": len(self.vocab)})
-            self.model.save(tmp / "model")
-            self.vocab.save_txt(tmp / "vocab.txt")
-            self.tokenizer.save(tmp / "tokenizer")
-            if self.history is not None and len(self.history):
-                write_csv(self.history, tmp / "history.csv")
-        return Path(directory)
+    def _config(self) -> dict[str, Any]:
+        config = self.get_params()
+        if not isinstance(config["tokenizer"], str):
+            config["tokenizer"] = None  # the fitted tokenizer is saved in tokenizer/
+        if config["checkpoint_dir"] is not None:
+            config["checkpoint_dir"] = str(config["checkpoint_dir"])
+        return config
 
-    @classmethod
-    def load(cls, directory: str | os.PathLike) -> LanguageModel:
-        """Load a directory written by :meth:`save`."""
+    def _save_state(self, directory: Path) -> None:
+        self.model_.save(directory / "model")
+        self.vocab_.save_txt(directory / "vocab.txt")
+        self.tokenizer_.save(directory / "tokenizer")
+        if self.history_ is not None and len(self.history_):
+            write_csv(self.history_, directory / "history.csv")
+
+    def _load_state(self, directory: Path) -> None:
         import pandas as pd
 
         from ..text.vocab import Vocabulary
 
-        directory = Path(directory)
-        read_manifest(directory, kind="LanguageModel")
         model = Model.load(directory / "model")
         vocab = Vocabulary.load_txt(directory / "vocab.txt")
-        tokenizer = Stage.load(directory / "tokenizer")
         if len(vocab) != model.vocab_size:
             raise FormatError(f"{directory}: vocab.txt has {len(vocab)} tokens but the model "
-                             f"expects {model.vocab_size}; the files do not belong together")
+                              f"expects {model.vocab_size}; the files do not belong together")
         history_path = directory / "history.csv"
-        history = pd.read_csv(history_path) if history_path.is_file() else None
-        return cls(model, vocab, tokenizer, history)
+        self.model_, self.vocab_ = model, vocab
+        self.tokenizer_ = Stage.load(directory / "tokenizer")
+        self.history_ = pd.read_csv(history_path) if history_path.is_file() else None
+        self.trainer_ = None
+
+    def __repr__(self) -> str:
+        text = super().__repr__()
+        if self.is_fitted:
+            text += f"  # fitted: {self.model_!r}, vocabulary {len(self.vocab_):,}"
+        return text
+
+
+class _TokenSource:
+    """Token lists (or ID arrays) that can be read more than once: vocabulary, then IDs."""
+
+    def __init__(self, read: Callable[[], Iterable[Any]], ids: bool = False):
+        self.read, self.ids = read, ids
+
+    def __call__(self) -> Iterable[Any]:
+        return self.read()
+
+    def encode(self, vocab: Any) -> np.ndarray:
+        """One int32 stream with ``<eos>`` after every sentence."""
+        from ..text.ids import encode_corpus
+
+        if not self.ids:
+            return encode_corpus(self.read(), None, vocab)
+        eos = np.array([vocab.eos_id], dtype=np.int32)
+        parts = [part for ids in self.read() for part in (np.asarray(ids, dtype=np.int32), eos)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
