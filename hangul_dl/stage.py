@@ -99,6 +99,8 @@ class Stage:
 
     #: Stages that learn nothing (a normalizer, a tokenizer) set this to False.
     requires_fit: ClassVar[bool] = True
+    #: The step name ``a | b`` gives this stage in a pipeline ("normalize", "tokenize", ...).
+    step_name: ClassVar[str] = "model"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,6 +127,14 @@ class Stage:
                  if defaults.get(k, inspect.Parameter.empty) is inspect.Parameter.empty
                  or not _same(defaults[k], v)]
         return f"{type(self).__name__}({', '.join(shown)})"
+
+    def __or__(self, other: Stage) -> Any:
+        """``Normalizer() | KonlpyTokenizer() | Vocabulary()``: a :class:`~hangul_dl.pipeline.Pipeline`."""
+        from .pipeline import Pipeline
+
+        if not isinstance(other, Stage):
+            return NotImplemented
+        return Pipeline.chain(self, other)
 
     # -- fitting -------------------------------------------------------------------------
     @property

@@ -184,10 +184,21 @@ class LanguageModel(Stage):
         lists = [list(tokens) for tokens in items]
         return _TokenSource(lambda: lists)
 
-    def transform(self, data: Iterable[str]) -> list[float]:
-        """Per-sentence perplexity of ``data`` (strings): lower means more typical text."""
+    def transform(self, data: Iterable[str | Sequence[str] | np.ndarray]) -> list[float]:
+        """Per-sentence perplexity (lower: more typical text) of sentences given as strings,
+        token lists or vocabulary-ID arrays (what a pipeline's vocabulary step yields)."""
+        from ..training import perplexity
+
         self.check_fitted()
-        return [self.perplexity([sentence]) for sentence in data]
+        vocab, scores = self.vocab_, []
+        for item in data:
+            if isinstance(item, str):
+                item = self.tokenizer_.tokenize(item)
+            ids = item if isinstance(item, np.ndarray) else vocab.encode(list(item))
+            stream = np.concatenate([[vocab.eos_id], ids, [vocab.eos_id]]).astype(np.int32)
+            scores.append(perplexity(self.model_, stream, batch_size=1,
+                                     time_size=self.time_size)[1])
+        return scores
 
     # -- using it -----------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:

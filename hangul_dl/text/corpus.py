@@ -254,10 +254,17 @@ class TextCorpus:
         self.sentences = sentences
         self.pattern = pattern
         self.stats = CorpusStats()
+        self._position: tuple[Path | None, int] = (None, 0)
 
     def files(self) -> list[Path]:
         """The files one pass reads, in order."""
         return _list_files(self.source, self.pattern)
+
+    @property
+    def location(self) -> str:
+        """``file:line`` of the line the last item came from (during or after a pass)."""
+        path, line = self._position
+        return f"{path}:{line}" if path is not None else ""
 
     def __iter__(self) -> Iterator[str]:
         _check_errors(self.errors)
@@ -265,7 +272,8 @@ class TextCorpus:
         stats = self.stats = CorpusStats()
         try:
             for path in files:
-                for _, text in _decoded_lines(path, stats, self.errors):
+                for line_no, text in _decoded_lines(path, stats, self.errors):
+                    self._position = (path, line_no)
                     if text is None:
                         continue
                     if self.strip:

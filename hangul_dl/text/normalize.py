@@ -86,6 +86,8 @@ class Normalizer(Stage):
     ``requires_fit`` is False: ``transform`` works right away and streams (a generator).
     """
 
+    step_name = "normalize"
+
     requires_fit = False
 
     def __init__(self, form: str | None = "NFC", whitespace: str = "collapse",

@@ -121,6 +121,8 @@ class Tokenizer(Stage):
     tagger failure) and ``tagger_errors``.
     """
 
+    step_name = "tokenize"
+
     requires_fit = False
     #: True when ``detokenize(tokenize(s)) == normalize_text(s)`` for every ``s``.
     round_trips: ClassVar[bool] = True

@@ -122,6 +122,8 @@ class Vocabulary(Stage):
     (``int64`` array aligned with the IDs), ``n_sequences_`` and ``n_tokens_`` (what ``fit`` saw).
     """
 
+    step_name = "vocab"
+
     def __init__(self, min_count: int = 1, max_size: int | None = None,
                  specials: Sequence[str] = DEFAULT_SPECIALS):
         self.min_count = min_count
