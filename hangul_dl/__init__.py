@@ -21,6 +21,8 @@ _EXPORTS = {
     "TokenizerError": "errors", "DivergenceError": "errors", "ShapeError": "errors",
     # engine
     "Stage": "stage",
+    "Pipeline": "pipeline",
+    "PipelineError": "pipeline",
     "Model": "nn.model",
     "Trainer": "training",
     "BPTTTrainer": "training",

@@ -147,6 +147,7 @@ def test_real_okt_pipeline_round_trips_through_a_directory(tmp_path):
     assert pipe["vocab"].unk_id not in ids[0][:2]
     pipe.save(tmp_path / "okt")
     loaded = Pipeline.load(tmp_path / "okt")
-    np.testing.assert_array_equal(list(loaded.transform(["국회는 민주공화국이다."]))[0], ids[0])
+    (again,) = loaded.transform(["국회는 민주공화국이다."])
+    np.testing.assert_array_equal(again, ids[0])
     assert loaded["tokenize"].detokenize(
         loaded["vocab"].decode(ids[0])) == "국회는 민주공화국이다."
