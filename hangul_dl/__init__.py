@@ -44,6 +44,7 @@ _EXPORTS = {
     "encode_corpus": "text.ids",
     "pad_batch": "text.ids",
     "cached_tokenize": "text.cache",
+    "TokenizeJob": "batch",
     # language models
     "RNNLM": "lm.rnnlm",
     "LanguageModel": "lm.language_model",
