@@ -53,6 +53,7 @@ _EXPORTS = {
     "WordVectors": "embeddings.vectors",
     "load_word_vectors": "embeddings.vectors",
     "PPMISVD": "embeddings.count",
+    "Word2Vec": "embeddings.word2vec",
     # translation
     "Translator": "seq2seq.translator",
     "corpus_bleu": "seq2seq.metrics",
