@@ -301,7 +301,7 @@ class PlantedCorpus:
 _ROLES = (("기본", ""), ("복수", "들"), ("높임", "님"))
 
 
-def planted_word2vec_corpus(n_tokens: int = 1_000_000, n_groups: int = 10, group_size: int = 6,
+def planted_word2vec_corpus(n_tokens: int = 1_000_000, n_groups: int = 20, group_size: int = 10,
                             n_roles: int = 3, n_fillers: int = 1000, n_pairs: int = 2000,
                             n_analogies: int = 300,
                             seed: int | np.random.Generator | None = 0) -> PlantedCorpus:

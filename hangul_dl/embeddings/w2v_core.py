@@ -8,9 +8,10 @@ train (Mikolov et al. 2013):
   ``min(1, (sqrt(c / t) + 1) * t / c)`` where ``t = sample * total count`` (word2vec.c, gensim);
 - **dynamic window**: each center word draws ``b`` in ``[0, window)`` and uses ``window - b``
   words on each side, within its sentence, after subsampling;
-- skip-gram pairs train the **context** word's input vector to predict the center word (gensim's
-  order); CBOW averages the context vectors (``cbow_mean=1``) and adds the whole hidden-layer
-  error to every context vector, as word2vec.c and gensim do;
+- skip-gram: the center word's input vector predicts each context word of its window (the
+  book's orientation; word2vec.c and gensim train the same pairs the other way round);
+- CBOW averages the context vectors (``cbow_mean=1``) and adds the whole hidden-layer error to
+  every context vector, as word2vec.c and gensim do;
 - ``syn0`` (input vectors) starts uniform in ``[-0.5/D, 0.5/D)``, ``syn1neg`` at zero.
 
 Speed: a step takes a batch of center words, all pairs of their windows at once (one (B, 2W)
@@ -32,8 +33,8 @@ from ..backend import get_array_module
 from ..nn.functions import sigmoid, softplus
 from ..nn.sampling import UnigramSampler
 
-__all__ = ["EpochStream", "cbow_step", "keep_probabilities", "rows_product", "sg_step",
-           "unique_rows", "window_pairs"]
+__all__ = ["EpochStream", "cbow_step", "keep_probabilities", "scatter_add_rows", "segment_mean_rows",
+           "segment_sum_sorted", "sg_step", "window_pairs"]
 
 
 def keep_probabilities(counts: Any, sample: float) -> np.ndarray:
@@ -52,85 +53,131 @@ def keep_probabilities(counts: Any, sample: float) -> np.ndarray:
     return np.where(counts > 0, np.minimum(p, 1.0), 1.0)
 
 
-def unique_rows(ids: Any) -> tuple[Any, Any]:
-    """``(u, inv)`` with ``u`` the sorted distinct IDs and ``ids == u[inv]`` (flattened)."""
-    xp = get_array_module(ids)
-    u, inv = xp.unique(ids.ravel(), return_inverse=True)
-    return u, inv.ravel()
+def scatter_add_rows(W: Any, ids: Any, owner: Any, coef: Any, H: Any) -> None:
+    """``W[ids[i]] += coef[i] * H[owner[i]]`` for every ``i``, repeated IDs summed, in place.
 
-
-def rows_product(rows: Any, cols: Any, coef: Any, n_rows: int, H: Any) -> Any:
-    """``out[r] = Σ_{i: rows[i] = r} coef[i] * H[cols[i]]``, shape (n_rows, D).
-
-    The scatter-add behind every sparse row update: a (n_rows × len(H)) sparse matrix times
-    ``H`` on the CPU (no (n, D) temporary), ``add.at`` of the weighted gathered rows on the GPU.
+    ``ids``, ``owner``, ``coef`` have shape (n,), ``H`` (m, D). Only the distinct rows of ``ids``
+    are read and written. On the CPU one sort of the (id, position) keys groups the IDs, and a
+    sparse (distinct IDs × m) matrix times ``H`` sums the updates without an (n, D) temporary;
+    on the GPU ``add.at`` is an atomic scatter.
     """
-    xp = get_array_module(H)
+    xp = get_array_module(W)
+    ids = ids.ravel()
+    n = ids.shape[0]
+    if n == 0:
+        return
+    if xp is not np:
+        xp.add.at(W, ids, coef[:, None] * H[owner])
+        return
+    import scipy.sparse as sp
+
+    key = (ids.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
+    key.sort()  # SIMD sort of plain int64 keys: several times faster than argsort
+    order = key & 0xFFFFFFFF
+    sorted_ids = key >> 32
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    M = sp.csr_matrix((coef[order], owner[order], np.append(starts, n)),
+                      shape=(starts.shape[0], H.shape[0]))
+    rows = sorted_ids[starts]
+    block = np.take(W, rows, axis=0)  # (U, D)
+    block += M @ H
+    W[rows] = block
+
+
+def segment_mean_rows(owner: Any, ids: Any, n_segments: int, W: Any) -> Any:
+    """``out[s]`` = mean of ``W[ids[i]]`` over ``i`` with ``owner[i] == s``; ``owner`` sorted.
+
+    Shape (n_segments, D); every segment must be non-empty. A CSR product on the CPU (rows of
+    ``W`` summed straight from the matrix), gather + ``add.at`` on the GPU.
+    """
+    xp = get_array_module(W)
+    count = xp.bincount(owner, minlength=n_segments)
     if xp is np:
         import scipy.sparse as sp
 
-        M = sp.csr_matrix((coef, (rows, cols)), shape=(n_rows, H.shape[0]))
-        return np.asarray(M @ H)
-    out = xp.zeros((n_rows, H.shape[1]), dtype=H.dtype)
-    xp.add.at(out, rows, coef[:, None] * H[cols])
+        indptr = np.zeros(n_segments + 1, dtype=np.int64)
+        np.cumsum(count, out=indptr[1:])
+        weight = (1.0 / count.astype(W.dtype))[owner]
+        return np.asarray(sp.csr_matrix((weight, ids, indptr), shape=(n_segments, W.shape[0])) @ W)
+    out = xp.zeros((n_segments, W.shape[1]), dtype=W.dtype)
+    xp.add.at(out, owner, W[ids])
+    return out / count[:, None].astype(W.dtype)
+
+
+def segment_sum_sorted(values: Any, owner: Any, n_segments: int) -> Any:
+    """``out[s] = values[owner == s].sum(0)`` for a sorted ``owner`` (n,); shape (n_segments, D)."""
+    xp = get_array_module(values)
+    if xp is np:
+        out = np.zeros((n_segments, values.shape[1]), dtype=values.dtype)
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        out[owner[starts]] = np.add.reduceat(values, starts, axis=0)
+        return out
+    out = xp.zeros((n_segments, values.shape[1]), dtype=values.dtype)
+    xp.add.at(out, owner, values)
     return out
 
 
-def _negative_step(W_out: Any, h: Any, targets: Any, sampler: UnigramSampler,
+def _negative_step(W_out: Any, H: Any, owner: Any, targets: Any, sampler: UnigramSampler,
                    lr: Any) -> tuple[Any, float]:
-    """Score ``h`` (B, D) against each target and K negatives, update ``W_out`` rows in place.
+    """Prediction ``p`` scores ``H[owner[p]]`` against ``targets[p]`` and K negatives.
 
-    Returns ``neu1e`` (B, D), the error to add to the input side, and the summed loss.
+    ``H`` (M, D) hidden vectors, ``owner`` (P,) rows of ``H`` (None: the identity, P = M),
+    ``targets`` (P,). Updates the touched rows of ``W_out`` in place; returns the error of each
+    prediction's hidden vector ``neu1e`` (P, D) and the summed loss.
     """
-    xp = get_array_module(h)
-    B = h.shape[0]
-    idx = xp.concatenate([targets[:, None], sampler.get_negative_sample(targets)], axis=1)  # (B, K+1)
-    Wt = W_out[idx]  # (B, K+1, D)
-    score = xp.einsum("bd,bkd->bk", h, Wt)  # (B, K+1)
+    xp = get_array_module(H)
+    h = H if owner is None else xp.take(H, owner, axis=0)  # (P, D)
+    P = h.shape[0]
+    idx = xp.concatenate([targets[:, None], sampler.get_negative_sample(targets)], axis=1)  # (P, K+1)
+    Wt = xp.take(W_out, idx, axis=0)  # (P, K+1, D)
+    score = xp.einsum("pd,pkd->pk", h, Wt)  # (P, K+1)
     label = xp.zeros(idx.shape, dtype=h.dtype)
     label[:, 0] = 1
-    g = (label - sigmoid(score)) * lr  # (B, K+1): the SGD step on each score
+    g = (label - sigmoid(score)) * lr  # (P, K+1): the SGD step on each score
     loss = float((softplus(score) - label * score).sum())
-    neu1e = xp.einsum("bk,bkd->bd", g, Wt)  # (B, D)
-    u, inv = unique_rows(idx)
-    owner = xp.repeat(xp.arange(B, dtype=np.int32), idx.shape[1])
-    W_out[u] += rows_product(inv, owner, g.ravel(), u.shape[0], h)
+    neu1e = xp.einsum("pk,pkd->pd", g, Wt)  # (P, D)
+    rows = xp.arange(P, dtype=np.int32) if owner is None else owner
+    scatter_add_rows(W_out, idx, xp.repeat(rows, idx.shape[1]), g.ravel(), H)
     return neu1e, loss
 
 
-def sg_step(W_in: Any, W_out: Any, inputs: Any, targets: Any, sampler: UnigramSampler,
-            lr: float) -> float:
-    """One skip-gram step on P pairs: ``W_in[inputs]`` (P, D) predicts ``targets`` (P,).
+def sg_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, centers: Any,
+            sampler: UnigramSampler, lr: float) -> float:
+    """One skip-gram step: center ``centers[owner[p]]`` predicts context word ``contexts[p]``.
 
+    ``owner`` (P,) sorted center numbers in ``0..B-1``, ``contexts`` (P,) word rows, ``centers``
+    (B,) word rows. The center's input vector is gathered once and its errors over all of its
+    contexts are summed before the update (the book's orientation; the pairs are word2vec's).
     Updates the touched rows of ``W_in`` and ``W_out`` in place; returns the summed loss.
     """
     xp = get_array_module(W_in)
     lr = W_in.dtype.type(lr)
-    h = W_in[inputs]  # (P, D)
-    neu1e, loss = _negative_step(W_out, h, targets, sampler, lr)
-    u, inv = unique_rows(inputs)
-    ones = xp.ones(inputs.shape[0], dtype=W_in.dtype)
-    W_in[u] += rows_product(inv, xp.arange(inputs.shape[0], dtype=np.int32), ones, u.shape[0], neu1e)
+    B = centers.shape[0]
+    h = xp.take(W_in, centers, axis=0)  # (B, D)
+    neu1e, loss = _negative_step(W_out, h, owner, contexts, sampler, lr)  # (P, D)
+    ones = xp.ones(B, dtype=W_in.dtype)
+    scatter_add_rows(W_in, centers, xp.arange(B, dtype=np.int32), ones,
+                     segment_sum_sorted(neu1e, owner, B))
     return loss
 
 
-def cbow_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, targets: Any,
+def cbow_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, centers: Any,
               sampler: UnigramSampler, lr: float) -> float:
     """One CBOW step on B centers: context ``contexts[i]`` belongs to center ``owner[i]``.
 
     ``owner`` (P,) sorted center numbers in ``0..B-1`` (each center has at least one context),
-    ``contexts`` (P,) word rows, ``targets`` (B,) center words. The mean of each center's context
+    ``contexts`` (P,) word rows, ``centers`` (B,) center words. The mean of each center's context
     vectors predicts the center; every context row receives the whole error (word2vec.c).
     """
     xp = get_array_module(W_in)
     lr = W_in.dtype.type(lr)
-    B = targets.shape[0]
-    count = xp.bincount(owner, minlength=B).astype(W_in.dtype)  # (B,)
-    h = rows_product(owner, contexts, 1.0 / count[owner], B, W_in)  # (B, D) context means
-    neu1e, loss = _negative_step(W_out, h, targets, sampler, lr)
-    u, inv = unique_rows(contexts)
+    h = segment_mean_rows(owner, contexts, centers.shape[0], W_in)  # (B, D) context means
+    neu1e, loss = _negative_step(W_out, h, None, centers, sampler, lr)  # (B, D)
     ones = xp.ones(contexts.shape[0], dtype=W_in.dtype)
-    W_in[u] += rows_product(inv, owner, ones, u.shape[0], neu1e)
+    scatter_add_rows(W_in, contexts, owner, ones, neu1e)
     return loss
 
 

@@ -320,13 +320,12 @@ class Word2Vec(VectorStage):
         center, context = window_pairs(ep.sentence, ep.effective, start, stop, window)
         if center.shape[0] == 0:
             return 0.0, 0
-        if self.method == "skipgram":
-            loss = sg_step(W_in, W_out, ep.words[context], ep.words[center], sampler, lr)
-            return loss, int(center.shape[0])
-        # CBOW: number the centers that have a context 0..B-1 (``center`` is sorted)
+        # number the centers that have a context 0..B-1 (``center`` is sorted)
         xp = get_array_module(center)
         first = xp.concatenate([xp.ones(1, dtype=bool), center[1:] != center[:-1]])
         owner = xp.cumsum(first) - 1
-        targets = ep.words[center[first]]
-        loss = cbow_step(W_in, W_out, owner, ep.words[context], targets, sampler, lr)
-        return loss, int(targets.shape[0])
+        centers = xp.take(ep.words, center[first])
+        contexts = xp.take(ep.words, context)
+        if self.method == "skipgram":
+            return sg_step(W_in, W_out, owner, contexts, centers, sampler, lr), int(owner.shape[0])
+        return cbow_step(W_in, W_out, owner, contexts, centers, sampler, lr), int(centers.shape[0])
