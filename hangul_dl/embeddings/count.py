@@ -189,13 +189,14 @@ def _flip_signs(U: Any, Vt: Any) -> tuple[Any, Any]:
     return U * signs, Vt * signs[:, None]
 
 
-def _orthonormalize(Y: Any) -> Any:
-    """An orthonormal basis of the columns of a tall ``Y`` (m, l): CholeskyQR2, which is a few
-    small matrix products (3× faster than Householder QR here), falling back to QR when ``Y``
-    is too ill-conditioned for its Gram matrix."""
+def _orthonormalize(Y: Any, passes: int = 2) -> Any:
+    """An orthonormal basis of the columns of a tall ``Y`` (m, l) by Cholesky QR: a few small
+    matrix products, 3× faster than Householder QR here. Two passes (CholeskyQR2) restore the
+    orthogonality that one loses to rounding; a ``Y`` too ill-conditioned for its Gram matrix
+    falls back to QR."""
     xp = get_array_module(Y)
     Q = Y
-    for _ in range(2):  # the second pass restores orthogonality lost to rounding
+    for _ in range(passes):
         G = (Q.T @ Q).astype(np.float64)  # (l, l)
         try:
             L = xp.linalg.cholesky(G)
@@ -206,6 +207,19 @@ def _orthonormalize(Y: Any) -> Any:
             return xp.linalg.qr(Y)[0]
         Q = Q @ R_inv
     return Q
+
+
+def _small_svd(B: Any) -> tuple[Any, Any, Any]:
+    """SVD of a wide ``B`` (l, n), l ≪ n, through the eigenvectors of ``B Bᵀ`` (l, l) in
+    float64: ~10× faster than a LAPACK SVD of B, and exact enough for the leading values."""
+    xp = get_array_module(B)
+    B64 = B.astype(np.float64)
+    evals, Ub = xp.linalg.eigh(B64 @ B64.T)  # ascending
+    evals, Ub = evals[::-1], Ub[:, ::-1]
+    s = xp.sqrt(xp.maximum(evals, 0))
+    scale = xp.where(s > s[0] * 1e-7, 1 / xp.maximum(s, 1e-300), 0)
+    Vt = (Ub.T @ B64) * scale[:, None]
+    return Ub.astype(B.dtype), s.astype(B.dtype), Vt.astype(B.dtype)
 
 
 def truncated_svd(M: Any, k: int, method: str = "randomized", n_iter: int = 5,
@@ -240,14 +254,14 @@ def truncated_svd(M: Any, k: int, method: str = "randomized", n_iter: int = 5,
         gen = xp_generator(rng, xp)
         omega = gen.standard_normal((n, width), dtype=np.float32).astype(M.dtype, copy=False)
         with progress(n_iter + 1, quiet=quiet, desc="SVD", unit="iter") as bar:
-            Q = _orthonormalize(M @ omega)  # (m, width)
+            Q = _orthonormalize(M @ omega, passes=1)  # (m, width)
             for _ in range(n_iter):
-                Z = _orthonormalize(M.T @ Q)  # (n, width)
-                Q = _orthonormalize(M @ Z)
+                Z = _orthonormalize(M.T @ Q, passes=1)  # (n, width)
+                Q = _orthonormalize(M @ Z, passes=1)
                 bar.update(1)
-            Q = xp.linalg.qr(Q)[0]
-            B = (M.T @ Q).T  # (width, n) = Q^T M
-            Ub, s, Vt = xp.linalg.svd(xp.asarray(B), full_matrices=False)
+            Q = _orthonormalize(Q, passes=2)
+            B = xp.asarray((M.T @ Q).T)  # (width, n) = Qᵀ M
+            Ub, s, Vt = _small_svd(B)
             bar.update(1)
         U = Q @ Ub
         U, s, Vt = U[:, :k], s[:k], Vt[:k]
