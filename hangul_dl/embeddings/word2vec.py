@@ -268,6 +268,10 @@ class Word2Vec(VectorStage):
         xp = get_xp(self.device)
         rng = as_generator(self.seed)
         V, D = len(stream.index_to_key), int(self.dim)
+        if V < 2 or stream.words.shape[0] < 2:
+            raise InputError(f"Word2Vec: the corpus has {stream.words.shape[0]} token(s) of {V} "
+                             f"distinct word(s) with min_count={self.min_count}; word2vec needs "
+                             "context windows and negatives: give more text or lower min_count")
         W_in = ((rng.random((V, D), dtype=np.float32) - 0.5) / D).astype(DEFAULT_DTYPE)
         W_in, W_out = xp.asarray(W_in), xp.zeros((V, D), dtype=DEFAULT_DTYPE)
         sampler = UnigramSampler(stream.counts, power=0.75, sample_size=int(self.negative), seed=rng)
@@ -276,9 +280,6 @@ class Word2Vec(VectorStage):
         sentence = xp.asarray(stream.sentence_ids())
         keep_p = xp.asarray(keep_probabilities(stream.counts, self.sample).astype(np.float32))
         n_raw, epochs, window, B = words.shape[0], int(self.epochs), int(self.window), int(self.batch_size)
-        if n_raw < 2:
-            raise InputError(f"Word2Vec: the corpus has {n_raw} known word(s) after min_count="
-                             f"{self.min_count}; word2vec needs context windows, give more text")
         total = n_raw * epochs
         self.history_: list[dict[str, Any]] = []
         bar = progress(total=total, quiet=self.quiet, unit="word", unit_scale=True,

@@ -156,7 +156,8 @@ class EmbeddingDot(Layer):
     def __init__(self, W: Any):
         super().__init__()
         self.embed = Embedding(W)
-        self.params, self.grads = self.embed.params, self.embed.grads
+        # the same arrays in new lists (a list shared by two layers would be walked twice)
+        self.params, self.grads = list(self.embed.params), list(self.embed.grads)
         self.cache: tuple | None = None
 
     def forward(self, h: Any, idx: Any) -> Any:
@@ -212,7 +213,7 @@ class NegativeSamplingLoss(Layer):
         self.sampler = sampler
         self.sample_size = sampler.sample_size
         self.embed_dot = EmbeddingDot(W)
-        self.params, self.grads = self.embed_dot.params, self.embed_dot.grads
+        self.params, self.grads = list(self.embed_dot.params), list(self.embed_dot.grads)
         self.cache: tuple | None = None
 
     def forward(self, h: Any, target: Any, negatives: Any = None) -> Any:

@@ -1,0 +1,336 @@
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hangul_dl.datasets import planted_word2vec_corpus
+from hangul_dl.embeddings import w2v_core
+from hangul_dl.embeddings.w2v_core import (
+    EpochStream,
+    cbow_step,
+    keep_probabilities,
+    scatter_add_rows,
+    sg_step,
+    window_pairs,
+)
+from hangul_dl.embeddings.word2vec import CBOW, SimpleCBOW, SimpleSkipGram, SkipGram, Word2Vec
+from hangul_dl.errors import InputError, NotFittedError
+from hangul_dl.nn.gradcheck import check_model
+from hangul_dl.nn.optimizers import Adam
+from hangul_dl.nn.sampling import NegativeSamplingLoss, UnigramSampler
+from hangul_dl.stage import Stage
+from hangul_dl.text.vocab import Vocabulary
+
+
+class FixedSampler:
+    """Hands out prepared negatives, so a sparse step can be compared with the dense layers."""
+
+    def __init__(self, negatives):
+        self.negatives = negatives
+
+    def get_negative_sample(self, target):
+        assert target.shape[0] == self.negatives.shape[0]
+        return self.negatives
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    corpus = planted_word2vec_corpus(n_tokens=60_000, n_groups=5, group_size=4, n_roles=2,
+                                     n_fillers=100, n_pairs=300, n_analogies=50, seed=0)
+    return corpus, corpus.write(tmp_path_factory.mktemp("planted"))
+
+
+# -- subsampling, windows ---------------------------------------------------------------------
+def test_keep_probabilities_follow_word2vec_formula():
+    counts = np.array([0, 10, 990, 100_000, 899_000])  # total 1,000,000
+    p = keep_probabilities(counts, 1e-3)
+    t = 1e-3 * counts.sum()  # 1000
+    expected = np.minimum(1, (np.sqrt(counts[1:] / t) + 1) * t / counts[1:])
+    np.testing.assert_allclose(p[1:], expected)
+    assert p[0] == 1 and p[1] == 1 and p[2] == 1  # rare words are always kept
+    assert p[4] == pytest.approx((np.sqrt(899) + 1) / 899)
+    np.testing.assert_array_equal(keep_probabilities(counts, 0), np.ones(5))
+
+
+def test_epoch_stream_keeps_words_with_those_probabilities():
+    counts = np.array([900_000, 100_000], dtype=np.int64)
+    words = np.repeat(np.arange(2, dtype=np.int32), [90_000, 10_000])
+    keep_p = keep_probabilities(counts, 1e-3).astype(np.float32)
+    ep = EpochStream.draw(words, np.zeros(100_000, dtype=np.int32), keep_p, 5, np.random.default_rng(0))
+    kept = np.bincount(ep.words, minlength=2)
+    for w, n in ((0, 90_000), (1, 10_000)):
+        assert stats.binomtest(int(kept[w]), n, float(keep_p[w])).pvalue > 1e-3
+    assert set(np.unique(ep.effective)) == {1, 2, 3, 4, 5}  # reduced windows: 1..window
+    np.testing.assert_array_equal(words[ep.raw_position], ep.words)
+
+
+def test_window_pairs_match_a_plain_loop(rng):
+    n, window = 60, 3
+    sentence = np.sort(rng.integers(0, 8, n)).astype(np.int32)
+    effective = rng.integers(1, window + 1, n).astype(np.int32)
+    center, context = window_pairs(sentence, effective, 10, 50, window)
+    expected = [(i, j) for i in range(10, 50) for j in range(n)
+                if j != i and abs(i - j) <= effective[i] and sentence[j] == sentence[i]]
+    assert sorted(zip(center.tolist(), context.tolist())) == expected
+    assert (np.diff(center) >= 0).all()
+
+
+# -- the sparse steps are the layers' SGD step ----------------------------------------------
+def _dense_negative_sampling(W_out, h, targets, negatives):
+    layer = NegativeSamplingLoss(W_out.copy(), np.ones(len(W_out)), sample_size=negatives.shape[1])
+    layer.forward(h, targets, negatives)
+    dh = layer.backward()
+    n = h.shape[0]  # the layer averages over predictions; word2vec steps on each one
+    return layer.grads[0] * n, dh * n
+
+
+def test_skipgram_step_equals_dense_sgd_step(rng):
+    V, D, lr = 12, 4, 0.1
+    W_in, W_out = rng.standard_normal((V, D)), rng.standard_normal((V, D))
+    owner = np.array([0, 0, 0, 1, 1, 2])
+    centers = np.array([5, 7, 5])  # a word twice as center: its updates add up
+    contexts = np.array([1, 2, 5, 1, 1, 3])
+    negatives = rng.integers(0, V, (6, 3))
+    gW, dh = _dense_negative_sampling(W_out, W_in[centers[owner]], contexts, negatives)
+    expected_out = W_out - lr * gW
+    expected_in = W_in.copy()
+    np.add.at(expected_in, centers[owner], -lr * dh)
+    sg_step(W_in, W_out, owner, contexts, centers, FixedSampler(negatives), lr)
+    np.testing.assert_allclose(W_out, expected_out, atol=1e-12)
+    np.testing.assert_allclose(W_in, expected_in, atol=1e-12)
+
+
+def test_cbow_step_equals_dense_sgd_step_with_word2vec_context_update(rng):
+    V, D, lr = 10, 3, 0.05
+    W_in, W_out = rng.standard_normal((V, D)), rng.standard_normal((V, D))
+    contexts = np.array([[1, 2], [3, 3], [2, 9]])
+    centers = np.array([4, 5, 4])
+    negatives = rng.integers(0, V, (3, 2))
+    h = W_in[contexts].mean(axis=1)
+    gW, dh = _dense_negative_sampling(W_out, h, centers, negatives)
+    expected_in = W_in.copy()
+    for b in range(3):  # word2vec.c / gensim: every context row gets the whole error
+        for c in contexts[b]:
+            expected_in[c] -= lr * dh[b]
+    expected_out = W_out - lr * gW
+    owner = np.repeat(np.arange(3), 2)
+    cbow_step(W_in, W_out, owner, contexts.ravel(), centers, FixedSampler(negatives), lr)
+    np.testing.assert_allclose(W_out, expected_out, atol=1e-12)
+    np.testing.assert_allclose(W_in, expected_in, atol=1e-12)
+
+
+def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
+    W = rng.standard_normal((50, 3)).astype(np.float32)
+    before = W.copy()
+    ids = np.array([7, 3, 7, 7, 40])
+    owner = np.array([0, 1, 1, 0, 2])
+    coef = np.array([1.0, 2.0, -1.0, 0.5, 3.0], dtype=np.float32)
+    H = rng.standard_normal((3, 3)).astype(np.float32)
+    scatter_add_rows(W, ids, owner, coef, H)
+    expected = before.copy()
+    np.add.at(expected, ids, coef[:, None] * H[owner])
+    np.testing.assert_allclose(W, expected, rtol=1e-6)
+    untouched = np.setdiff1d(np.arange(50), ids)
+    np.testing.assert_array_equal(W[untouched], before[untouched])
+
+
+def _one_step_peak_and_time(V, D=8, B=64):
+    rng = np.random.default_rng(0)
+    W_in = rng.standard_normal((V, D)).astype(np.float32)
+    W_out = np.zeros((V, D), dtype=np.float32)
+    sampler = UnigramSampler(np.ones(V), sample_size=5, seed=0)
+    owner = np.repeat(np.arange(B), 4)
+    contexts = rng.integers(0, V, B * 4).astype(np.int32)
+    centers = rng.integers(0, V, B).astype(np.int32)
+    tracemalloc.start()
+    t = time.perf_counter()
+    for _ in range(5):
+        sg_step(W_in, W_out, owner, contexts, centers, sampler, 0.025)
+        cbow_step(W_in, W_out, owner, contexts, centers, sampler, 0.025)
+    seconds = time.perf_counter() - t
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, seconds
+
+
+def test_step_cost_does_not_depend_on_vocabulary_size():
+    small_peak, small_time = _one_step_peak_and_time(1_000)
+    big_peak, big_time = _one_step_peak_and_time(1_000_000)  # W is 32 MB here
+    assert big_peak < 1_000_000 * 8 * 4 / 20  # no V×D buffer is ever allocated
+    assert big_peak < 3 * small_peak + 200_000
+    assert big_time < 10 * small_time + 0.05  # loose: cache misses, not V-sized work
+
+
+# -- chapter 3 and 4 models -------------------------------------------------------------------
+TOY = "you say goodbye and i say hello .".split()
+
+
+def _toy_data():
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(TOY))}
+    ids = np.array([vocab[w] for w in TOY])
+    contexts = np.stack([ids[:-2], ids[2:]], axis=1)  # window 1 (book ch.3)
+    return vocab, contexts, ids[1:-1]
+
+
+@pytest.mark.parametrize("cls", [SimpleCBOW, SimpleSkipGram])
+def test_simple_models_gradients_float64(cls):
+    vocab, contexts, target = _toy_data()
+    model = cls(len(vocab), 5, seed=0)
+    errors = check_model(model, contexts, target)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("cls", [CBOW, SkipGram])
+def test_negative_sampling_models_gradients_float64(cls):
+    vocab, contexts, target = _toy_data()
+    counts = np.bincount([vocab[w] for w in TOY])
+    model = cls(len(vocab), 4, counts, sample_size=2, seed=0)
+    model.in_layer.params[0][...] = np.random.default_rng(1).standard_normal((len(vocab), 4))
+    model.ns_loss.params[0][...] = np.random.default_rng(2).standard_normal((len(vocab), 4))
+    n_pred = target.shape[0] * (contexts.shape[1] if cls is SkipGram else 1)
+    predicted = contexts.reshape(-1) if cls is SkipGram else target
+    negatives = model.ns_loss.sampler.get_negative_sample(predicted).reshape(n_pred, -1)
+    if cls is SkipGram:
+        negatives = negatives.reshape(target.shape[0], contexts.shape[1], -1)
+    errors = check_model(model, contexts, target, negatives)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("cls", [SimpleCBOW, SimpleSkipGram])
+def test_simple_models_learn_the_book_toy_corpus(cls):
+    vocab, contexts, target = _toy_data()
+    model = cls(len(vocab), 5, seed=0)
+    opt = Adam(lr=0.05)
+    first = float(model.forward(contexts, target))
+    for _ in range(300):
+        model.forward(contexts, target)
+        model.backward()
+        opt.update(model.params, model.grads)
+    last = float(model.forward(contexts, target))
+    assert last < 0.5 * first
+    assert model.word_vecs.shape == (len(vocab), 5)
+    if cls is SimpleCBOW:  # "you ? goodbye" -> say, "goodbye ? i" -> and, "i ? hello" -> say
+        logits = model.out_layer.forward(model.in_layer.forward(contexts).mean(axis=1))
+        rows = [0, 2, 4, 5]  # (say, and) and (and, say) have the same mean: the floor is 2 ln 2 / 6
+        np.testing.assert_array_equal(logits.argmax(axis=1)[rows], target[rows])
+        assert last < 0.3
+    assert "parameters" in repr(model)
+
+
+def test_cbow_model_trains_and_saves(tmp_path):
+    vocab, contexts, target = _toy_data()
+    counts = np.bincount([vocab[w] for w in TOY])
+    model = CBOW(len(vocab), 5, counts, sample_size=2, seed=0)
+    opt = Adam(lr=0.05)
+    losses = []
+    for _ in range(200):
+        losses.append(float(model.forward(contexts, target)))
+        model.backward()
+        opt.update(model.params, model.grads)
+    assert np.mean(losses[-20:]) < 0.5 * np.mean(losses[:20])
+    model.save(tmp_path / "cbow")
+    loaded = CBOW.load(tmp_path / "cbow")
+    np.testing.assert_array_equal(loaded.word_vecs, model.word_vecs)
+
+
+# -- the Word2Vec stage -------------------------------------------------------------------------
+def _fit(corpus, method, seed=0, **kw):
+    params = dict(method=method, dim=32, epochs=5, min_count=2, batch_size=256, quiet=True, seed=seed)
+    params.update(kw)
+    return Word2Vec(**params).fit(corpus)
+
+
+@pytest.mark.parametrize("method", ["cbow", "skipgram"])
+def test_word2vec_recovers_planted_structure(planted, method):
+    corpus, paths = planted
+    w2v = _fit(corpus.sentences, method)
+    group_of = {f: g for g, forms in enumerate(corpus.groups) for f in forms}
+    hits = [group_of.get(w2v.most_similar(f, topn=1)[0][0]) == g
+            for g, forms in enumerate(corpus.groups) for f in forms]
+    assert np.mean(hits) >= 0.85  # words used in the same contexts are nearest neighbours
+    assert w2v.wv_.evaluate_word_pairs(paths["pairs.csv"]).spearman > 0.6
+    assert w2v.wv_.evaluate_word_analogies(paths["analogies.txt"]).accuracy > 0.8
+    assert w2v.wv_.vectors.dtype == np.float32 and w2v.wv_.vector_size == 32
+    h = w2v.history_
+    assert len(h) == 5 and h[-1]["loss"] < h[0]["loss"]
+    assert h[-1]["lr"] < 0.003  # decayed linearly towards min_lr
+
+
+def test_word2vec_is_reproducible_with_a_seed(planted):
+    sentences = planted[0].sentences[:2000]
+    a = _fit(sentences, "skipgram", seed=3, epochs=2)
+    b = _fit(sentences, "skipgram", seed=3, epochs=2)
+    c = _fit(sentences, "skipgram", seed=4, epochs=2)
+    np.testing.assert_array_equal(a.wv_.vectors, b.wv_.vectors)
+    assert not np.array_equal(a.wv_.vectors, c.wv_.vectors)
+
+
+def test_word2vec_id_corpus_with_vocab_equals_token_corpus(planted):
+    sentences = planted[0].sentences[:2000]
+    vocab = Vocabulary(min_count=2).fit(sentences)
+    from_tokens = _fit(sentences, "cbow", epochs=1)
+    from_ids = Word2Vec(method="cbow", dim=32, epochs=1, min_count=2, batch_size=256, quiet=True
+                        ).fit([vocab.encode(s) for s in sentences], vocab=vocab)
+    assert from_ids.wv_.index_to_key == from_tokens.wv_.index_to_key
+    np.testing.assert_array_equal(from_ids.wv_.vectors, from_tokens.wv_.vectors)
+
+
+def test_word2vec_save_load_transform(planted, tmp_path):
+    sentences = planted[0].sentences[:2000]
+    w2v = _fit(sentences, "skipgram", epochs=1, min_count=3)
+    w2v.save(tmp_path / "w2v")
+    loaded = Stage.load(tmp_path / "w2v")
+    assert isinstance(loaded, Word2Vec) and loaded.get_params() == w2v.get_params()
+    np.testing.assert_array_equal(loaded.wv_.vectors, w2v.wv_.vectors)
+    word = w2v.wv_.index_to_key[0]
+    assert loaded.most_similar(word, topn=3) == w2v.most_similar(word, topn=3)
+    assert loaded.similarity(word, word) == pytest.approx(1.0, abs=1e-6)
+    vecs = loaded.transform([sentences[0], ["없는말"], []])
+    assert vecs.shape == (3, 32) and not vecs[1:].any()
+    assert "method='skipgram'" in repr(loaded) and "32 dims" in repr(loaded)
+
+
+def test_word2vec_bad_input_gives_clear_errors():
+    ids = np.array([5, 6, 3, 5, 6, 3], dtype=np.int32)
+    with pytest.raises(InputError, match="vocab"):
+        Word2Vec(quiet=True).fit([ids])
+    with pytest.raises(InputError, match="empty"):
+        Word2Vec(quiet=True).fit([])
+    with pytest.raises(InputError, match="method"):
+        Word2Vec(method="glove", quiet=True).fit([["가", "나"]])
+    with pytest.raises(InputError, match="dim"):
+        Word2Vec(dim=0, quiet=True).fit([["가", "나"]])
+    with pytest.raises(InputError, match="min_count"):
+        Word2Vec(min_count=5, quiet=True).fit([["가", "나"], ["다"]])
+    with pytest.raises(InputError, match="context"):
+        Word2Vec(min_count=1, quiet=True).fit([["가"]])
+    with pytest.raises(NotFittedError, match="fit"):
+        Word2Vec().transform([["가"]])
+    assert repr(Word2Vec(method="skipgram")) == "Word2Vec(method='skipgram')"
+
+
+def test_word2vec_unknown_word_is_a_key_error(planted):
+    w2v = _fit(planted[0].sentences[:1000], "cbow", epochs=1)
+    with pytest.raises(KeyError, match="없는말"):
+        w2v.most_similar("없는말")
+
+
+def test_learning_rate_decays_linearly_to_min_lr():
+    w2v = Word2Vec(lr=0.025, min_lr=0.0001)
+    assert w2v._lr_at(0.0) == 0.025
+    assert w2v._lr_at(0.5) == pytest.approx(0.025 - 0.5 * (0.025 - 0.0001))
+    assert w2v._lr_at(1.0) == pytest.approx(0.0001)
+
+
+@pytest.mark.gpu
+def test_word2vec_same_code_on_cupy(planted):
+    corpus, paths = planted
+    w2v = _fit(corpus.sentences, "skipgram", device="gpu")
+    assert isinstance(w2v.wv_.vectors, np.ndarray)
+    assert w2v.wv_.evaluate_word_analogies(paths["analogies.txt"]).accuracy > 0.8
+
+
+def test_core_module_lists_public_names():
+    assert set(w2v_core.__all__) >= {"cbow_step", "sg_step", "window_pairs", "keep_probabilities"}
