@@ -211,6 +211,24 @@ class Pipeline(Stage):
         log.info("pipeline fitted in %.2fs", total)
         return self
 
+    def fit_final(self, transformed: Iterable[Any], **context: Any) -> Pipeline:
+        """Fit only the last step, on data that already went through the other (fitted) steps.
+
+        Several models can then share one pass of preprocessing: fit ``pipe[:-1]`` once,
+        transform the corpus once, and call ``fit_final`` on each ``pre + model`` pipeline.
+        """
+        self._validate()
+        for name, stage in self.steps[:-1]:
+            if not stage.is_fitted:
+                raise InputError(f"step {name!r} is not fitted; fit_final needs the steps before "
+                                 "the last fitted (call fit on the pipeline instead)")
+        name, stage = self.steps[-1]
+        kwargs = {k: v for k, v in {**context, **self._context(len(self.steps) - 1)}.items()
+                  if k in _fit_parameters(stage)}
+        with _naming_errors(name, stage, _Source([]), None):
+            stage.fit(transformed, **kwargs)
+        return self
+
     def _context(self, i: int) -> dict[str, Any]:
         """The nearest fitted vocabulary and tokenizer before step ``i``."""
         from .text.vocab import Vocabulary

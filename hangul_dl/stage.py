@@ -174,7 +174,11 @@ class Stage:
 
     @classmethod
     def load(cls: type[S], directory: str | os.PathLike) -> S:
-        """Load a stage written by :meth:`save`; the directory must hold this class or a subclass."""
+        """Load a stage written by :meth:`save`; the directory must hold this class or a subclass
+        (``Stage.load(DIR)`` loads whatever stage or pipeline ``DIR`` holds)."""
+        saved = stage_class(read_manifest(directory)["kind"])
+        if issubclass(saved, cls) and saved.load.__func__ is not Stage.load.__func__:
+            return saved.load(directory)  # e.g. a Pipeline, which loads its steps itself
         stage = build_from_manifest(directory, stage_class, cls)
         stage._load_state(Path(directory))
         return stage

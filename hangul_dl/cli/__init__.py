@@ -20,7 +20,7 @@ from ..errors import HangulDLError
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order their commands appear in ``--help``.
-_MODULES = ("demo", "text", "lm", "vectors", "translate")
+_MODULES = ("demo", "run", "text", "lm", "vectors", "translate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,10 +52,25 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_lm_eval(args: argparse.Namespace) -> int:
+def _load_lm(directory: str):
+    """The language model saved in ``directory``: by ``lm train`` or as the last step of a
+    pipeline (``hangul-dl run``/``demo`` output)."""
+    from ..errors import InputError
     from ..lm.language_model import LanguageModel
+    from ..pipeline import Pipeline
+    from ..stage import Stage
 
-    lm = LanguageModel.load(args.model)
+    saved = Stage.load(directory)
+    model = saved[-1] if isinstance(saved, Pipeline) else saved
+    if not isinstance(model, LanguageModel):
+        raise InputError(f"{directory}: holds a {type(model).__name__}, not a language model; "
+                         "pass a folder written by 'hangul-dl lm train' or a recipe's LSTM model")
+    return model
+
+
+def _cmd_lm_eval(args: argparse.Namespace) -> int:
+
+    lm = _load_lm(args.model)
     ppl = lm.perplexity(read_lines(args.input, args.skip_bad_lines))
     print(f"퍼플렉서티 {ppl:.3f}")
     return 0
@@ -63,9 +78,8 @@ def _cmd_lm_eval(args: argparse.Namespace) -> int:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from ..backend import resolve_device
-    from ..lm.language_model import LanguageModel
 
-    lm = LanguageModel.load(args.model)
+    lm = _load_lm(args.model)
     if resolve_device(args.device) == "gpu":
         lm.model_.to_gpu()
     texts = lm.generate(args.prompt, max_tokens=args.max_tokens, temperature=args.temperature,

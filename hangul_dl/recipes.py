@@ -1,0 +1,286 @@
+"""Recipes: a pipeline, its data and its report in one TOML file (``hangul-dl run RECIPE``).
+
+A recipe has these tables (``pipelines/*.toml`` are documented examples)::
+
+    [recipe]   name, description
+    [input]    path ("embedded" = KoNLPy's kolaw + kobill, or a text file/directory),
+               valid, src / tgt or tsv (parallel data for a translator), limit (first N items)
+    [output]   dir
+    [steps.NAME]   class = "KonlpyTokenizer", and that class's constructor arguments —
+                   the shared preprocessing, in order (normalize → tokenize → vocab)
+    [models.NAME]  class = "Word2Vec", ... — each model is fitted on the preprocessed corpus
+                   (tokenized once for all of them) and saved with the steps as one pipeline
+    [report]   similar, topn, word_map, prompts, max_tokens, temperature, top_k, n, translate
+
+:func:`load_recipe` checks everything before any work starts: an unknown table or key, an unknown
+class or a value of the wrong type is reported with its key path and the allowed values.
+``--set steps.vocab.min_count=2`` style overrides address the same paths. :func:`run_recipe`
+fits, saves ``DIR/NAME/`` per model and writes ``DIR/report.md`` with tables and plots.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import os
+import sys
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .stage import Stage, stage_class
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
+
+__all__ = ["RecipeResult", "apply_overrides", "bundled_recipes", "find_recipe", "load_recipe",
+           "run_recipe", "validate_recipe"]
+
+log = logging.getLogger(__name__)
+
+_SECTIONS: dict[str, dict[str, Any]] = {
+    "recipe": {"name": str, "description": str},
+    "input": {"path": str, "valid": str, "src": str, "tgt": str, "tsv": str, "limit": int},
+    "output": {"dir": str},
+    "report": {"similar": list, "topn": int, "word_map": list, "prompts": list,
+               "max_tokens": int, "temperature": float, "top_k": int, "n": int,
+               "translate": list},
+    "steps": dict,
+    "models": dict,
+}
+#: Stage classes a recipe may name (public names of the package).
+_STAGES = ("Normalizer", "KonlpyTokenizer", "CharTokenizer", "JamoTokenizer",
+           "WhitespaceTokenizer", "WordTokenizer", "SubwordTokenizer", "Vocabulary", "PPMISVD",
+           "Word2Vec", "LanguageModel", "Translator")
+
+
+# -- reading and checking -------------------------------------------------------------------
+def bundled_recipes() -> dict[str, Any]:
+    """``{name: resource}`` of the recipes installed with the package (the ``pipelines/`` folder)."""
+    from importlib.resources import files
+
+    return {entry.name[:-5]: entry for entry in files("hangul_dl.pipelines").iterdir()
+            if entry.name.endswith(".toml")}
+
+
+def find_recipe(name_or_path: str | os.PathLike) -> Any:
+    """A recipe file by path, or by the name of a bundled recipe (``"demo"``, ``"word2vec"``)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    bundled = bundled_recipes()
+    if str(name_or_path) in bundled:
+        return bundled[str(name_or_path)]
+    raise InputError(f"{name_or_path}: no such recipe file, and not a bundled recipe name; "
+                     f"bundled: {', '.join(sorted(bundled))}")
+
+
+def load_recipe(path: str | os.PathLike, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Read a TOML recipe (a path or a bundled name), apply ``--set`` overrides and validate
+    it; returns the dictionary."""
+    path = find_recipe(path)
+    try:
+        recipe = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: not a valid UTF-8 TOML file: {exc}") from None
+    apply_overrides(recipe, overrides)
+    validate_recipe(recipe, str(path))
+    return recipe
+
+
+def apply_overrides(recipe: dict[str, Any], overrides: Sequence[str]) -> None:
+    """Apply ``"a.b.c=value"`` settings in place; the value is read as TOML when it parses
+    (``5``, ``true``, ``["국회"]``) and as a plain string otherwise (``out/w2v``)."""
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        parts = key.strip().split(".")
+        if not sep or len(parts) < 2 or not all(parts):
+            raise InputError(f"--set {item!r}: expected section.key=value, e.g. "
+                             "--set steps.vocab.min_count=2 or --set output.dir=out")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        table = recipe
+        for part in parts[:-1]:
+            table = table.setdefault(part, {})
+            if not isinstance(table, dict):
+                raise InputError(f"--set {item!r}: {part!r} is a value, not a table")
+        table[parts[-1]] = value
+
+
+def validate_recipe(recipe: dict[str, Any], source: str = "recipe") -> None:
+    """Raise :class:`InputError` listing every problem (key path, what is wrong, what is allowed)."""
+    problems: list[str] = []
+    for section, value in recipe.items():
+        spec = _SECTIONS.get(section)
+        if spec is None:
+            problems.append(f"[{section}]: unknown table; allowed: {', '.join(_SECTIONS)}")
+        elif spec is dict:
+            if not isinstance(value, dict):
+                problems.append(f"{section}: must be a table of [{section}.NAME] tables")
+                continue
+            for name, params in value.items():
+                problems += _check_stage(f"{section}.{name}", params)
+        elif not isinstance(value, dict):
+            problems.append(f"{section}: must be a table, got {type(value).__name__}")
+        else:
+            for key, item in value.items():
+                if key not in spec:
+                    problems.append(f"{section}.{key}: unknown key; allowed: {', '.join(spec)}")
+                elif not _is_instance(item, spec[key]):
+                    problems.append(f"{section}.{key}: expected {spec[key].__name__}, got "
+                                    f"{item!r} ({type(item).__name__})")
+    if not recipe.get("steps") and not recipe.get("models"):
+        problems.append("the recipe has neither [steps.NAME] nor [models.NAME] tables")
+    if problems:
+        raise InputError(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+
+
+def _check_stage(where: str, params: Any) -> list[str]:
+    if not isinstance(params, dict):
+        return [f"{where}: must be a table with class = \"...\""]
+    name = params.get("class")
+    if name not in _STAGES:
+        return [f"{where}.class: {name!r} is not a stage; allowed: {', '.join(_STAGES)}"]
+    klass = stage_class(name)
+    signature = inspect.signature(klass.__init__)
+    try:
+        hints = typing.get_type_hints(klass.__init__)
+    except Exception:  # an annotation that does not evaluate: check names only
+        hints = {}
+    allowed = [p for p in signature.parameters if p != "self"]
+    problems = []
+    for key, value in params.items():
+        if key == "class":
+            continue
+        if key not in allowed:
+            problems.append(f"{where}.{key}: {name} has no parameter {key!r}; allowed: "
+                            f"{', '.join(allowed)}")
+        elif key in hints and not _is_instance(value, hints[key]):
+            problems.append(f"{where}.{key}: expected {_type_name(hints[key])}, got {value!r}")
+    return problems
+
+
+def _is_instance(value: Any, hint: Any) -> bool:
+    """``isinstance`` for the annotations recipes meet (unions, Optional, int-as-float)."""
+    if hint is Any or hint is inspect.Parameter.empty:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return any(_is_instance(value, h) for h in typing.get_args(hint))
+    if origin is not None:
+        hint = origin
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is os.PathLike:
+        return isinstance(value, str)
+    try:
+        return isinstance(value, hint)
+    except TypeError:
+        return True
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+# -- running -----------------------------------------------------------------------------------
+@dataclass
+class RecipeResult:
+    """What a recipe run produced (the CLI prints it; the report holds the same)."""
+
+    output: Path
+    pipelines: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    neighbours: dict[str, dict[str, list[tuple[str, float]]]] = field(default_factory=dict)
+    generated: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build_stage(params: dict[str, Any], defaults: dict[str, Any]) -> Stage:
+    """The stage a ``[steps.NAME]``/``[models.NAME]`` table describes; ``defaults`` (quiet,
+    device, seed) fill the constructor arguments the table leaves out."""
+    klass = stage_class(params["class"])
+    accepted = inspect.signature(klass.__init__).parameters
+    kwargs = {k: v for k, v in defaults.items() if k in accepted and v is not None}
+    kwargs.update({k: v for k, v in params.items() if k != "class"})
+    return klass(**kwargs)
+
+
+def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
+    """(training data, validation data or None) as the [input] table describes."""
+    from .text.corpus import ParallelCorpus, TextCorpus, embedded_corpus
+
+    limit = section.get("limit")
+
+    def take(items: Any) -> Any:
+        return list(itertools.islice(items, limit)) if limit else items
+
+    if translator:
+        if "tsv" in section:
+            data = ParallelCorpus.from_table(section["tsv"])
+        elif "src" in section and "tgt" in section:
+            data = ParallelCorpus(section["src"], section["tgt"])
+        else:
+            raise InputError("input: a translator needs input.src and input.tgt (aligned files) "
+                             "or input.tsv (two columns)")
+        return list(take(iter(data))), None
+    path = section.get("path", "embedded")
+    data = list(embedded_corpus()) if path == "embedded" else TextCorpus(path)
+    data = take(iter(data)) if limit else data
+    valid = TextCorpus(section["valid"]) if section.get("valid") else None
+    return data, valid
+
+
+def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
+               quiet: bool = False, device: str | None = None, seed: int | None = None
+               ) -> RecipeResult:
+    """Fit the recipe's steps once and each of its models on their output; save every model as
+    a pipeline under ``output`` (default ``[output] dir``) and write ``report.md`` there."""
+    import time
+
+    from .pipeline import Pipeline
+    from .report import write_report
+
+    validate_recipe(recipe)
+    out = Path(output or recipe.get("output", {}).get("dir", "hangul_dl_output"))
+    defaults = {"quiet": quiet, "device": device, "seed": seed}
+    steps = [(name, build_stage(p, defaults)) for name, p in recipe.get("steps", {}).items()]
+    models = [(name, build_stage(p, defaults)) for name, p in recipe.get("models", {}).items()]
+    translator = any(type(m).__name__ == "Translator" for _, m in models)
+    data, valid = _read_data(recipe.get("input", {}), translator)
+    result = RecipeResult(output=out)
+    started = time.perf_counter()
+    pre = Pipeline(steps)
+    if steps:
+        pre.fit(data)
+        data = list(pre.transform(data))  # preprocessed once for every model
+        valid = list(pre.transform(valid)) if valid is not None else None
+        result.timings.update(pre.timings_)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, model in models:
+        log.info("fitting model %r (%s)", name, type(model).__name__)
+        tick = time.perf_counter()
+        pipe = Pipeline([*steps, (name, model)])
+        context = {"valid": valid} if valid is not None else {}
+        pipe.fit_final(data, **context) if steps else pipe.fit(data, **context)
+        result.timings[name] = time.perf_counter() - tick
+        pipe.save(out / name)
+        result.pipelines[name] = pipe
+        result.files[name] = out / name
+    result.timings["total"] = time.perf_counter() - started
+    result.files["report"] = write_report(result, recipe, pre if steps else None)
+    return result
