@@ -54,6 +54,10 @@ _EXPORTS = {
     "load_word_vectors": "embeddings.vectors",
     "PPMISVD": "embeddings.count",
     "Word2Vec": "embeddings.word2vec",
+    "SimpleCBOW": "embeddings.word2vec", "SimpleSkipGram": "embeddings.word2vec",
+    "CBOW": "embeddings.word2vec", "SkipGram": "embeddings.word2vec",
+    "UnigramSampler": "nn.sampling", "NegativeSamplingLoss": "nn.sampling",
+    "planted_word2vec_corpus": "datasets",
     # translation
     "Translator": "seq2seq.translator",
     "corpus_bleu": "seq2seq.metrics",
