@@ -104,3 +104,35 @@ def test_korean_dates_bad_arguments():
         korean_dates(3, start="2019/01/01")
     with pytest.raises(InputError, match="before start"):
         korean_dates(3, start="2020-01-01", end="2019-01-01")
+
+
+def test_planted_word2vec_corpus_structure_and_files(tmp_path):
+    from hangul_dl.datasets import planted_word2vec_corpus
+
+    kw = dict(n_tokens=5_000, n_groups=3, group_size=3, n_roles=2, n_fillers=20, n_pairs=40,
+              n_analogies=10)
+    corpus = planted_word2vec_corpus(seed=1, **kw)
+    assert corpus.lines == planted_word2vec_corpus(seed=1, **kw).lines
+    assert corpus.lines != planted_word2vec_corpus(seed=2, **kw).lines
+    tokens = [t for s in corpus.sentences for t in s]
+    assert 5_000 <= len(tokens) < 5_100
+    assert all("\uac00" <= ch <= "\ud7a3" for t in tokens for ch in t)
+    forms = [f for g in corpus.groups for f in g]
+    assert len(corpus.groups) == 3 and len(forms) == len(set(forms)) == 3 * 3 * 2
+    assert all(sum(f in s for f in forms) == 1 for s in corpus.sentences)  # one entity each
+    assert len(corpus.pairs) == 40 and all(0 <= sc <= 10 for _, _, sc in corpus.pairs)
+    # same entity or same group scores above other groups, by construction
+    group = {f: g for g, fs in enumerate(corpus.groups) for f in fs}
+    same = [sc for a, b, sc in corpus.pairs if group[a] == group[b]]
+    other = [sc for a, b, sc in corpus.pairs if group[a] != group[b]]
+    assert min(same) > max(other)
+    assert set(corpus.analogies) == {"기본-복수", "복수-기본"}
+    a, b, c, d = corpus.analogies["기본-복수"][0]
+    assert b == a + "들" and d == c + "들" and a != c
+    paths = corpus.write(tmp_path)
+    assert paths["pairs.csv"].read_text(encoding="utf-8").splitlines()[0] == "word1,word2,score"
+    lines = paths["analogies.txt"].read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ": 기본-복수" and len(lines[1].split()) == 4
+    assert paths["corpus.txt"].read_text(encoding="utf-8").splitlines() == corpus.lines
+    with pytest.raises(InputError, match="n_roles"):
+        planted_word2vec_corpus(n_roles=5)
