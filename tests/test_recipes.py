@@ -1,0 +1,111 @@
+import pytest
+
+from hangul_dl.cli import main
+from hangul_dl.errors import InputError
+from hangul_dl.pipeline import Pipeline
+from hangul_dl.recipes import apply_overrides, bundled_recipes, load_recipe, run_recipe
+
+RECIPE = """
+[recipe]
+name = "tiny"
+
+[input]
+path = "{path}"
+
+[steps.tokenize]
+class = "WhitespaceTokenizer"
+
+[steps.vocab]
+class = "Vocabulary"
+
+[models.ppmi]
+class = "PPMISVD"
+dim = 3
+window = 1
+min_count = 1
+
+[models.lm]
+class = "LanguageModel"
+embedding_size = 8
+hidden_size = 8
+max_epoch = 1
+batch_size = 2
+time_size = 4
+
+[report]
+similar = ["밥을", "없는단어"]
+prompts = ["나는"]
+max_tokens = 3
+"""
+TEXT = "나는 밥을 먹었다\n너는 밥을 먹었다\n우리는 학교에 갔다\n그는 학교에 왔다\n" * 5
+
+
+@pytest.fixture
+def recipe_file(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    path = tmp_path / "tiny.toml"
+    path.write_text(RECIPE.format(path=corpus.as_posix()), encoding="utf-8")
+    return path
+
+
+def test_every_bundled_recipe_is_valid():
+    assert {"demo", "ppmi_svd", "word2vec", "lstm_lm", "translator_ko_en"} <= set(bundled_recipes())
+    for name in bundled_recipes():
+        load_recipe(name)
+
+
+def test_problems_are_all_reported_with_key_paths_before_any_work(recipe_file):
+    text = recipe_file.read_text(encoding="utf-8")
+    recipe_file.write_text(text.replace("dim = 3", 'dim = "three"\nwindows = 2')
+                           .replace('class = "Vocabulary"', 'class = "Vocab"')
+                           + "\n[extra]\nx = 1\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_recipe(recipe_file)
+    message = str(info.value)
+    assert "4 problem(s)" in message
+    assert "models.ppmi.dim: expected int, got 'three'" in message
+    assert "models.ppmi.windows: PPMISVD has no parameter 'windows'; allowed: dim, window" in message
+    assert "steps.vocab.class: 'Vocab' is not a stage; allowed: Normalizer" in message
+    assert "[extra]: unknown table" in message
+    with pytest.raises(InputError, match="report.topn: expected int"):
+        load_recipe("demo", ["report.topn=many"])
+
+
+def test_overrides_are_read_as_toml_values_or_strings():
+    recipe = {"steps": {"vocab": {"class": "Vocabulary"}}}
+    apply_overrides(recipe, ["steps.vocab.min_count=3", "output.dir=out/x", "report.similar=['국회']",
+                             "models.m.class=\"Word2Vec\"", "models.m.sample=1e-4"])
+    assert recipe["steps"]["vocab"]["min_count"] == 3 and recipe["output"]["dir"] == "out/x"
+    assert recipe["report"]["similar"] == ["국회"] and recipe["models"]["m"]["sample"] == 1e-4
+    with pytest.raises(InputError, match="section.key=value"):
+        apply_overrides(recipe, ["min_count"])
+
+
+def test_run_fits_each_model_on_shared_preprocessing_and_writes_a_report(recipe_file, tmp_path):
+    result = run_recipe(load_recipe(recipe_file), output=tmp_path / "out", quiet=True)
+    assert set(result.pipelines) == {"ppmi", "lm"}
+    assert result.pipelines["ppmi"]["vocab"] is result.pipelines["lm"]["vocab"]  # fitted once
+    assert "밥을" in result.neighbours["ppmi"] and "없는단어" not in result.neighbours["ppmi"]
+    assert result.generated["lm"]["나는"][0].startswith("나는")
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## 모델 `ppmi`: PPMISVD" in report and "### 생성한 문장" in report
+    loaded = Pipeline.load(tmp_path / "out" / "lm")
+    assert loaded.generate("나는", seed=1) == result.pipelines["lm"].generate("나는", seed=1)
+
+
+def test_cli_run_reports_a_bad_recipe_in_one_message(recipe_file, tmp_path, capsys):
+    assert main(["run", str(recipe_file), "--set", "models.ppmi.dim=0.5", "-q",
+                 "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hangul-dl: error:") and "models.ppmi.dim: expected int" in err
+    assert not (tmp_path / "o").exists()  # nothing ran
+    assert main(["run", "no_such_recipe"]) == 2
+    assert "bundled: demo" in capsys.readouterr().err
+
+
+def test_cli_run_prints_the_tables(recipe_file, tmp_path, capsys):
+    assert main(["run", str(recipe_file), "-q", "-o", str(tmp_path / "o"),
+                 "--set", "models.lm.max_epoch=1"]) == 0
+    out = capsys.readouterr().out
+    assert "[ppmi] 가장 가까운 단어" in out and "[lm] 생성한 문장" in out and "report.md" in out
