@@ -168,14 +168,15 @@ def ppmi_matrix(C: Any, alpha: float = 0.75, shift: float = 1.0, dtype: Any = DE
     k = xp.asarray(C.sum(axis=0)).reshape(-1).astype(np.float64)  # (V,)
     k_alpha = k ** alpha
     log_z = math.log2(float(k_alpha.sum())) if float(k_alpha.sum()) > 0 else 0.0
-    row_of = xp.repeat(xp.arange(C.shape[0]), xp.diff(C.indptr).astype(np.int64))
+    # row of each stored entry (cupy.repeat takes no array of counts, searchsorted works on both)
+    row_of = xp.searchsorted(C.indptr, xp.arange(C.nnz), side="right") - 1
     log_r = xp.log2(xp.maximum(r, 1e-300))
     log_ka = xp.log2(xp.maximum(k_alpha, 1e-300))
     pmi = xp.log2(C.data.astype(np.float64)) + (log_z - math.log2(shift)) - log_r[row_of] \
         - log_ka[C.indices]
     keep = pmi > 0
-    indptr = xp.zeros(C.shape[0] + 1, dtype=np.int64)
-    xp.cumsum(xp.bincount(row_of[keep], minlength=C.shape[0]), out=indptr[1:])
+    indptr = xp.zeros(C.shape[0] + 1, dtype=C.indptr.dtype)
+    indptr[1:] = xp.cumsum(xp.bincount(row_of[keep], minlength=C.shape[0]))
     # C is canonical (sorted, no duplicates), so the kept entries are too: no re-sorting
     return sparse.csr_matrix((pmi[keep].astype(dtype), C.indices[keep], indptr), shape=C.shape)
 
