@@ -155,7 +155,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         table = r.sections.rename(columns={"section": "구역", "correct": "정답", "incorrect": "오답",
                                            "oov": "OOV", "questions": "문항", "accuracy": "정확도"})
         print(f"\n[유추 (3CosAdd)] {args.analogies}\n"
-              f"{table.to_string(index=False, float_format=lambda x: f'{x:.3f}')}\n"
+              f"{table.to_string(index=False, na_rep='-', float_format=lambda x: f'{x:.3f}')}\n"
               f"  정확도 {r.accuracy:.1%} (답한 문항 {r.n_answered:,}개; OOV {r.n_oov:,}개 제외)")
     return 0
 
