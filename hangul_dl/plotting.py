@@ -140,6 +140,7 @@ def plot_word_map(words: Sequence[str], vectors: Any, path: str | os.PathLike,
         ax.scatter(P[:, 0], P[:, 1], s=12, alpha=0.7)
         for (x, y), word in zip(P, words, strict=True):
             ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=10)
+        ax.margins(x=0.15, y=0.08)  # room for the labels of the outermost points
         ax.set_title(title)
         ax.set_xlabel("PC1")
         ax.set_ylabel("PC2")
