@@ -246,9 +246,13 @@ def test_bad_text_files_name_file_and_line(tmp_path, content, match):
 
 def test_bad_binary_files(tmp_path):
     path = tmp_path / "bad.bin"
-    path.write_bytes(b"3 2\nab " + struct.pack("<2f", 1, 2) + b"cd " + struct.pack("<f", 1))
+    path.write_bytes(b"3 1\na " + struct.pack("<f", 1) + b"b " + struct.pack("<f", 2) + b"long_word ")
     with pytest.raises(FormatError, match=r"bad.bin: the header announces 3 vectors but the file "
-                                          r"ends inside record 2"):
+                                          r"ends inside record 3 \(byte 16\)"):
+        WordVectors.load_word2vec_format(path, binary=True)
+    path.write_bytes(b"3000000 300\nab " + struct.pack("<2f", 1, 2))  # never allocates 3.6 GB
+    with pytest.raises(FormatError, match=r"announces 3000000 vectors of 300 dimensions, but the "
+                                          r"file can hold at most 0"):
         WordVectors.load_word2vec_format(path, binary=True)
     path.write_bytes(b"two 2\n")
     with pytest.raises(FormatError, match=r"bad.bin:1: expected the header"):
@@ -274,3 +278,19 @@ def test_word_map_plot(rng, tmp_path):
     wv = planted(rng)
     path = wv.plot(["한국", "서울", "일본", "도쿄", "사과"], tmp_path / "map.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(header=st.sampled_from([b"", b"2 3\n", b"1 1\n", b"3 2\r\n"]), body=st.binary(max_size=80),
+       binary=st.booleans())
+def test_garbage_files_raise_format_error_or_load(tmp_path_factory, header, body, binary):
+    """Whatever the bytes, loading either works or raises FormatError/InputError — never a crash."""
+    path = tmp_path_factory.mktemp("junk") / "junk.vec"
+    path.write_bytes(header + body)
+    for load in (lambda: WordVectors.load_word2vec_format(path, binary=binary),
+                 lambda: load_word_vectors(path)):
+        try:
+            wv = load()
+        except (FormatError, InputError):
+            continue
+        assert wv.vectors.dtype == np.float32 and wv.vectors.shape[0] == len(wv)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -192,12 +193,15 @@ def _chain_first(first: bytes, f: Any):
 
 def _parse_block(numbers: list[str], D: int, path: Path, start_line: int) -> np.ndarray:
     """Parse lines of ``D`` numbers each; a bad line raises FormatError naming it."""
-    try:
-        block = np.loadtxt(numbers, dtype=np.float32, ndmin=2, comments=None)
-        if block.shape == (len(numbers), D):
-            return block
-    except ValueError:
-        pass
+    if all(numbers):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # loadtxt warns before failing on odd input
+                block = np.loadtxt(numbers, dtype=np.float32, ndmin=2, comments=None)
+            if block.shape == (len(numbers), D):
+                return block
+        except ValueError:
+            pass
     for i, text in enumerate(numbers):  # find the culprit
         fields = text.split()
         where = f"{path}:{start_line + i}"
@@ -225,6 +229,10 @@ def _read_binary(f: Any, path: Path, V: int, D: int, limit: int | None,
                  unicode_errors: str) -> tuple[list[str], np.ndarray]:
     n = V if limit is None else min(V, limit)
     width = 4 * D
+    room = (os.fstat(f.fileno()).st_size - f.tell()) // (width + 2)  # records the file can hold
+    if n > room:
+        raise FormatError(f"{path}: the header announces {V} vectors of {D} dimensions, but the "
+                          f"file can hold at most {room}; it is truncated, or not word2vec binary")
     vectors = np.empty((n, D), dtype=np.float32)
     words: list[str] = []
     buf = b""
