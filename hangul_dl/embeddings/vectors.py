@@ -16,9 +16,8 @@ word. Evaluation on word-pair and analogy files lives in :mod:`.evaluation`, the
 binary formats in :mod:`.w2v_format`; the methods here delegate to them.
 
 Our format on disk is a directory: ``manifest.json`` (kind ``"WordVectors"``), ``vectors.npz``
-(``vectors`` (V, D) float32, ``counts`` (V,) int64 when known) and ``vocab.txt`` (a
-``#hangul_dl-wordvectors`` header line, then one ``word<TAB>count`` line per row, UTF-8, with
-backslash, tab, newline and carriage return escaped as ``\\\\ \\t \\n \\r``).
+(``vectors`` (V, D) float32, ``counts`` (V,) int64 when known) and ``vocab.txt`` (one
+``word<TAB>count`` line per row, see :mod:`.wordlist`).
 """
 
 from __future__ import annotations
@@ -33,7 +32,8 @@ import numpy as np
 
 from ..backend import DEFAULT_DTYPE, get_array_module, to_cpu
 from ..errors import FormatError, HangulDLError, InputError, ShapeError
-from ..io import atomic_directory, atomic_open, load_arrays, read_manifest, save_arrays, write_manifest
+from ..io import atomic_directory, load_arrays, read_manifest, save_arrays, write_manifest
+from .wordlist import read_word_list, write_word_list
 
 __all__ = ["VECTORS_FILE", "VOCAB_FILE", "UnknownWordError", "WordVectors", "load_word_vectors"]
 
@@ -41,10 +41,6 @@ logger = logging.getLogger(__name__)
 
 VECTORS_FILE = "vectors.npz"
 VOCAB_FILE = "vocab.txt"
-_MAGIC = "#hangul_dl-wordvectors"
-_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-
 Words = str | Sequence[str]
 
 
@@ -59,28 +55,6 @@ class UnknownWordError(HangulDLError, KeyError):
 
     def __str__(self) -> str:  # KeyError would show the message in quotes
         return str(self.args[0])
-
-
-def _escape(word: str) -> str:
-    if "\\" in word or "\t" in word or "\n" in word or "\r" in word:
-        return "".join(_ESCAPES.get(c, c) for c in word)
-    return word
-
-
-def _unescape(text: str, where: str) -> str:
-    if "\\" not in text:
-        return text
-    out, chars = [], iter(text)
-    for c in chars:
-        if c == "\\":
-            nxt = next(chars, "")
-            if nxt not in _UNESCAPES:
-                bad = "\\" + nxt
-                raise FormatError(f"{where}: invalid escape {bad!r} in {text!r}; "
-                                  "expected \\\\, \\t, \\n or \\r")
-            c = _UNESCAPES[nxt]
-        out.append(c)
-    return "".join(out)
 
 
 def _as_list(words: Words | None) -> list:
@@ -354,10 +328,7 @@ class WordVectors:
         if self.counts is not None:
             arrays["counts"] = self.counts
         save_arrays(directory / VECTORS_FILE, arrays)
-        counts = self.counts.tolist() if self.counts is not None else [-1] * len(self)
-        with atomic_open(directory / VOCAB_FILE, "w") as f:
-            f.write(f"{_MAGIC}\tversion=1\tsize={len(self)}\n")
-            f.writelines(f"{_escape(w)}\t{c}\n" for w, c in zip(self.index_to_key, counts, strict=True))
+        write_word_list(directory / VOCAB_FILE, self.index_to_key, self.counts)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> WordVectors:
@@ -372,7 +343,7 @@ class WordVectors:
         if "vectors" not in arrays:
             raise FormatError(f"{directory / VECTORS_FILE}: no 'vectors' array; found "
                               f"{sorted(arrays)}")
-        words = _read_vocab(directory / VOCAB_FILE)
+        words = read_word_list(directory / VOCAB_FILE)
         vectors = arrays["vectors"]
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
             raise FormatError(f"{directory}: vectors.npz has shape {vectors.shape} but vocab.txt "
@@ -406,33 +377,6 @@ class WordVectors:
         from ..plotting import plot_word_map
 
         return plot_word_map(list(words), to_cpu(self[list(words)]), path, title=title)
-
-
-def _read_vocab(path: Path) -> list[str]:
-    if not path.is_file():
-        raise FormatError(f"{path}: missing; expected the word list written with the vectors")
-    words: list[str] = []
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            where = f"{path}:{lineno}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise FormatError(f"{where}: not valid UTF-8 ({exc.reason}); the file is corrupted"
-                                  ) from None
-            if not line.endswith("\n"):
-                raise FormatError(f"{where}: no newline at the end; the file is truncated")
-            line = line[:-1]
-            if lineno == 1:
-                if not line.startswith(_MAGIC):
-                    raise FormatError(f"{where}: expected the header {_MAGIC!r}, found "
-                                      f"{line[:40]!r}; not a hangul_dl word list")
-                continue
-            word, sep, _count = line.rpartition("\t")
-            if not sep or not word:
-                raise FormatError(f"{where}: expected 'word<TAB>count', found {line[:50]!r}")
-            words.append(_unescape(word, where))
-    return words
 
 
 def load_word_vectors(path: str | os.PathLike, format: str = "auto") -> WordVectors:
