@@ -272,7 +272,7 @@ class Word2Vec(VectorStage):
             raise InputError(f"Word2Vec: the corpus has {stream.words.shape[0]} token(s) of {V} "
                              f"distinct word(s) with min_count={self.min_count}; word2vec needs "
                              "context windows and negatives: give more text or lower min_count")
-        W_in = ((rng.random((V, D), dtype=np.float32) - 0.5) / D).astype(DEFAULT_DTYPE)
+        W_in = ((rng.random((V, D), dtype=np.float32) * 2 - 1) / D).astype(DEFAULT_DTYPE)
         W_in, W_out = xp.asarray(W_in), xp.zeros((V, D), dtype=DEFAULT_DTYPE)
         sampler = UnigramSampler(stream.counts, power=0.75, sample_size=int(self.negative), seed=rng)
         dev_rng = xp_generator(rng, xp)
