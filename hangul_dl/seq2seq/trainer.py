@@ -129,7 +129,7 @@ class Seq2seqTrainer(Trainer):
                 if on_epoch_end is not None:
                     on_epoch_end(improved)
                 if (validate is not None and self.patience is not None
-                        and self.bad_epochs >= self.patience):
+                        and self.bad_epochs >= self.patience and self.epoch < max_epoch):
                     self.stopped_early = True
                     log.info("early stop after epoch %d: %s has not improved for %d epochs "
                              "(best %.4g at epoch %d)", self.epoch, self.score, self.bad_epochs,
