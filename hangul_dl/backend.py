@@ -34,6 +34,7 @@ __all__ = [
     "is_gpu_array",
     "resolve_device",
     "segment_sum",
+    "solve_triangular",
     "to_cpu",
     "to_device",
     "to_gpu",
@@ -172,3 +173,19 @@ def segment_sum(indices: Any, values: Any, n_rows: int) -> Any:
     out = xp.zeros((n_rows, values.shape[1]), dtype=values.dtype)
     xp.add.at(out, indices, values)
     return out
+
+
+def solve_triangular(a: Any, b: Any, lower: bool = False) -> Any:
+    """``a⁻¹ b`` for a triangular ``a`` (n, n) and ``b`` (n, k), NumPy or CuPy.
+
+    Use this instead of ``xp.linalg.inv``/``solve`` on triangular factors: besides being cheaper,
+    it avoids OpenBLAS's threaded LU (``getrf``), which crashes the process when a JVM (KoNLPy)
+    runs in it.
+    """
+    if get_array_module(a) is np:
+        import scipy.linalg
+
+        return scipy.linalg.solve_triangular(a, b, lower=lower, check_finite=False)
+    import cupyx.scipy.linalg
+
+    return cupyx.scipy.linalg.solve_triangular(a, b, lower=lower)

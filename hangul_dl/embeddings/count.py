@@ -33,7 +33,15 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import DEFAULT_DTYPE, as_generator, get_array_module, get_xp, to_cpu, xp_generator
+from ..backend import (
+    DEFAULT_DTYPE,
+    as_generator,
+    get_array_module,
+    get_xp,
+    solve_triangular,
+    to_cpu,
+    xp_generator,
+)
 from ..errors import InputError, ShapeError
 from ..progress import progress
 from .base import IdStream, VectorStage
@@ -203,10 +211,10 @@ def _orthonormalize(Y: Any, passes: int = 2) -> Any:
             L = xp.linalg.cholesky(G)
         except np.linalg.LinAlgError:
             return xp.linalg.qr(Y)[0]
-        R_inv = xp.linalg.inv(L.T).astype(Y.dtype)
-        if not bool(xp.isfinite(R_inv).all()):  # CuPy returns NaN instead of raising
+        Q_next = solve_triangular(L.astype(Y.dtype), Q.T, lower=True).T  # Q Lᵀ⁻¹ = Q R⁻¹
+        if not bool(xp.isfinite(Q_next).all()):  # CuPy returns NaN instead of raising
             return xp.linalg.qr(Y)[0]
-        Q = Q @ R_inv
+        Q = Q_next
     return Q
 
 
