@@ -129,7 +129,7 @@ def test_changed_input_invalidates_only_its_shards(tmp_path, caplog):
         r = run(src, out)
     assert (r.resumed, r.done, r.redone) == (5, 1, {"input changed": 1})
     assert "a.txt:8-14: input changed" in caplog.text
-    assert "1 finished shard(s) were invalid" in caplog.text
+    assert "tokenized 1 finished shard(s) again: input changed (1)" in caplog.text
     assert (out / "tokens.txt").read_bytes() == run(src, tmp_path / "ref").tokens_path.read_bytes()
 
 

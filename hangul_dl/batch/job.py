@@ -257,7 +257,7 @@ class TokenizeJob:
         if pending or buffer:  # pragma: no cover - the pipe lost or invented items
             raise RuntimeError("tokenizer.pipe returned a different number of items than it got")
         if redone:
-            logger.warning("%s: %d finished shard(s) were invalid and tokenized again: %s",
+            logger.warning("%s: tokenized %d finished shard(s) again: %s",
                            self.output, sum(redone.values()),
                            ", ".join(f"{k} ({v})" for k, v in redone.items()))
         result.redone = dict(redone)

@@ -24,6 +24,7 @@ record matches the shard's input (SHA-256 of its lines), the tokenizer identity 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -69,7 +70,7 @@ class Shard:
         """Line numbers (in the file) of the skipped bad lines."""
         return [self.first_line + i for i, t in enumerate(self.texts) if t is None]
 
-    @property
+    @functools.cached_property
     def n_texts(self) -> int:
         """Lines that go to the tokenizer (all but the bad ones)."""
         return len(self.texts) - self.texts.count(None)
