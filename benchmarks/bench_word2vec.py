@@ -85,9 +85,11 @@ def speed(args):
 
 
 def quality(args):
-    print(f"# quality: planted_word2vec_corpus {args.planted_tokens:,} tokens, epochs="
+    print(f"# quality: planted_word2vec_corpus {args.planted_tokens:,} tokens, "
+          f"{args.planted_groups}x{args.planted_group_size} entities, epochs="
           f"{args.quality_epochs}, seeds={args.seeds}", flush=True)
-    corpus = planted_word2vec_corpus(n_tokens=args.planted_tokens, seed=0)
+    corpus = planted_word2vec_corpus(n_tokens=args.planted_tokens, n_groups=args.planted_groups,
+                                     group_size=args.planted_group_size, seed=0)
     paths = corpus.write(tempfile.mkdtemp(prefix="planted-"))
     sentences = corpus.sentences
     for method in args.methods:
@@ -113,6 +115,9 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=Word2Vec().batch_size)
     p.add_argument("--methods", nargs="+", default=["cbow", "skipgram"])
     p.add_argument("--planted-tokens", type=int, default=1_000_000)
+    p.add_argument("--planted-groups", type=int, default=20)
+    p.add_argument("--planted-group-size", type=int, default=10,
+                   help="entities per group (30 groups x 15 makes a harder analogy set)")
     p.add_argument("--quality-epochs", type=int, default=5)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--skip-speed", action="store_true")
