@@ -5,7 +5,8 @@ Speed: CBOW and skip-gram on the same generated Zipf corpus (``zipf_korean_corpu
 negative 5, sample 1e-3, min_count 5), one BLAS thread; gensim with workers=1 and workers=2.
 Words/s are raw corpus tokens per second of training (vocabulary building excluded on both
 sides), the figure gensim logs. Each configuration runs ``--repeat`` times back to back in this
-process; min and median are printed, and the ratio of medians against gensim workers=1.
+process; min and median seconds (best and median words/s) are printed, and the ratio of medians
+against gensim workers=1.
 
 Quality: the planted corpus (``planted_word2vec_corpus``, 1M tokens) trained at the same epochs
 by both, scored by the same evaluator (hangul_dl's WordVectors.evaluate_word_pairs /
@@ -77,10 +78,11 @@ def speed(args):
                                                  args.batch_size)[1])
         base = n / statistics.median(times["gensim w=1"])
         for name, ts in times.items():
-            rate_min, rate_med = n / max(ts), n / statistics.median(ts)
-            rows.append((method, name, rate_min, rate_med, rate_med / base))
-            print(f"{method:9s} {name:11s} words/s min {rate_min:>10,.0f}  median {rate_med:>10,.0f}"
-                  f"  ratio to gensim w=1 {rate_med / base:5.2f}", flush=True)
+            best, med = min(ts), statistics.median(ts)
+            rows.append((method, name, best, med, n / med / base))
+            print(f"{method:9s} {name:11s} seconds min {best:6.2f} median {med:6.2f}   words/s "
+                  f"best {n / best:>9,.0f} median {n / med:>9,.0f}   ratio to gensim w=1 "
+                  f"{n / med / base:5.2f}", flush=True)
     return rows
 
 
