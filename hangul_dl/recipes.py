@@ -4,7 +4,8 @@ A recipe has these tables (``pipelines/*.toml`` are documented examples)::
 
     [recipe]   name, description
     [input]    path ("embedded" = KoNLPy's kolaw + kobill, or a text file/directory),
-               valid, src / tgt or tsv (parallel data for a translator), limit (first N items)
+               valid (a held-out text) or valid_every (every k-th sentence held out),
+               src / tgt or tsv (parallel data for a translator), limit (first N items)
     [output]   dir
     [steps.NAME]   class = "KonlpyTokenizer", and that class's constructor arguments —
                    the shared preprocessing, in order (normalize → tokenize → vocab)
@@ -46,7 +47,8 @@ log = logging.getLogger(__name__)
 
 _SECTIONS: dict[str, dict[str, Any]] = {
     "recipe": {"name": str, "description": str},
-    "input": {"path": str, "valid": str, "src": str, "tgt": str, "tsv": str, "limit": int},
+    "input": {"path": str, "valid": str, "valid_every": int, "src": str, "tgt": str, "tsv": str,
+              "limit": int},
     "output": {"dir": str},
     "report": {"similar": list, "topn": int, "word_map": list, "prompts": list,
                "max_tokens": int, "temperature": float, "top_k": int, "n": int,
@@ -242,6 +244,13 @@ def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
     data = list(embedded_corpus()) if path == "embedded" else TextCorpus(path)
     data = take(iter(data)) if limit else data
     valid = TextCorpus(section["valid"]) if section.get("valid") else None
+    every = section.get("valid_every")
+    if every:
+        if every < 2:
+            raise InputError(f"input.valid_every must be 2 or more, got {every}")
+        items = list(data)
+        valid = items[every - 1::every]
+        data = [item for i, item in enumerate(items) if (i + 1) % every]
     return data, valid
 
 

@@ -332,8 +332,16 @@ class WordVectors:
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> WordVectors:
-        """Load a directory written by :meth:`save`, or by a vector stage's ``save``."""
-        read_manifest(directory)
+        """Load a directory written by :meth:`save`, by a vector stage's ``save``, or a saved
+        pipeline whose last step is a vector stage (``hangul-dl run``/``demo`` output)."""
+        if read_manifest(directory)["kind"] == "Pipeline":
+            from ..pipeline import Pipeline
+
+            final = Pipeline.load(directory)[-1]
+            if not hasattr(final, "wv_"):
+                raise FormatError(f"{directory}: the pipeline ends in a {type(final).__name__}, "
+                                  "not a word-vector stage (PPMISVD, Word2Vec)")
+            return final.wv_
         return cls.read_files(Path(directory))
 
     @classmethod
