@@ -1,7 +1,7 @@
 """Seq2seq benchmark: hangul_dl's AttentionSeq2seq against the same model in PyTorch on the CPU.
 
 Run:  flock /tmp/bench.lock python benchmarks/bench_seq2seq.py [--tasks dates parallel]
-      [--epochs 3] [--profile]
+      [--epochs 3] [--profile] [--no-onednn]
 (needs ``pip install torch==2.13.0``; a benchmark-only dependency)
 
 Tasks:
@@ -344,12 +344,17 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="profile our first epoch")
+    parser.add_argument("--no-onednn", action="store_true",
+                        help="PyTorch without oneDNN (its fused CPU LSTM kernel): plain GEMMs")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(1)
+    if args.no_onednn:
+        torch.backends.mkldnn.enabled = False
     torch.manual_seed(0)
-    print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread each\n")
+    print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread each, PyTorch oneDNN "
+          f"{'off' if args.no_onednn else 'on'}\n")
     for task in args.tasks:
         bench_task(task, args.epochs, args.profile)
         print()
