@@ -51,14 +51,16 @@ def map_arrays(root: Any, fn: Callable[[Any], Any]) -> None:
     found in several places is converted once and the one result put everywhere, so layers that
     share parameters (and composite layers listing their children's) still share after a move.
     """
-    memo: dict[int, Any] = {}
+    # The memo keeps each original alive: if one were freed during the walk, a new array could
+    # reuse its id() and wrongly receive its converted copy (two parameters becoming one).
+    memo: dict[int, tuple[Any, Any]] = {}
     seen: set[int] = set()
 
     def convert(x: Any) -> Any:
         key = id(x)
         if key not in memo:
-            memo[key] = fn(x)
-        return memo[key]
+            memo[key] = (x, fn(x))
+        return memo[key][1]
 
     def visit(obj: Any) -> None:
         if id(obj) in seen:
