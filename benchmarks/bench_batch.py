@@ -12,8 +12,10 @@ ratio of the minima):
   against the peer ``atomic_open`` + ``Tokenizer.pipe`` writing the same file in one go, for
   the char tokenizer (cheap tokens: the bookkeeping is most visible) and Okt;
 - *resume*: a second run that finds every shard finished, against a first run;
-- *jobs*: Okt with ``n_jobs=2`` against ``n_jobs=1`` (warm workers: the tokenizer instance
-  keeps its pool between runs; the first, cold run is not timed).
+- *jobs*: Okt with ``n_jobs=2`` against ``n_jobs=1``, and the job against a plain
+  ``pipe(n_jobs=2)`` (warm workers: the tokenizer instance keeps its pool between runs; the
+  first, cold run is not timed). Parallel speed-ups need idle cores: on a machine busy with
+  other work, ``n_jobs=2`` can be slower than one process.
 
 Input: the lines of the embedded corpus (KoNLPy's kolaw + kobill), repeated to ``--lines``.
 """
@@ -121,6 +123,16 @@ def main(argv: list[str] | None = None) -> None:
                          args.repeat, setup=clean)
         assert (tmp / "j1" / "tokens.txt").read_bytes() == (tmp / "j2" / "tokens.txt").read_bytes()
         _row("jobs okt: n_jobs=2 vs n_jobs=1", two, one, args.okt_lines)
+
+        def plain2():
+            with atomic_open(tmp / "plain2.txt", "w") as f:
+                for tokens in okt.pipe(TextCorpus(small, skip_empty=False, strip=False), n_jobs=2,
+                                       quiet=True):
+                    f.write(" ".join(tokens) + "\n")
+
+        two, peer = _pair(job(small, tmp / "j2", okt, 2), plain2, args.repeat, setup=clean)
+        assert (tmp / "plain2.txt").read_bytes() == (tmp / "j2" / "tokens.txt").read_bytes()
+        _row("overhead okt, n_jobs=2: job vs pipe+write", two, peer, args.okt_lines)
         okt.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -73,6 +73,7 @@ def _run(args: argparse.Namespace) -> int:
               f"문장 {r.sentences:,}개 → {r.tokens_path}\n"
               f"  샤드 {r.shards}개: 새로 처리 {r.done}, 이어받음 {r.resumed}"
               + (f" (다시 처리: {redone})" if redone else "") + f"; 빈 줄 {r.empty:,}개"
+              + (f", 건너뛴 잘못된 줄 {r.bad:,}개" if r.bad else "")
               + (f"\n  ID: {r.ids_path} (int32, {r.tokens + r.sentences:,}개)" if r.ids_path else ""))
     return 0
 

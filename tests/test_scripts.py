@@ -146,11 +146,12 @@ def test_bad_input_is_one_line_error_with_exit_2(tmp_path, tokenize_corpus, caps
     assert tokenize_corpus.main([str(bad), "-o", str(tmp_path / "o"), "--tokenizer", "char"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("tokenize_corpus.py: error: ") and "bad.txt:2" in err and "\n" not in err
-    assert "cp949" in err and "--skip-bad" in err
+    assert "cp949" in err and "pass --skip-bad" in err and "corpus.stats" not in err
     argv = [str(bad), "-o", str(tmp_path / "o"), "--tokenizer", "char", "--skip-bad"]
     assert tokenize_corpus.main(argv) == 0
     captured = capsys.readouterr()
     assert "잘못된 줄 1개" in captured.err and "bad.txt:2" in captured.err
+    assert "건너뛴 잘못된 줄 1개" in captured.out
     assert (tmp_path / "o" / "tokens.txt").read_text(encoding="utf-8") == "▁좋 은 ▁줄\n\n▁o k\n"
     assert tokenize_corpus.main([str(tmp_path / "missing"), "-o", str(tmp_path / "x")]) == 2
     assert "no such file or directory" in capsys.readouterr().err

@@ -153,7 +153,8 @@ def run_script(parser: argparse.ArgumentParser, command: Callable[[argparse.Name
     except HangulDLError as exc:
         message = str(exc)
         if any("--skip-bad" in action.option_strings for action in parser._actions):
-            message = message.replace("pass errors='skip'", "pass --skip-bad")  # the script's words
+            message = message.replace("pass errors='skip'", "pass --skip-bad").replace(
+                "counted in corpus.stats and reported", "counted and reported")  # script words
         print(f"{parser.prog}: error: {message}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
