@@ -213,6 +213,12 @@ def test_stale_parts_removed_and_keep_parts(tmp_path):
     assert not (out / ".parts").exists() and (out / "tokens.txt").read_bytes() == ref
 
 
+def test_empty_file_gives_empty_output(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    r = run(tmp_path / "empty.txt", tmp_path / "out")
+    assert (r.files, r.lines, r.shards) == (1, 0, 0) and r.tokens_path.read_bytes() == b""
+
+
 def test_single_file_and_file_list_inputs(tmp_path):
     src = make_corpus(tmp_path)
     single = run(src / "a.txt", tmp_path / "one")

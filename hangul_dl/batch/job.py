@@ -201,7 +201,8 @@ class TokenizeJob:
             vocab = Vocabulary.load_txt(vocab)
         inputs = self.inputs()  # a missing input or a bad output path fails before any work
         store = PartStore(self.parts_dir)
-        result = BatchResult(output=Path(self.output), tokens_path=Path(self.output) / TOKENS_FILE)
+        result = BatchResult(output=Path(self.output), tokens_path=Path(self.output) / TOKENS_FILE,
+                             files=len(inputs))
         with store.lock(), contextlib.ExitStack() as stack:
             store.remove_leftovers()
             bar = stack.enter_context(progress(None, self.quiet, unit="line", desc="tokenize"))
@@ -275,7 +276,7 @@ class TokenizeJob:
                     while block := src.read(1 << 20):
                         digest.update(block)
                         f.write(block)
-        result.shards, result.files = len(records), len({r["file"] for r in records})
+        result.shards = len(records)
         for r in records:
             result.lines += r["lines"]
             result.tokens += r["tokens"]
