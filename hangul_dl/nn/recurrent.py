@@ -14,7 +14,8 @@ use. They share the per-step maths with the cells but are organised for speed:
 Time layers are stateful when ``stateful=True`` (truncated BPTT carries ``h``/``c`` between
 calls); ``reset_state()`` forgets them and ``set_state(h, c)`` sets them (seq2seq decoders).
 After ``backward``, ``self.dh`` (and ``self.dc`` for the LSTM) hold the gradient with respect to
-the initial state. Shapes: N batch, T time, D input, H hidden.
+the initial state (the LSTM leaves them None when it started from zeros it was not given, and
+skips the products with the zero state). Shapes: N batch, T time, D input, H hidden.
 
 ``TimeBiLSTM`` (book ch.8 appendix) runs one LSTM forwards and another backwards over the same
 input and concatenates their hidden states (N, T, 2H). With ``lengths`` (padded batches) the
@@ -204,7 +205,9 @@ class _TimeRecurrent(Layer):
         N, T, D = xs.shape
         H = self.params[1].shape[0]
         xs_tm = xs.transpose(1, 0, 2).reshape(T * N, D)
-        ax = (xs_tm @ Wx + b).reshape(T, N, -1)  # one product for all steps
+        ax = xs_tm @ Wx  # one product for all steps
+        ax += b
+        ax = ax.reshape(T, N, -1)
         h0 = self._initial(self.h, N, H, xs.dtype, xp)
         return xp, ax, h0
 
@@ -289,33 +292,74 @@ class TimeLSTM(_TimeRecurrent):
         _, Wh, _ = self.params
         T, N, _ = ax.shape
         H = Wh.shape[0]
+        zero_start = not self.stateful or self.h is None  # h0 = 0: skip h0 @ Wh and its gradient
         c = self._initial(self.c, N, H, xs.dtype, xp)
         hs = xp.empty((T + 1, N, H), dtype=xs.dtype)
         cs = xp.empty((T + 1, N, H), dtype=xs.dtype)
-        sig = xp.empty((T, N, 3 * H), dtype=xs.dtype)
-        g = xp.empty((T, N, H), dtype=xs.dtype)
         tc = xp.empty((T, N, H), dtype=xs.dtype)
+        tmp = xp.empty((N, 4 * H), dtype=xs.dtype)
         hs[0], cs[0] = h, c
         for t in range(T):
-            hs[t + 1], cs[t + 1], (sig[t], g[t], tc[t]) = _lstm_step(ax[t] + hs[t] @ Wh, cs[t], xp)
+            # ax[t] becomes the activated gates in place: sigmoid(f, i, o), tanh(g)
+            a = ax[t]
+            if t or not zero_start:
+                xp.matmul(hs[t], Wh, out=tmp)
+                a += tmp
+            s = a[:, :3 * H]
+            s *= 0.5  # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5, stable for any x
+            xp.tanh(s, out=s)
+            s *= 0.5
+            s += 0.5
+            g = a[:, 3 * H:]
+            xp.tanh(g, out=g)
+            c = cs[t + 1]
+            xp.multiply(a[:, :H], cs[t], out=c)              # f * c_prev
+            xp.multiply(g, a[:, H:2 * H], out=tmp[:, :H])    # + g * i
+            c += tmp[:, :H]
+            xp.tanh(c, out=tc[t])
+            xp.multiply(a[:, 2 * H:3 * H], tc[t], out=hs[t + 1])  # h = o * tanh(c)
         self.h, self.c = hs[T], cs[T]
-        self.cache = (xs, hs, cs, sig, g, tc)
+        self.cache = (xs, hs, cs, ax, tc, zero_start)
         return hs[1:].transpose(1, 0, 2)
 
     def backward(self, dhs: Any) -> Any:
-        xs, hs, cs, sig, g, tc = self.cache
+        xs, hs, cs, act, tc, zero_start = self.cache
         _, Wh, _ = self.params
         xp = get_array_module(dhs)
-        T, N, H = g.shape
+        T, N, H = tc.shape
         dhs_tm = dhs.transpose(1, 0, 2)
         dax = xp.empty((T, N, 4 * H), dtype=dhs.dtype)
         dh = xp.zeros((N, H), dtype=dhs.dtype)
         dc = xp.zeros((N, H), dtype=dhs.dtype)
+        ds = xp.empty((N, H), dtype=dhs.dtype)
+        tmp = xp.empty((N, 3 * H), dtype=dhs.dtype)
+        WhT = Wh.T
         for t in reversed(range(T)):
-            dax[t], dc = _lstm_step_backward(dhs_tm[t] + dh, dc, cs[t], (sig[t], g[t], tc[t]), xp)
-            dh = dax[t] @ Wh.T
-        self.dc = dc
-        return self._finish(xs, hs[:-1], dax, dh)
+            a, da = act[t], dax[t]
+            f, i, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            dh += dhs_tm[t]                                   # dh of this step's output
+            xp.multiply(tc[t], tc[t], out=ds)                 # ds = dc + dh * o * (1 - tc^2)
+            xp.subtract(1, ds, out=ds)
+            ds *= o
+            ds *= dh
+            ds += dc
+            xp.multiply(ds, cs[t], out=da[:, :H])             # df
+            xp.multiply(ds, g, out=da[:, H:2 * H])            # di
+            xp.multiply(dh, tc[t], out=da[:, 2 * H:3 * H])    # do
+            sig = a[:, :3 * H]
+            xp.subtract(1, sig, out=tmp)                      # through the sigmoids
+            tmp *= sig
+            da[:, :3 * H] *= tmp
+            dg = da[:, 3 * H:]
+            xp.multiply(g, g, out=dg)                         # dg = ds * i * (1 - g^2)
+            xp.subtract(1, dg, out=dg)
+            dg *= i
+            dg *= ds
+            xp.multiply(ds, f, out=dc)
+            if t or not zero_start:
+                xp.matmul(da, WhT, out=dh)
+        self.dc = None if zero_start else dc
+        return self._finish(xs, hs[:-1], dax, None if zero_start else dh)
 
 
 class TimeGRU(_TimeRecurrent):
