@@ -20,7 +20,7 @@ from typing import Any
 
 from .io import atomic_open
 
-__all__ = ["hangul_font", "new_figure", "plot_history", "plot_word_map", "save_figure"]
+__all__ = ["hangul_font", "new_figure", "plot_attention", "plot_history", "plot_word_map", "save_figure"]
 
 log = logging.getLogger(__name__)
 
@@ -145,4 +145,41 @@ def plot_word_map(words: Sequence[str], vectors: Any, path: str | os.PathLike,
         ax.set_xlabel("PC1")
         ax.set_ylabel("PC2")
         ax.grid(alpha=0.3)
+    return save_figure(fig, path)
+
+
+def plot_attention(weights: Any, src_tokens: Sequence[str], tgt_tokens: Sequence[str],
+                   path: str | os.PathLike, title: str = "어텐션 가중치",
+                   xlabel: str = "입력 (source)", ylabel: str = "출력 (generated)") -> Path:
+    """Save an attention heatmap: generated tokens (rows) x source tokens (columns) (book ch.8).
+
+    ``weights`` has shape (len(tgt_tokens), len(src_tokens)) — what
+    :func:`hangul_dl.seq2seq.decode.greedy_decode` returns with ``return_attention=True``.
+    Hangul labels render with :func:`hangul_font`; spaces show as ``␣``.
+    """
+    import matplotlib
+    import numpy as np
+
+    from .backend import to_cpu
+    from .errors import ShapeError
+
+    w = np.asarray(to_cpu(weights), dtype=float)
+    if w.shape != (len(tgt_tokens), len(src_tokens)):
+        raise ShapeError(f"plot_attention: weights have shape {w.shape} but there are "
+                         f"{len(tgt_tokens)} generated and {len(src_tokens)} source tokens; "
+                         f"expected ({len(tgt_tokens)}, {len(src_tokens)})")
+    label = [str(t).replace(" ", "␣") or "␣" for t in src_tokens]
+    width = min(max(3.0, 0.35 * len(src_tokens) + 1.8), 24.0)
+    height = min(max(2.5, 0.35 * len(tgt_tokens) + 1.5), 24.0)
+    fig = new_figure(figsize=(width, height))
+    with matplotlib.rc_context(fig._hangul_rc):
+        ax = fig.add_subplot()
+        image = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=max(float(w.max(initial=0.0)), 1e-12),
+                          aspect="auto")
+        ax.set_xticks(range(len(src_tokens)), label, rotation=90 if len(src_tokens) > 12 else 0)
+        ax.set_yticks(range(len(tgt_tokens)), [str(t).replace(" ", "␣") for t in tgt_tokens])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        fig.colorbar(image, ax=ax, shrink=0.8)
     return save_figure(fig, path)
