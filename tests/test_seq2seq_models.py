@@ -69,6 +69,7 @@ def loss_and_grads(model, src, tgt):
 @pytest.mark.parametrize("cls", MODELS)
 @pytest.mark.parametrize("options", OPTIONS, ids=["plain", "reversed", "bi2"])
 def test_padding_does_not_change_loss_or_gradients(cls, options):
+    """Extra padding columns change nothing (within-batch padding: the batch-equals-items test)."""
     model = small(cls, **options).astype(np.float64)
     loss, grads = loss_and_grads(model, pad(SRC, 4), pad(TGT, 6))
     loss2, grads2 = loss_and_grads(model, pad(SRC, 9), pad(TGT, 11))

@@ -24,7 +24,8 @@ the original source order).
 ``tgt[:, :-1]`` and predicts ``tgt[:, 1:]``. Padded target positions add no loss (the loss is the
 mean over real target tokens of the batch), padded source positions get zero attention, and the
 decoder starts from each source's state at its **true last token**, not after the padding — so
-loss and gradients do not depend on how much padding a batch has.
+loss and gradients do not depend on how much padding a batch has. Columns that are padding in
+every row of a batch are dropped before any work is done.
 
 **Training API**::
 
@@ -173,6 +174,9 @@ class Encoder(Model):
             raise InputError(f"src row {row} has padding (ID {self.pad_id}) before a real token; "
                              "pad only at the end (see hangul_dl.text.ids.pad_batch)")
         lengths = mask.sum(axis=1)  # (N,)
+        keep = max(int(lengths.max()) if N else 0, 1)
+        if keep < S:  # columns that are padding in every row change nothing: drop them
+            src, mask, S = src[:, :keep], mask[:, :keep], keep
         rows = xp.arange(N)[:, None]
         index = reverse_padded_index(lengths, S, xp) if self.reverse_input else None
         x = self.drop[0].forward(self.embed.forward(src if index is None else src[rows, index]))
@@ -421,6 +425,8 @@ class Seq2seq(Model):
             raise ShapeError(f"tgt needs at least 2 columns (<bos> ... <eos>), got {tuple(tgt.shape)}")
         if xp.asarray(src).shape[0] != tgt.shape[0]:
             raise ShapeError(f"src has {xp.asarray(src).shape[0]} rows but tgt has {tgt.shape[0]}")
+        keep = max(int((tgt != self.pad_id).sum(axis=1).max()), 2)
+        tgt = tgt[:, :keep]  # drop columns that are padding in every row
         state = self.encode(src)
         scores = self.decoder.forward(tgt[:, :-1], state)
         return self.loss_layer.forward(scores, tgt[:, 1:])
