@@ -58,6 +58,14 @@ _EXPORTS = {
     "CBOW": "embeddings.word2vec", "SkipGram": "embeddings.word2vec",
     "UnigramSampler": "nn.sampling", "NegativeSamplingLoss": "nn.sampling",
     "planted_word2vec_corpus": "datasets",
+    # sequence to sequence (book ch.7-8)
+    "Seq2seq": "seq2seq.models",
+    "PeekySeq2seq": "seq2seq.models",
+    "AttentionSeq2seq": "seq2seq.models",
+    "greedy_decode": "seq2seq.decode",
+    "beam_search": "seq2seq.decode",
+    "addition": "datasets",
+    "korean_dates": "datasets",
     # translation
     "Translator": "seq2seq.translator",
     "corpus_bleu": "seq2seq.metrics",
