@@ -176,7 +176,8 @@ def plot_attention(weights: Any, src_tokens: Sequence[str], tgt_tokens: Sequence
         ax = fig.add_subplot()
         image = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=max(float(w.max(initial=0.0)), 1e-12),
                           aspect="auto")
-        ax.set_xticks(range(len(src_tokens)), label, rotation=90 if len(src_tokens) > 12 else 0)
+        crowded = len(src_tokens) > 12 and max(map(len, label), default=0) > 2
+        ax.set_xticks(range(len(src_tokens)), label, rotation=90 if crowded else 0)
         ax.set_yticks(range(len(tgt_tokens)), [str(t).replace(" ", "␣") for t in tgt_tokens])
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
