@@ -219,3 +219,21 @@ def test_bucketed_batches_cover_every_pair_once():
     assert sorted(np.concatenate(batches).tolist()) == list(range(7))
     for b in batches:  # similar lengths together
         assert np.ptp(src_len[b]) <= 4
+
+
+def test_tokenizer_objects_are_saved_and_restored(tmp_path):
+    from hangul_dl.text.subword import SubwordTokenizer
+    from hangul_dl.text.tokenizers import CharTokenizer
+
+    pairs = korean_dates(200, seed=3, formats=FORMATS)
+    bpe = SubwordTokenizer(vocab_size=40, min_frequency=1).fit(t for _, t in pairs)
+    tr = Translator(CharTokenizer(), bpe, max_epoch=1, embedding_size=8, hidden_size=16,
+                    quiet=True).fit(pairs)
+    assert tr.tgt_tokenizer_ is bpe  # a trained subword model is used as it is
+    tr.save(tmp_path / "tr")
+    config = json.loads((tmp_path / "tr" / "manifest.json").read_text(encoding="utf-8"))["config"]
+    assert config["src_tokenizer"] == {"stage": "CharTokenizer", "params": {"normalizer": True}}
+    loaded = Stage.load(tmp_path / "tr")
+    assert loaded.tgt_tokenizer_.merges_ == bpe.merges_
+    assert loaded.translate("2019년 5월 1일") == tr.translate("2019년 5월 1일")
+    assert Translator(**loaded.get_params()).get_params()["src_tokenizer"]["stage"] == "CharTokenizer"
