@@ -237,3 +237,17 @@ def test_tokenizer_objects_are_saved_and_restored(tmp_path):
     assert loaded.tgt_tokenizer_.merges_ == bpe.merges_
     assert loaded.translate("2019년 5월 1일") == tr.translate("2019년 5월 1일")
     assert Translator(**loaded.get_params()).get_params()["src_tokenizer"]["stage"] == "CharTokenizer"
+
+
+def test_subword_translator_loads_in_a_fresh_process(tmp_path):
+    import subprocess
+    import sys
+
+    pairs = korean_dates(100, seed=1, formats=["dots"])
+    Translator("char", "subword:vocab_size=30,min_frequency=1", max_epoch=1, embedding_size=8,
+               hidden_size=16, quiet=True).fit(pairs).save(tmp_path / "sw")
+    code = ("import sys; from hangul_dl.stage import Stage; "
+            "assert 'hangul_dl.text.subword' not in sys.modules; "
+            f"t = Stage.load({str(tmp_path / 'sw')!r}); print(type(t.tgt_tokenizer_).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "SubwordTokenizer"

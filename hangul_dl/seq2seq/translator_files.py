@@ -76,6 +76,7 @@ class TranslatorFiles:
         import pandas as pd
 
         from ..nn.model import Model
+        from ..text import subword  # noqa: F401  (registers WordTokenizer/SubwordTokenizer for Stage.load)
         from ..text.vocab import Vocabulary
 
         directory = Path(directory)
