@@ -196,3 +196,35 @@ def read_manifest(directory: str | os.PathLike, kind: str | None = None) -> dict
     if not isinstance(manifest.get("config", {}), dict):
         raise FormatError(f"{path}: 'config' must be a JSON object")
     return manifest
+
+
+# -- one field of a tab-separated line (vocab.txt, word lists, subword merges) ----------------
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def escape_field(text: str) -> str:
+    """``text`` with backslash, tab, newline and carriage return escaped (``\\t`` ...), so it
+    fits in one field of a tab-separated UTF-8 line; :func:`unescape_field` inverts it."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return "".join(_ESCAPES.get(c, c) for c in text)
+    return text
+
+
+def unescape_field(text: str, where: str) -> str:
+    """Invert :func:`escape_field`; a bad escape raises ``FormatError`` naming ``where``
+    (``file:line``)."""
+    if "\\" not in text:
+        return text
+    out, chars = [], iter(text)
+    for c in chars:
+        if c != "\\":
+            out.append(c)
+            continue
+        nxt = next(chars, "")
+        if nxt not in _UNESCAPES:
+            bad = "\\" + nxt
+            raise FormatError(f"{where}: invalid escape {bad!r} in {text!r}; "
+                              "expected \\\\, \\t, \\n or \\r")
+        out.append(_UNESCAPES[nxt])
+    return "".join(out)

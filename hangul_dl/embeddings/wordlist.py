@@ -13,35 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ..io import atomic_open
+from ..io import atomic_open, escape_field, unescape_field
 
 __all__ = ["read_word_list", "write_word_list"]
 
 _MAGIC = "#hangul_dl-wordvectors"
-_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-
-
-def _escape(word: str) -> str:
-    if "\\" in word or "\t" in word or "\n" in word or "\r" in word:
-        return "".join(_ESCAPES.get(c, c) for c in word)
-    return word
-
-
-def _unescape(text: str, where: str) -> str:
-    if "\\" not in text:
-        return text
-    out, chars = [], iter(text)
-    for c in chars:
-        if c == "\\":
-            nxt = next(chars, "")
-            if nxt not in _UNESCAPES:
-                bad = "\\" + nxt
-                raise FormatError(f"{where}: invalid escape {bad!r} in {text!r}; "
-                                  "expected \\\\, \\t, \\n or \\r")
-            c = _UNESCAPES[nxt]
-        out.append(c)
-    return "".join(out)
 
 
 def write_word_list(path: Path, words: Sequence[str], counts: Any = None) -> None:
@@ -49,7 +25,7 @@ def write_word_list(path: Path, words: Sequence[str], counts: Any = None) -> Non
     counts = counts.tolist() if counts is not None else [-1] * len(words)
     with atomic_open(path, "w") as f:
         f.write(f"{_MAGIC}\tversion=1\tsize={len(words)}\n")
-        f.writelines(f"{_escape(w)}\t{c}\n" for w, c in zip(words, counts, strict=True))
+        f.writelines(f"{escape_field(w)}\t{c}\n" for w, c in zip(words, counts, strict=True))
 
 
 def read_word_list(path: Path) -> list[str]:
@@ -76,5 +52,5 @@ def read_word_list(path: Path) -> list[str]:
             word, sep, _count = line.rpartition("\t")
             if not sep or not word:
                 raise FormatError(f"{where}: expected 'word<TAB>count', found {line[:50]!r}")
-            words.append(_unescape(word, where))
+            words.append(unescape_field(word, where))
     return words

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from ..errors import FormatError, InputError
-from ..io import atomic_open
+from ..io import atomic_open, escape_field, unescape_field
 from ..progress import progress
 from .normalize import Normalizer
 from .tokenizers import MARKER, Tokenizer
@@ -67,8 +67,6 @@ _DOUBLE = MARKER * 2
 BPE_FILE = "subword.txt"
 BPE_VERSION = 1
 _MAGIC = "#hangul_dl-bpe"
-_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 
 
 def _word_tokens(text: str) -> list[str]:
@@ -187,26 +185,6 @@ def _learn_merges(words: Counter, n_merges: int, min_frequency: int, quiet: bool
     finally:
         bar.close()
     return merges
-
-
-def _escape(symbol: str) -> str:
-    return "".join(_ESCAPES.get(c, c) for c in symbol)
-
-
-def _unescape(text: str, where: str) -> str:
-    if "\\" not in text:
-        return text
-    out, chars = [], iter(text)
-    for c in chars:
-        if c != "\\":
-            out.append(c)
-            continue
-        nxt = next(chars, "")
-        if nxt not in _UNESCAPES:
-            raise FormatError(f"{where}: invalid escape {chr(92) + nxt!r} in {text!r}; "
-                              "expected \\\\, \\t, \\n or \\r")
-        out.append(_UNESCAPES[nxt])
-    return "".join(out)
 
 
 class SubwordTokenizer(Tokenizer):
@@ -340,8 +318,8 @@ class SubwordTokenizer(Tokenizer):
         with atomic_open(path, "w") as f:
             f.write(f"{_MAGIC}\tversion={BPE_VERSION}\talphabet={len(self.alphabet_)}"
                     f"\tmerges={len(self.merges_)}\n")
-            f.writelines(f"{_escape(s)}\n" for s in self.alphabet_)
-            f.writelines(f"{_escape(a)}\t{_escape(b)}\n" for a, b in self.merges_)
+            f.writelines(f"{escape_field(s)}\n" for s in self.alphabet_)
+            f.writelines(f"{escape_field(a)}\t{escape_field(b)}\n" for a, b in self.merges_)
 
     def _load_state(self, directory: Path) -> None:
         path = directory / BPE_FILE
@@ -371,11 +349,11 @@ class SubwordTokenizer(Tokenizer):
         if len(body) != n_alpha + n_merges:
             raise FormatError(f"{path}: the header announces {n_alpha} symbols and {n_merges} "
                               f"merges but {len(body)} lines follow; the file is damaged")
-        alphabet = [_unescape(s, f"{path}:{i + 2}") for i, s in enumerate(body[:n_alpha])]
+        alphabet = [unescape_field(s, f"{path}:{i + 2}") for i, s in enumerate(body[:n_alpha])]
         merges = []
         for i, line in enumerate(body[n_alpha:], n_alpha + 2):
             left, sep, right = line.partition("\t")
             if not sep or not left or not right or "\t" in right:
                 raise FormatError(f"{path}:{i}: expected 'left<TAB>right', found {line[:60]!r}")
-            merges.append((_unescape(left, f"{path}:{i}"), _unescape(right, f"{path}:{i}")))
+            merges.append((unescape_field(left, f"{path}:{i}"), unescape_field(right, f"{path}:{i}")))
         self._set_state(alphabet, merges)

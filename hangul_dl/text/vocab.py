@@ -63,7 +63,7 @@ import numpy as np
 
 from ..backend import to_cpu
 from ..errors import FormatError, InputError, ShapeError
-from ..io import atomic_open
+from ..io import atomic_open, escape_field, unescape_field
 from ..stage import Stage
 
 __all__ = ["DEFAULT_SPECIALS", "VOCAB_FILE", "VOCAB_VERSION", "Vocabulary"]
@@ -76,32 +76,6 @@ PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 VOCAB_FILE = "vocab.txt"
 VOCAB_VERSION = 1
 _MAGIC = "#hangul_dl-vocab"
-_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-
-
-def _escape(token: str) -> str:
-    if "\\" in token or "\t" in token or "\n" in token or "\r" in token:
-        return "".join(_ESCAPES.get(c, c) for c in token)
-    return token
-
-
-def _unescape(text: str, where: str) -> str:
-    if "\\" not in text:
-        return text
-    out = []
-    chars = iter(text)
-    for c in chars:
-        if c != "\\":
-            out.append(c)
-            continue
-        nxt = next(chars, "")
-        if nxt not in _UNESCAPES:
-            bad = "\\" + nxt
-            raise FormatError(f"{where}: invalid escape {bad!r} in token {text!r}; "
-                              "expected \\\\, \\t, \\n or \\r")
-        out.append(_UNESCAPES[nxt])
-    return "".join(out)
 
 
 class Vocabulary(Stage):
@@ -344,7 +318,7 @@ class Vocabulary(Stage):
                   f"\tn_sequences={self.n_sequences_}\tn_tokens={self.n_tokens_}\n")
         with atomic_open(path, "w") as f:
             f.write(header)
-            f.writelines(f"{_escape(t)}\t{c}\n"
+            f.writelines(f"{escape_field(t)}\t{c}\n"
                          for t, c in zip(self.id_to_token_, self.counts_.tolist(), strict=True))
         return path
 
@@ -420,7 +394,7 @@ def _read_vocab_file(path: Path) -> tuple[dict[str, Any], list[str], list[int]]:
             token, sep, count = line.rpartition("\t")
             if not sep:
                 raise FormatError(f"{where}: expected 'token<TAB>count', found {line[:50]!r}")
-            token = _unescape(token, where)
+            token = unescape_field(token, where)
             if not count.isascii() or not count.isdigit():
                 raise FormatError(f"{where}: count must be a non-negative integer, found "
                                   f"{count[:20]!r} (token {token!r})")
