@@ -31,7 +31,7 @@ import numpy as np
 
 from hangul_dl.datasets import addition, korean_dates
 from hangul_dl.nn.optimizers import Adam
-from hangul_dl.seq2seq import AttentionSeq2seq, PeekySeq2seq, Seq2seq, exact_match
+from hangul_dl.seq2seq import AttentionSeq2seq, PeekySeq2seq, Seq2seq, decoding_accuracy
 from hangul_dl.seq2seq.data import encode_pairs, fit_vocabularies
 from hangul_dl.training import Trainer
 
@@ -57,7 +57,7 @@ def run(name: str, task: str, cls: type, options: dict, data: dict, epochs: int,
         trainer.fit(src[:n_train], tgt[:n_train], max_epoch=1, batch_size=batch, max_grad=5.0,
                     seed=epoch)
         seconds.append(time.perf_counter() - start)
-        accuracy.append(exact_match(model, src[n_train:], tgt[n_train:]))
+        accuracy.append(decoding_accuracy(model, src[n_train:], tgt[n_train:]))
         print(f"  {name:18s} epoch {epoch + 1:2d}: loss {trainer.history['loss'].iloc[-1]:.4f}  "
               f"accuracy {100 * accuracy[-1]:5.1f}%  ({seconds[-1]:.1f} s)", flush=True)
     return {"name": name, "task": task, "accuracy": accuracy, "seconds": seconds}

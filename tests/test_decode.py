@@ -15,7 +15,7 @@ from hangul_dl.seq2seq import (
     PeekySeq2seq,
     Seq2seq,
     beam_search,
-    exact_match,
+    decoding_accuracy,
     greedy_decode,
 )
 from hangul_dl.seq2seq.data import encode_pairs, fit_vocabularies
@@ -90,6 +90,17 @@ def test_ties_are_broken_by_the_lower_token_id():
     assert beam_search(model, SRC1, beam_size=2, max_len=3) == [[4]]
 
 
+def test_padding_bos_and_banned_ids_are_never_emitted():
+    # the most likely next token is <pad>, then <bos>, then <unk>; 'a' and <eos> are what is left
+    model = TableModel(table({BOS: {0: 0.4, BOS: 0.3, 1: 0.2, 4: 0.1}, 4: {0: 0.5, EOS: 0.3, 1: 0.2}}))
+    assert greedy_decode(model, SRC1, max_len=5) == [[1, 1, 1, 1, 1]]
+    assert greedy_decode(model, SRC1, max_len=5, banned_ids=[1]) == [[4]]
+    for beam in (1, 3):
+        assert beam_search(model, SRC1, beam_size=beam, max_len=5, banned_ids=[1]) == [[4]]
+    with pytest.raises(InputError, match="eos_id 3"):
+        greedy_decode(model, SRC1, banned_ids=[EOS])
+
+
 def test_decode_errors():
     model = Seq2seq(9, 7, embedding_size=3, hidden_size=4)
     src = np.array([[4, 5]], dtype=np.int32)
@@ -128,7 +139,7 @@ def dates():
 
 def test_date_task_reaches_high_accuracy(dates):
     model, _, _, src, tgt = dates
-    assert exact_match(model, src, tgt) >= 0.9
+    assert decoding_accuracy(model, src, tgt) >= 0.9
 
 
 def test_greedy_and_beam_same_output_at_any_batch_size(dates):

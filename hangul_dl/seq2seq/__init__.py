@@ -6,7 +6,7 @@
 - :mod:`.decode` — batched ``greedy_decode`` and ``beam_search`` (same output at any batch size).
 """
 
-from .decode import beam_search, exact_match, greedy_decode
+from .decode import beam_search, decoding_accuracy, greedy_decode
 from .models import (
     AttentionDecoder,
     AttentionSeq2seq,
@@ -28,6 +28,6 @@ __all__ = [
     "PeekySeq2seq",
     "Seq2seq",
     "beam_search",
-    "exact_match",
+    "decoding_accuracy",
     "greedy_decode",
 ]

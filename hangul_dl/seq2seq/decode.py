@@ -18,11 +18,16 @@ hypothesis with score ``log p / length ** length_penalty`` (length counts ``<eos
 extensions fill the beam. A source is done when ``beam_size`` hypotheses have finished; after
 ``max_len`` steps the unfinished ones compete too. With ``beam_size=1`` this is exactly greedy
 search.
+
+Some IDs are never generated: ``<pad>`` and ``<bos>`` always, and whatever else ``banned_ids``
+names (the :class:`~hangul_dl.seq2seq.translator.Translator` bans ``<unk>`` too, so a rare word
+becomes the best real token instead of a hole in the output). Their logits are set to ``-inf``
+before the choice, so the output never holds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,7 +37,7 @@ from ..backend import get_array_module, to_cpu
 from ..errors import InputError, ShapeError
 from ..nn.functions import log_softmax
 
-__all__ = ["beam_search", "exact_match", "greedy_decode"]
+__all__ = ["beam_search", "decoding_accuracy", "greedy_decode"]
 
 Result = list[list[int]] | tuple[list[list[int]], list[np.ndarray]]
 
@@ -60,12 +65,20 @@ def _check(src: Any, max_len: int, return_attention: bool, model: Any) -> None:
                          "for attention weights")
 
 
+def _banned(model: Any, bos_id: int, eos_id: int, banned_ids: Iterable[int]) -> list[int]:
+    """The IDs the decoder may not emit: padding, ``<bos>`` and ``banned_ids`` (never ``<eos>``)."""
+    banned = sorted({int(getattr(model, "pad_id", 0)), int(bos_id), *map(int, banned_ids)})
+    if eos_id in banned:
+        raise InputError(f"banned_ids {banned} include eos_id {eos_id}; decoding could never stop")
+    return banned
+
+
 def _source_lengths(state: Any, n: int) -> np.ndarray | None:
     return None if state.mask is None else to_cpu(state.mask.sum(axis=1))[:n]
 
 
 def greedy_decode(model: Any, src: Any, max_len: int = 50, bos_id: int = 2, eos_id: int = 3,
-                  return_attention: bool = False) -> Result:
+                  return_attention: bool = False, banned_ids: Iterable[int] = ()) -> Result:
     """Decode each row of ``src`` (N, S) by taking the most likely token at every step.
 
     Args:
@@ -74,12 +87,14 @@ def greedy_decode(model: Any, src: Any, max_len: int = 50, bos_id: int = 2, eos_
         max_len: at most this many steps (tokens generated, ``<eos>`` included).
         bos_id, eos_id: the IDs of ``<bos>`` (first decoder input) and ``<eos>`` (stop).
         return_attention: also return the attention weights of each output token.
+        banned_ids: IDs never to emit, besides padding and ``<bos>`` (e.g. ``<unk>``).
 
     Returns:
         ``ids`` — a list of N lists of token IDs (no bos/eos) — or ``(ids, attentions)`` with
         ``attentions[i]`` of shape (len(ids[i]), true length of source i).
     """
     _check(src, max_len, return_attention, model)
+    banned = _banned(model, bos_id, eos_id, banned_ids)
     with _eval_mode(model):
         state = model.encode(src)
         xp = get_array_module(state.h[0])
@@ -91,6 +106,8 @@ def greedy_decode(model: Any, src: Any, max_len: int = 50, bos_id: int = 2, eos_
         attention = []
         for t in range(max_len):
             logits, state = model.step(tokens, state)
+            logits = logits.copy()  # the model's array is not ours to change
+            logits[:, banned] = -np.inf
             tokens = logits.argmax(axis=1).astype(np.int32)
             host = to_cpu(tokens)
             out[:, t] = host
@@ -129,7 +146,7 @@ def _top_candidates(flat: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def beam_search(model: Any, src: Any, beam_size: int = 4, max_len: int = 50, bos_id: int = 2,
                 eos_id: int = 3, length_penalty: float = 1.0,
-                return_attention: bool = False) -> Result:
+                return_attention: bool = False, banned_ids: Iterable[int] = ()) -> Result:
     """Beam search for each row of ``src`` (N, S); the best finished hypothesis per row.
 
     Args are those of :func:`greedy_decode`, plus ``beam_size`` (hypotheses kept per source) and
@@ -141,6 +158,7 @@ def beam_search(model: Any, src: Any, beam_size: int = 4, max_len: int = 50, bos
     _check(src, max_len, return_attention, model)
     if beam_size < 1:
         raise InputError(f"beam_size must be >= 1, got {beam_size}")
+    banned = _banned(model, bos_id, eos_id, banned_ids)
     B = beam_size
     with _eval_mode(model):
         state = model.encode(src)
@@ -157,7 +175,9 @@ def beam_search(model: Any, src: Any, beam_size: int = 4, max_len: int = 50, bos
         done = np.zeros(N, dtype=bool)
         for t in range(max_len):
             logits, state = model.step(xp.asarray(tokens), state)
-            logp = log_softmax(to_cpu(logits).astype(np.float64))
+            logits = to_cpu(logits).astype(np.float64)
+            logits[:, banned] = -np.inf
+            logp = log_softmax(logits)
             V = logp.shape[1]
             flat = (scores[:, :, None] + logp.reshape(N, B, V)).reshape(N, B * V)
             top, vals = _top_candidates(flat, 2 * B)
@@ -214,22 +234,23 @@ def beam_search(model: Any, src: Any, beam_size: int = 4, max_len: int = 50, bos
     return (ids, attentions) if return_attention else ids
 
 
-def exact_match(model: Any, src: Any, tgt: Any, batch_size: int = 256) -> float:
-    """Share of rows whose greedy decoding equals the reference exactly (toy tasks).
+def decoding_accuracy(model: Any, src: Any, tgt: Any, batch_size: int = 256) -> float:
+    """Share of rows whose greedy decoding equals the reference exactly (the book's toy tasks).
 
     ``tgt`` (N, T) is in training layout: ``<bos>`` first, ``<eos>`` last, padded with 0; the
-    ``<bos>``/``<eos>`` IDs are read from it.
+    ``<bos>``/``<eos>`` IDs are read from it. For texts, use
+    :func:`hangul_dl.seq2seq.metrics.exact_match` on the translations.
     """
+    from .metrics import exact_match
+
     tgt_host = np.asarray(to_cpu(tgt))
     if tgt_host.ndim != 2 or tgt_host.shape[1] < 2:
         raise ShapeError(f"tgt must be (N, T >= 2) with <bos> ... <eos>; got {tgt_host.shape}")
     lengths = (tgt_host != 0).sum(axis=1)
     bos_id, eos_id = int(tgt_host[0, 0]), int(tgt_host[0, lengths[0] - 1])
-    correct = 0
+    hyps: list[list[int]] = []
     for start in range(0, len(tgt_host), batch_size):
-        ids = greedy_decode(model, src[start:start + batch_size], max_len=tgt_host.shape[1] - 1,
-                            bos_id=bos_id, eos_id=eos_id)
-        for k, pred in enumerate(ids):
-            i = start + k
-            correct += pred == tgt_host[i, 1:lengths[i] - 1].tolist()
-    return correct / max(len(tgt_host), 1)
+        hyps += greedy_decode(model, src[start:start + batch_size],
+                              max_len=tgt_host.shape[1] - 1, bos_id=bos_id, eos_id=eos_id)
+    refs = [tgt_host[i, 1:lengths[i] - 1].tolist() for i in range(len(tgt_host))]
+    return exact_match(hyps, refs) if refs else 0.0

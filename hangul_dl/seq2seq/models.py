@@ -150,9 +150,9 @@ class Seq2seq(Model):
 
     def accuracy(self, src: Any, tgt: Any) -> float:
         """Exact-match accuracy of greedy decoding against ``tgt`` (used by ``Trainer``)."""
-        from .decode import exact_match
+        from .decode import decoding_accuracy
 
-        return exact_match(self, src, tgt)
+        return decoding_accuracy(self, src, tgt)
 
 
 class PeekySeq2seq(Seq2seq):

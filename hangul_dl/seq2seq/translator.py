@@ -304,12 +304,17 @@ class Translator(TranslatorFiles, Stage):
             bx = _xp(self.model_).asarray(pad_pairs(src, src, idx)[0])
             if beam > 1:
                 ids = beam_search(self.model_, bx, beam_size=beam, max_len=max_len,
-                                  length_penalty=self.length_penalty)
+                                  length_penalty=self.length_penalty, **self._special_ids())
             else:
-                ids = greedy_decode(self.model_, bx, max_len=max_len)
+                ids = greedy_decode(self.model_, bx, max_len=max_len, **self._special_ids())
             for i, seq in zip(idx, ids):
                 out[i] = self._detokenize(seq)
         return out
+
+    def _special_ids(self) -> dict[str, Any]:
+        """Decoder arguments: this vocabulary's ``<bos>``/``<eos>``, and ``<unk>`` never emitted."""
+        vocab = self.tgt_vocab_
+        return {"bos_id": vocab.bos_id, "eos_id": vocab.eos_id, "banned_ids": [vocab.unk_id]}
 
     def _detokenize(self, ids: Sequence[int]) -> str:
         tokens = self.tgt_vocab_.decode(np.asarray(ids, dtype=np.int32), skip_specials=True)
@@ -380,9 +385,11 @@ class Translator(TranslatorFiles, Stage):
         max_len = int(1.5 * self.max_target_length_) + 5
         if beam > 1:
             ids, att = beam_search(self.model_, src, beam_size=beam, max_len=max_len,
-                                   length_penalty=self.length_penalty, return_attention=True)
+                                   length_penalty=self.length_penalty, return_attention=True,
+                                   **self._special_ids())
         else:
-            ids, att = greedy_decode(self.model_, src, max_len=max_len, return_attention=True)
+            ids, att = greedy_decode(self.model_, src, max_len=max_len, return_attention=True,
+                                     **self._special_ids())
         out_tokens = self.tgt_vocab_.decode(np.asarray(ids[0], dtype=np.int32))
         return AttentionMap(text, self._detokenize(ids[0]), [_label(t) for t in tokens],
                             [_label(t) for t in out_tokens], np.asarray(to_cpu(att[0])))
