@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -49,12 +50,40 @@ MANIFEST = "manifest.json"
 _PICKLE_MAGIC = (b"\x80", b"(dp", b"(lp", b"cnumpy")
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux ``/proc``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no read-only query elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(path: Path, default: int) -> int:
+    """Permission bits for a file or directory about to be renamed onto ``path``.
+
+    An existing ``path`` keeps its mode; a new one gets what ``open``/``mkdir`` would give,
+    ``default`` (0o666 for files, 0o777 for directories) minus the umask, instead of the
+    0o600/0o700 of ``tempfile``.
+    """
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return default & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO]:
     """Open a temporary file beside ``path``; on success rename it to ``path`` (atomic).
 
     Text modes default to UTF-8 and ``\\n`` newlines. On an exception the temporary file is
-    removed and ``path`` is untouched.
+    removed and ``path`` is untouched. The file ends with the mode a plain ``open(path, "w")``
+    would give (an existing ``path`` keeps its mode).
     """
     if mode not in ("w", "wb", "wt"):
         raise ValueError(f"atomic_open writes whole files; mode must be 'w' or 'wb', got {mode!r}")
@@ -69,6 +98,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iter
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _final_mode(path, 0o666))  # mkstemp made it 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -104,13 +134,15 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     """Build a directory under a temporary name and swap it into place on success.
 
     Yields the temporary directory to write into. An existing ``path`` is replaced only after
-    everything was written; on an exception it is left as it was.
+    everything was written; on an exception it is left as it was. The directory ends with the
+    mode ``mkdir`` would give (or the mode of the directory it replaces).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
+        os.chmod(tmp, _final_mode(path, 0o777))  # mkdtemp made it 0700
         if path.exists():
             if not path.is_dir():
                 raise FileExistsError(f"{path} exists and is not a directory; choose another path")

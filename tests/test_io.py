@@ -1,5 +1,7 @@
 import json
+import os
 import pickle
+import stat
 
 import numpy as np
 import pytest
@@ -102,3 +104,47 @@ def test_atomic_directory_swaps_and_keeps_old_on_failure(tmp_path):
         (d / "b.txt").write_text("3", encoding="utf-8")
     assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+@pytest.fixture
+def umask_027():
+    old = os.umask(0o027)
+    yield 0o027
+    os.umask(old)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_atomic_writes_get_the_mode_of_a_plain_open(tmp_path, umask_027):
+    plain = tmp_path / "plain.txt"
+    with open(plain, "w", encoding="utf-8") as f:
+        f.write("x")
+    expected = stat.S_IMODE(plain.stat().st_mode)
+    assert expected == 0o640
+    io.write_text(tmp_path / "a.txt", "국회\n")
+    io.save_arrays(tmp_path / "w.npz", {"W": np.ones(2)})
+    for name in ("a.txt", "w.npz"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == expected, name
+
+    plain_dir = tmp_path / "plain_dir"
+    plain_dir.mkdir()
+    with io.atomic_directory(tmp_path / "model") as d:
+        (d / "a.txt").write_text("1", encoding="utf-8")
+    assert stat.S_IMODE((tmp_path / "model").stat().st_mode) == stat.S_IMODE(
+        plain_dir.stat().st_mode) == 0o750
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_atomic_writes_keep_the_mode_of_an_existing_target(tmp_path, umask_027):
+    path = tmp_path / "a.txt"
+    path.write_text("old", encoding="utf-8")
+    path.chmod(0o604)
+    io.write_text(path, "new")
+    assert path.read_text(encoding="utf-8") == "new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o604
+
+    target = tmp_path / "model"
+    target.mkdir()
+    target.chmod(0o755)
+    with io.atomic_directory(target) as d:
+        (d / "a.txt").write_text("1", encoding="utf-8")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
