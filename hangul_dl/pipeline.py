@@ -36,7 +36,7 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -185,23 +185,27 @@ class Pipeline(Stage):
         UTF-8 text file or directory (streamed with :class:`~hangul_dl.text.corpus.TextCorpus`).
         ``context`` (e.g. ``valid=...``) is passed on to the steps whose ``fit`` accepts it.
         """
+        with tempfile.TemporaryDirectory(prefix="hangul_dl_pipe_") as spool_dir:
+            self._fit(_Source(data), context, Path(spool_dir))
+        return self
+
+    def _fit(self, source: _Source, context: dict[str, Any], spool_dir: Path) -> Any:
+        """Fit every step; returns the (replayable) stream that was the last step's input."""
         self._validate()
         if not self.steps:
             raise InputError("the pipeline has no steps")
-        source = _Source(data)
         clock = _Clock(len(self.steps))
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="hangul_dl_pipe_") as spool_dir:
-            stream: Any = source
-            for i, (name, stage) in enumerate(self.steps):
-                if stage.requires_fit:
-                    stream = _replayable(stream, Path(spool_dir) / f"{i:02d}.jsonl")
-                    kwargs = {k: v for k, v in {**context, **self._context(i)}.items()
-                              if k in _fit_parameters(stage)}
-                    with _naming_errors(name, stage, source, None):
-                        clock.run(i, stage.fit, stream, **kwargs)
-                if i < len(self.steps) - 1:
-                    stream = _Lazy(i, name, stage, stream, source, clock)
+        stream: Any = source
+        for i, (name, stage) in enumerate(self.steps):
+            if stage.requires_fit:
+                stream = _replayable(stream, spool_dir / f"{i:02d}.jsonl")
+                kwargs = {k: v for k, v in {**context, **self._context(i)}.items()
+                          if k in _fit_parameters(stage)}
+                with _naming_errors(name, stage, source, None):
+                    clock.run(i, stage.fit, stream, **kwargs)
+            if i < len(self.steps) - 1:
+                stream = _Lazy(i, name, stage, stream, source, clock)
         total = time.perf_counter() - started
         self.timings_ = dict(zip((n for n, _ in self.steps), clock.seconds))
         for k, (name, _) in enumerate(self.steps):
@@ -209,7 +213,7 @@ class Pipeline(Stage):
                        f"{clock.seconds[k]:.2f}s")
             log.info(message) if not self.verbose else print(message)
         log.info("pipeline fitted in %.2fs", total)
-        return self
+        return stream
 
     def fit_final(self, transformed: Iterable[Any], **context: Any) -> Pipeline:
         """Fit only the last step, on data that already went through the other (fitted) steps.
@@ -260,10 +264,27 @@ class Pipeline(Stage):
             return _guarded(result, len(self.steps) - 1, name, stage, source, counter, clock)
         return result
 
-    def fit_transform(self, data: Iterable[Any] | str | os.PathLike, **context: Any) -> Any:
-        if not isinstance(data, (str, os.PathLike, list, tuple)) and not hasattr(data, "__len__"):
-            data = list(data)
-        return self.fit(data, **context).transform(data)
+    def fit_transform(self, data: Iterable[Any] | str | os.PathLike,
+                      sink: Callable[[Iterator[Any]], Any] = list, **context: Any) -> Any:
+        """Fit, then transform ``data`` — without running the steps before the last fitted one
+        a second time: their output, spooled during ``fit``, is replayed (Okt runs once).
+
+        ``sink`` consumes the transformed stream while the spool still exists and its result is
+        returned: ``list`` (default), or e.g. ``lambda items: IdSequences.write(DIR, items)`` to
+        keep a large corpus on disk.
+        """
+        source = _Source(data)
+        with tempfile.TemporaryDirectory(prefix="hangul_dl_pipe_") as spool_dir:
+            last_input = self._fit(source, context, Path(spool_dir))
+            name, stage = self.steps[-1]
+            counter = _Counter(last_input)
+            with _naming_errors(name, stage, source, counter):
+                result = stage.transform(counter)
+            if isinstance(result, Iterator):
+                clock = _Clock(len(self.steps))
+                result = _guarded(result, len(self.steps) - 1, name, stage, source, counter,
+                                  clock)
+            return sink(result)
 
     # -- files --------------------------------------------------------------------------------
     def save(self, directory: str | os.PathLike) -> Path:

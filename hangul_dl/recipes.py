@@ -26,6 +26,7 @@ import itertools
 import logging
 import os
 import sys
+import tempfile
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -222,15 +223,30 @@ def build_stage(params: dict[str, Any], defaults: dict[str, Any]) -> Stage:
     return klass(**kwargs)
 
 
+class _Subset:
+    """A re-iterable view of a corpus: its first ``limit`` items, then every ``every``-th of
+    them (``held_out``) or all the others. Streams; keeps the corpus's ``file:line``."""
+
+    def __init__(self, corpus: Any, limit: int | None = None, every: int | None = None,
+                 held_out: bool = False):
+        self.corpus, self.limit, self.every, self.held_out = corpus, limit, every, held_out
+
+    def __iter__(self) -> Any:
+        for i, item in enumerate(itertools.islice(self.corpus, self.limit)):
+            if not self.every or ((i + 1) % self.every == 0) == self.held_out:
+                yield item
+
+    @property
+    def location(self) -> str:
+        return getattr(self.corpus, "location", "")
+
+
 def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
-    """(training data, validation data or None) as the [input] table describes."""
+    """(training data, validation data or None) as the [input] table describes; a text file
+    or directory is streamed, not read into memory."""
     from .text.corpus import ParallelCorpus, TextCorpus, embedded_corpus
 
     limit = section.get("limit")
-
-    def take(items: Any) -> Any:
-        return list(itertools.islice(items, limit)) if limit else items
-
     if translator:
         if "tsv" in section:
             data = ParallelCorpus.from_table(section["tsv"])
@@ -239,19 +255,34 @@ def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
         else:
             raise InputError("input: a translator needs input.src and input.tgt (aligned files) "
                              "or input.tsv (two columns)")
-        return list(take(iter(data))), None
+        return list(itertools.islice(data, limit)), None
     path = section.get("path", "embedded")
-    data = list(embedded_corpus()) if path == "embedded" else TextCorpus(path)
-    data = take(iter(data)) if limit else data
-    valid = TextCorpus(section["valid"]) if section.get("valid") else None
+    corpus = list(embedded_corpus()) if path == "embedded" else TextCorpus(path)
     every = section.get("valid_every")
+    if every is not None and every < 2:
+        raise InputError(f"input.valid_every must be 2 or more, got {every}")
+    data = _Subset(corpus, limit, every) if limit or every else corpus
+    valid = TextCorpus(section["valid"]) if section.get("valid") else None
     if every:
-        if every < 2:
-            raise InputError(f"input.valid_every must be 2 or more, got {every}")
-        items = list(data)
-        valid = items[every - 1::every]
-        data = [item for i, item in enumerate(items) if (i + 1) % every]
+        valid = _Subset(corpus, limit, every, held_out=True)
     return data, valid
+
+
+def _keep_on_disk(directory: Path) -> Any:
+    """A ``Pipeline.fit_transform`` sink: ID arrays go to an :class:`IdSequences` folder
+    (memory-mapped), anything else (token lists, texts) into a list."""
+    from .text.ids import IdSequences
+
+    def sink(items: Any) -> Any:
+        items = iter(items)
+        first = next(items, None)
+        if first is None:
+            return []
+        if getattr(first, "dtype", None) is not None and first.dtype.kind in "iu":
+            return IdSequences.write(directory, itertools.chain([first], items))
+        return [first, *items]
+
+    return sink
 
 
 def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
@@ -274,22 +305,23 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
     result = RecipeResult(output=out)
     started = time.perf_counter()
     pre = Pipeline(steps)
-    if steps:
-        pre.fit(data)
-        data = list(pre.transform(data))  # preprocessed once for every model
-        valid = list(pre.transform(valid)) if valid is not None else None
-        result.timings.update(pre.timings_)
     out.mkdir(parents=True, exist_ok=True)
-    for name, model in models:
-        log.info("fitting model %r (%s)", name, type(model).__name__)
-        tick = time.perf_counter()
-        pipe = Pipeline([*steps, (name, model)])
-        context = {"valid": valid} if valid is not None else {}
-        pipe.fit_final(data, **context) if steps else pipe.fit(data, **context)
-        result.timings[name] = time.perf_counter() - tick
-        pipe.save(out / name)
-        result.pipelines[name] = pipe
-        result.files[name] = out / name
+    with tempfile.TemporaryDirectory(prefix="hangul_dl_recipe_") as spool:
+        if steps:  # preprocessed once for every model, kept on disk (memory-mapped IDs)
+            data = pre.fit_transform(data, sink=_keep_on_disk(Path(spool) / "train"))
+            if valid is not None:
+                valid = _keep_on_disk(Path(spool) / "valid")(pre.transform(valid))
+            result.timings.update(pre.timings_)
+        for name, model in models:
+            log.info("fitting model %r (%s)", name, type(model).__name__)
+            tick = time.perf_counter()
+            pipe = Pipeline([*steps, (name, model)])
+            context = {"valid": valid} if valid is not None else {}
+            pipe.fit_final(data, **context) if steps else pipe.fit(data, **context)
+            result.timings[name] = time.perf_counter() - tick
+            pipe.save(out / name)
+            result.pipelines[name] = pipe
+            result.files[name] = out / name
     result.timings["total"] = time.perf_counter() - started
     result.files["report"] = write_report(result, recipe, pre if steps else None)
     return result

@@ -7,7 +7,7 @@ import pytest
 
 from hangul_dl import Vocabulary
 from hangul_dl.errors import FormatError, InputError, ShapeError
-from hangul_dl.text.ids import encode_corpus, load_ids, pad_batch, save_ids
+from hangul_dl.text.ids import IdSequences, encode_corpus, load_ids, pad_batch, save_ids
 
 
 class SplitTokenizer:
@@ -86,6 +86,34 @@ def test_load_ids_refuses_foreign_files(tmp_path):
         save_ids(tmp_path / "g.npy", np.ones(3))
     with pytest.raises(InputError, match="int32"):
         save_ids(tmp_path / "g.npy", np.array([2**40]))
+
+
+def test_id_sequences_round_trip_in_small_chunks(tmp_path):
+    rng = np.random.default_rng(0)
+    sentences = [rng.integers(0, 500, size=n) for n in rng.integers(0, 12, size=300)]
+    seqs = IdSequences.write(tmp_path / "s", iter(sentences), chunk_size=7)  # a one-shot stream
+    assert len(seqs) == 300 and seqs.ids.dtype == np.int32
+    for _ in range(2):  # re-iterable
+        for got, expected in zip(seqs, sentences, strict=True):
+            np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(seqs[-1], sentences[-1])
+    reopened = IdSequences(tmp_path / "s")
+    np.testing.assert_array_equal(reopened[5], sentences[5])
+    assert "300 sentences" in repr(reopened)
+    with pytest.raises(IndexError, match="out of range"):
+        seqs[300]
+
+
+def test_id_sequences_reject_bad_input_and_damaged_folders(tmp_path):
+    assert len(IdSequences.write(tmp_path / "empty", [])) == 0
+    with pytest.raises(InputError, match="sentence 1 is float64"):
+        IdSequences.write(tmp_path / "bad", [np.array([1, 2]), np.array([0.5])])
+    IdSequences.write(tmp_path / "ok", [np.array([1, 2]), np.array([3])])
+    np.save(tmp_path / "ok" / "offsets.npy", np.array([0, 5], dtype=np.int64))
+    with pytest.raises(FormatError, match="offsets.npy does not describe ids.npy"):
+        IdSequences(tmp_path / "ok")
+    with pytest.raises(FormatError, match="file not found"):
+        IdSequences(tmp_path / "missing")
 
 
 def test_pad_batch():

@@ -93,6 +93,22 @@ def test_fit_tokenizes_each_text_once_even_when_later_steps_read_twice():
     assert set(pipe.timings_) == {"normalize", "tokenize", "vocab", "model"}
 
 
+def test_fit_transform_tokenizes_once_and_equals_fit_then_transform(tmp_path):
+    from hangul_dl.text.ids import IdSequences
+
+    CountingTokenizer.calls = 0
+    pipe = Normalizer() | CountingTokenizer() | Vocabulary()
+    out = pipe.fit_transform(iter(TEXTS))
+    assert CountingTokenizer.calls == len(TEXTS)  # the spooled tokens are replayed
+    expected = list(pipe.transform(TEXTS))
+    assert len(out) == len(expected)
+    for got, want in zip(out, expected):
+        np.testing.assert_array_equal(got, want)
+    on_disk = pipe.fit_transform(TEXTS, sink=lambda items: IdSequences.write(tmp_path / "ids", items))
+    assert isinstance(on_disk, IdSequences) and len(on_disk) == len(TEXTS)
+    np.testing.assert_array_equal(on_disk[3], expected[3])
+
+
 def test_a_failing_step_is_named_with_the_file_and_line(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("첫 줄\n\n둘째 줄에서 폭발\n", encoding="utf-8")

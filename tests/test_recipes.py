@@ -1,3 +1,5 @@
+import math
+
 import pytest
 
 from hangul_dl.cli import main
@@ -92,6 +94,22 @@ def test_run_fits_each_model_on_shared_preprocessing_and_writes_a_report(recipe_
     assert "## 모델 `ppmi`: PPMISVD" in report and "### 생성한 문장" in report
     loaded = Pipeline.load(tmp_path / "out" / "lm")
     assert loaded.generate("나는", seed=1) == result.pipelines["lm"].generate("나는", seed=1)
+
+
+def test_held_out_sentences_stream_from_the_file_and_keep_their_location(recipe_file, tmp_path):
+    from hangul_dl.recipes import _read_data
+
+    corpus = tmp_path / "corpus.txt"
+    data, valid = _read_data({"path": str(corpus), "valid_every": 4, "limit": 12}, False)
+    lines = TEXT.splitlines()
+    assert list(valid) == [lines[3], lines[7], lines[11]]
+    assert list(data) == [line for i, line in enumerate(lines[:12]) if (i + 1) % 4]
+    assert list(data) == list(data)  # re-iterable, not a one-shot iterator
+    corpus.write_text(TEXT + "\n", encoding="utf-8")
+    recipe = load_recipe(recipe_file, ["input.valid_every=5", "models.lm.max_epoch=1"])
+    result = run_recipe(recipe, output=tmp_path / "out", quiet=True)
+    lm = result.pipelines["lm"]["lm"]
+    assert math.isfinite(lm.trainer_.best_perplexity)  # validated on the held-out sentences
 
 
 def test_cli_run_reports_a_bad_recipe_in_one_message(recipe_file, tmp_path, capsys):

@@ -5,6 +5,8 @@ batches for seq2seq, and ``.npy`` files for both.
 with ``<eos>`` after each sentence (language models, word2vec), in chunks, without keeping
 token lists. :func:`save_ids` / :func:`load_ids` store it as ``.npy`` (memory-mapped on
 load). :func:`pad_batch` pads sequences into a 2-D batch plus lengths (seq2seq).
+:class:`IdSequences` keeps a stream of per-sentence ID arrays on disk, memory-mapped, so a
+preprocessed corpus can be read again and again without holding it in memory.
 
 Any tokenizer works that has ``pipe(texts, batch_size=, n_jobs=)`` or ``tokenize(text)``, or is
 a plain callable (``str.split``).
@@ -17,7 +19,7 @@ lookup per token dominates); :func:`save_ids` + :func:`load_ids` of the result, 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from ..backend import to_cpu
 from ..errors import FormatError, InputError, ShapeError
 from ..io import atomic_open
 
-__all__ = ["encode_corpus", "load_ids", "pad_batch", "save_ids"]
+__all__ = ["IdSequences", "encode_corpus", "load_ids", "pad_batch", "save_ids"]
 
 PathLike = str | os.PathLike
 
@@ -115,6 +117,84 @@ def load_ids(path: PathLike, mmap: bool = True) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.integer):
         raise FormatError(f"{path}: holds {arr.dtype} values, expected integer IDs")
     return arr
+
+
+class IdSequences(Sequence):
+    """Sentences of vocabulary IDs stored flat on disk and memory-mapped: a re-iterable,
+    constant-memory stand-in for a list of 1-D ID arrays.
+
+    ``DIR/ids.npy`` holds every sentence's IDs one after the other (``int32``) and
+    ``DIR/offsets.npy`` (``int64``, one more than the sentences) where each starts; sentence
+    ``i`` is ``ids[offsets[i]:offsets[i + 1]]``, a read-only view.
+
+    >>> seqs = IdSequences.write("spool", pipe[:-1].transform("corpus.txt"))  # streams
+    >>> len(seqs), seqs[0]          # (120000, array([ 812,   17, 4051], dtype=int32))
+    >>> model.fit(seqs, vocab=vocab)   # read as often as the model likes
+    """
+
+    def __init__(self, directory: PathLike):
+        self.directory = Path(directory)
+        self.ids = load_ids(self.directory / "ids.npy")
+        self.offsets = load_ids(self.directory / "offsets.npy", mmap=False).astype(np.int64)
+        if (self.offsets.ndim != 1 or not self.offsets.size or self.offsets[0] != 0
+                or self.offsets[-1] != self.ids.shape[0] or np.any(np.diff(self.offsets) < 0)):
+            raise FormatError(f"{self.directory}: offsets.npy does not describe ids.npy "
+                              f"({self.ids.shape[0]} IDs); write the folder again with "
+                              "IdSequences.write")
+
+    @classmethod
+    def write(cls, directory: PathLike, sequences: Iterable[Any],
+              chunk_size: int = 1 << 20) -> IdSequences:
+        """Stream ``sequences`` (1-D integer arrays or lists) into ``directory``; only about
+        ``chunk_size`` IDs are held in memory at a time. Returns the memory-mapped result."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        raw = directory / "ids.int32"
+        offsets = [0]
+        chunk: list[np.ndarray] = []
+        held = 0
+        with open(raw, "wb") as f:
+            for n, seq in enumerate(sequences):
+                arr = np.asarray(to_cpu(seq))
+                if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+                    raise InputError(f"sentence {n} is {arr.dtype} with shape {arr.shape}; "
+                                     "IdSequences holds 1-D integer ID arrays (a vocabulary's "
+                                     "output)")
+                chunk.append(arr.astype(np.int32, copy=False))
+                offsets.append(offsets[-1] + arr.shape[0])
+                held += arr.shape[0]
+                if held >= chunk_size:
+                    np.concatenate(chunk).tofile(f)
+                    chunk, held = [], 0
+            if chunk:
+                np.concatenate(chunk).tofile(f)
+        flat = np.memmap(raw, dtype=np.int32, mode="r") if offsets[-1] else np.zeros(0, np.int32)
+        save_ids(directory / "ids.npy", flat)
+        del flat
+        raw.unlink()
+        with atomic_open(directory / "offsets.npy", "wb") as f:
+            np.save(f, np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+        return cls(directory)
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        if not isinstance(i, (int, np.integer)):
+            raise TypeError(f"IdSequences indices are integers, got {type(i).__name__}")
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"sentence {i} out of range ({n} sentences)")
+        i = int(i) % n
+        return self.ids[self.offsets[i]:self.offsets[i + 1]]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        ids, offsets = self.ids, self.offsets.tolist()
+        for start, stop in zip(offsets, offsets[1:]):
+            yield ids[start:stop]
+
+    def __repr__(self) -> str:
+        return f"IdSequences({len(self):,} sentences, {self.ids.shape[0]:,} IDs, {self.directory})"
 
 
 def pad_batch(sequences: Sequence[Any], pad_id: int = 0,
