@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +190,7 @@ class IdSequences(Sequence):
 
     def __iter__(self) -> Iterator[np.ndarray]:
         ids, offsets = self.ids, self.offsets.tolist()
-        for start, stop in zip(offsets, offsets[1:]):
+        for start, stop in pairwise(offsets):
             yield ids[start:stop]
 
     def __repr__(self) -> str:
