@@ -20,6 +20,11 @@ interleaved. We report seconds per epoch (min and median over the epochs), the r
 match / BLEU after the same epochs with greedy decoding (and its speed). PyTorch's CPU LSTM runs
 on oneDNN's fused RNN kernel; ``--no-onednn`` turns it off (plain GEMMs, like ours).
 
+Mind ``OPENBLAS_CORETYPE``: NumPy's OpenBLAS picks its GEMM kernel by CPU, and this variable
+overrides the choice. On an AVX-512 CPU set to ``Haswell`` (AVX2), our GEMMs run at about 0.6×
+the speed OpenBLAS's own ``SkylakeX`` kernel gives, while oneDNN keeps using AVX-512 — the
+header line prints the setting, so compare runs made with the same one.
+
 The synthetic corpus: a made-up lexicon (nouns, verbs, adjectives, adverbs with Zipfian
 frequencies; Korean-looking and English-looking word forms paired one to one) and a small
 grammar with optional modifiers and a second clause. Korean side, morpheme-like tokens:
@@ -389,7 +394,8 @@ def main() -> None:
         torch.backends.mkldnn.enabled = False
     torch.manual_seed(0)
     print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread each, PyTorch oneDNN "
-          f"{'off' if args.no_onednn else 'on'}\n")
+          f"{'off' if args.no_onednn else 'on'}, OPENBLAS_CORETYPE="
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset: OpenBLAS detects the CPU)')}\n")
     for task in args.tasks:
         bench_task(task, args.epochs, args.profile, args.torch_adam)
         print()
