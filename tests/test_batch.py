@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -321,3 +323,36 @@ def test_any_text_any_shard_size_round_trips(tmp_path_factory, lines, shard_line
     assert r.lines == len(lines) and r.shards == -(-len(lines) // shard_lines)
     shards = list(read_shards([("in.txt", root / "in.txt")], shard_lines))
     assert [t for s in shards for t in s.texts] == lines
+
+
+_PIPE_SCRIPT = """
+import argparse, sys
+from hangul_dl.batch import run_script
+
+def command(args):
+    if args.other:
+        raise BrokenPipeError(32, "Broken pipe")  # not stdout: a real error
+    for i in range(200_000):
+        print(f"{i}\\t국회 ㅋㅋ 😀")
+    return 0
+
+parser = argparse.ArgumentParser(prog="lines.py")
+parser.add_argument("--other", action="store_true")
+sys.exit(run_script(parser, command))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+def test_run_script_exits_quietly_when_stdout_reader_goes_away(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", _PIPE_SCRIPT], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=tmp_path)
+    assert process.stdout.readline().decode("utf-8") == "0\t국회 ㅋㅋ 😀\n"
+    process.stdout.close()
+    err = process.stderr.read().decode("utf-8")
+    process.stderr.close()
+    assert process.wait(timeout=60) == 141
+    assert err == "", err
+
+    other = subprocess.run([sys.executable, "-c", _PIPE_SCRIPT, "--other"], capture_output=True,
+                           text=True, encoding="utf-8", cwd=tmp_path, timeout=60)
+    assert other.returncode == 1 and "BrokenPipeError" in other.stderr

@@ -146,3 +146,35 @@ def test_lm_train_checkpoints_and_resume(tmp_path, capsys):
     assert "에폭 3" in out  # continued from epoch 2
     history = pd.read_csv(tmp_path / "lm2" / "history.csv")
     assert history["epoch"].max() == 3
+
+
+def _first_line_then_close(command, tmp_path):
+    """Run ``command``, read one line of its stdout, close the pipe (like ``| head -1``)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=tmp_path)
+    first = process.stdout.readline().decode("utf-8")
+    process.stdout.close()
+    err = process.stderr.read().decode("utf-8")
+    process.stderr.close()
+    return first, process.wait(timeout=60), err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+def test_closed_stdout_pipe_exits_quietly(tmp_path):
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("▁국회 는 ▁오늘 ▁회의 를 ▁열 었다 . ▁ㅋㅋ ▁😀\n" * 100_000, encoding="utf-8")
+    first, status, err = _first_line_then_close(
+        [sys.executable, "-m", "hangul_dl", "detokenize", "--tokenizer", "whitespace",
+         str(tokens)], tmp_path)
+    assert first == "국회는 오늘 회의를 열었다. ㅋㅋ 😀\n"
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert err == "" and status == 141
+
+
+def test_broken_pipe_elsewhere_is_still_an_error(monkeypatch):
+    def broken(args):
+        raise BrokenPipeError(32, "Broken pipe")  # e.g. a dead worker process, not stdout
+
+    monkeypatch.setattr("hangul_dl.cli.text._cmd_detokenize", broken)
+    with pytest.raises(BrokenPipeError):
+        main(["detokenize", "x.txt"])

@@ -7,7 +7,8 @@
   word2vec file) → the word2vec text/binary format or the TSV pair of the TensorBoard
   projector (``vectors.tsv`` + ``metadata.tsv``).
 - :func:`run_script` — what every ``scripts/*.py`` shares: logging, one-line ``error: ...``
-  messages with exit status 2, exit status 130 on Ctrl-C.
+  messages with exit status 2, exit status 130 on Ctrl-C, a quiet exit when stdout's reader
+  goes away (``| head``).
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def run_script(parser: argparse.ArgumentParser, command: Callable[[argparse.Name
     """Parse ``argv``, set up logging (``--quiet``/``-v``) and run ``command(args)``.
 
     A :class:`~hangul_dl.errors.HangulDLError` or a file error becomes one line
-    ``PROG: error: ...`` on stderr and exit status 2; Ctrl-C gives exit status 130.
+    ``PROG: error: ...`` on stderr and exit status 2; Ctrl-C gives exit status 130; a reader
+    of stdout that went away (``script.py ... | head -1``) gives exit status 141, no traceback.
     """
     args = parser.parse_args(argv)
     verbose = getattr(args, "verbose", 0)
@@ -163,3 +165,9 @@ def run_script(parser: argparse.ArgumentParser, command: Callable[[argparse.Name
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        from ..cli.common import EXIT_BROKEN_PIPE, stdout_reader_gone
+
+        if not stdout_reader_gone():
+            raise
+        return EXIT_BROKEN_PIPE

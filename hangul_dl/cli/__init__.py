@@ -3,7 +3,8 @@
 Each subcommand module (``demo``, ``text``, ``lm``, …) has ``register(sub)`` adding its
 subparsers; its commands are small functions over the public API. Every command accepts
 ``--quiet``, ``--device cpu|gpu|auto`` and ``--seed``; on bad input it prints one line starting
-with ``hangul-dl: error:`` and exits with status 2 (130 after Ctrl-C).
+with ``hangul-dl: error:`` and exits with status 2 (130 after Ctrl-C; 141, silently, when the
+reader of its output goes away, as in ``hangul-dl detokenize big.txt | head -1``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import HangulDLError
+from .common import EXIT_BROKEN_PIPE, stdout_reader_gone
 
 __all__ = ["build_parser", "main"]
 
@@ -54,3 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hangul-dl: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        if not stdout_reader_gone():
+            raise
+        return EXIT_BROKEN_PIPE

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import select
 import sys
 from collections.abc import Iterable, Iterator
 
-__all__ = ["add_common", "read_lines", "token_lines", "tokenizer_options", "write_lines"]
+__all__ = ["EXIT_BROKEN_PIPE", "add_common", "read_lines", "stdout_reader_gone", "token_lines",
+           "tokenizer_options", "write_lines"]
+
+#: Exit status after the reader of stdout went away, as a shell reports death by SIGPIPE.
+EXIT_BROKEN_PIPE = 141
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -77,3 +83,27 @@ def read_lines(path: str, skip_bad: bool = False) -> list[str]:
         print(f"경고: {path}에서 잘못된 줄 {corpus.stats.skipped}개를 건너뛰었습니다.\n"
               f"{corpus.stats.report()}", file=sys.stderr)
     return lines
+
+
+def stdout_reader_gone() -> bool:
+    """After a ``BrokenPipeError``: was it stdout's reader that went away (``... | head -1``)?
+
+    If so, stdout is pointed at ``os.devnull`` so that the final flush at exit cannot raise
+    again (the recipe of the Python docs, "Note on SIGPIPE"), and the caller should exit
+    quietly with :data:`EXIT_BROKEN_PIPE`. ``False`` means the broken pipe is another one (a
+    worker process died, say): a real error to raise.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by an in-memory stream
+        return False
+    if hasattr(select, "poll"):  # not on Windows: there, trust the exception
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        events = dict(poller.poll(0)).get(fd, 0)
+        if not events & (select.POLLERR | select.POLLHUP):
+            return False  # stdout still has a reader
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+    return True
