@@ -7,15 +7,19 @@
 - ``get_params()`` / ``set_params(**params)`` read and write the constructor arguments.
 - ``save(directory)`` / ``Stage.load(directory)``: a manifest with the class name and the
   parameters, plus whatever files the stage writes in ``_save_state``. No pickle.
+- ``fingerprint()``: a digest of the learned state (``None`` for stages that learn nothing), so
+  caches keyed on a stage tell two fits with the same parameters apart.
 
 Subclasses register themselves by class name, so a saved pipeline can name its stages in JSON.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -182,6 +186,28 @@ class Stage:
         stage = build_from_manifest(directory, stage_class, cls)
         stage._load_state(Path(directory))
         return stage
+
+    def fingerprint(self) -> str | None:
+        """SHA-256 hex digest of the learned state; ``None`` for a stage that learns nothing.
+
+        Two fits with equal parameters but different data give different fingerprints, so a
+        cache keyed on the stage (:func:`hangul_dl.text.cache.cache_key`, the shard records of
+        :class:`~hangul_dl.batch.TokenizeJob`) never serves results of another fit. The digest
+        covers the files :meth:`save` writes (names and bytes; the manifest included); stages
+        may override it with something cheaper. Raises :class:`NotFittedError` before ``fit``.
+        """
+        if not self.requires_fit:
+            return None
+        self.check_fitted()
+        digest = hashlib.sha256()
+        with tempfile.TemporaryDirectory(prefix="hangul_dl-fingerprint-") as tmp:
+            root = self.save(Path(tmp) / "stage")
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                data = path.read_bytes()
+                name = path.relative_to(root).as_posix().encode("utf-8")
+                digest.update(b"%d:%s\0%d:" % (len(name), name, len(data)))
+                digest.update(data)
+        return digest.hexdigest()
 
     def _config(self) -> dict[str, Any]:
         """JSON-serialisable parameters written to the manifest (override to convert values)."""

@@ -356,3 +356,19 @@ def test_run_script_exits_quietly_when_stdout_reader_goes_away(tmp_path):
     other = subprocess.run([sys.executable, "-c", _PIPE_SCRIPT, "--other"], capture_output=True,
                            text=True, encoding="utf-8", cwd=tmp_path, timeout=60)
     assert other.returncode == 1 and "BrokenPipeError" in other.stderr
+
+
+def test_refitted_subword_tokenizer_invalidates_every_shard(tmp_path):
+    from hangul_dl.text.subword import SubwordTokenizer
+
+    src = make_corpus(tmp_path)
+    out = tmp_path / "out"
+    korean = SubwordTokenizer(vocab_size=60).fit(LINES * 3)
+    run(src, out, tokenizer=korean)
+    assert run(src, out, tokenizer=SubwordTokenizer(vocab_size=60).fit(LINES * 3)).resumed == 6
+    english = SubwordTokenizer(vocab_size=60).fit(["the cat sat on the mat"] * 10)
+    r = run(src, out, tokenizer=english)  # equal parameters, other merges
+    assert r.redone == {"tokenizer changed": 6} and r.resumed == 0
+    tokens = (out / "tokens.txt").read_text(encoding="utf-8").splitlines()
+    line = f"{LINES[3]} 3"  # Hanja, English and numbers
+    assert tokens[3] == " ".join(english.tokenize(line)) != " ".join(korean.tokenize(line))

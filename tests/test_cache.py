@@ -68,3 +68,35 @@ def test_file_input_keeps_empty_lines_and_names_bad_lines(tmp_path):
     bad.write_bytes("좋은 줄\n".encode() + "나쁜 줄".encode("cp949") + b"\n")
     with pytest.raises(InputError, match=r"bad\.txt:2"):
         cached_tokenize(bad, CharTokenizer(), cache_dir=tmp_path / "cache")
+
+
+def test_refitted_subword_tokenizer_is_not_served_stale_tokens(tmp_path):
+    from hangul_dl.text.subword import SubwordTokenizer
+
+    korean = ["학교에서 학생들이 공부한다 ㅋㅋ", "학교에 가는 학생 😀"] * 5
+    english = ["the cat sat on the mat", "the cats sat on the mats"] * 5
+    a = SubwordTokenizer(vocab_size=40).fit(korean)
+    b = SubwordTokenizer(vocab_size=40).fit(english)
+    assert a.get_params() == b.get_params()
+    assert cache_key(["학교 cat"], a) != cache_key(["학교 cat"], b)
+    assert cache_key(["학교 cat"], a) == cache_key(["학교 cat"],
+                                                  SubwordTokenizer(vocab_size=40).fit(korean))
+
+    lines = ["학교에서 the cats"]
+    bpe = SubwordTokenizer(vocab_size=40).fit(korean)
+    first = cached_tokenize(lines, bpe, cache_dir=tmp_path)
+    assert first == [bpe.tokenize(lines[0])]
+    bpe.fit(english)  # same object, same parameters, other merges
+    second = cached_tokenize(lines, bpe, cache_dir=tmp_path)
+    assert second == [bpe.tokenize(lines[0])] and second != first
+
+
+def test_tokenizers_without_learned_state_keep_their_identity():
+    import json
+
+    from hangul_dl.text.cache import _tokenizer_identity
+
+    for tok in (CharTokenizer(), WhitespaceTokenizer(normalizer=False)):
+        assert tok.fingerprint() is None
+        assert set(json.loads(_tokenizer_identity(tok))) == {"class", "params", "version",
+                                                             "format"}  # old cache keys hold

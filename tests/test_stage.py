@@ -82,3 +82,19 @@ def test_a_saved_stage_loads_in_a_fresh_interpreter(tmp_path):
             f"print(Stage.load({str(tmp_path / 'tok')!r}).tokenize('가 나'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['▁가', '▁나']"
+
+
+def test_fingerprint_is_the_learned_state():
+    assert Upper(suffix="!").fingerprint() is None  # learns nothing
+    with pytest.raises(NotFittedError, match="call fit"):
+        Counter().fingerprint()
+    a = Counter(min_count=3).fit(["한국어", "문장"])
+    assert a.fingerprint() == Counter(min_count=3).fit(["가나다", "라마"]).fingerprint()  # total 5
+    assert a.fingerprint() != Counter(min_count=3).fit(["한국어 ㅋㅋ 😀"]).fingerprint()
+    assert len(a.fingerprint()) == 64
+
+
+def test_fingerprint_of_a_pipeline_covers_its_steps():
+    a = (Upper() | Counter()).fit(["한국어", "문장"])
+    b = (Upper() | Counter()).fit(["한국어 ㅋㅋ 😀"])
+    assert a.fingerprint() != b.fingerprint()

@@ -18,7 +18,8 @@ atomically, the record last (it marks the shard finished)::
 The key is a hash of the file name, the first line and ``shard_lines``, so a new file in a
 directory or a longer file leaves the other shards' keys alone. A part is reused only when its
 record matches the shard's input (SHA-256 of its lines), the tokenizer identity (the one
-:func:`hangul_dl.text.cache.cache_key` hashes) and its own ``.txt`` (SHA-256).
+:func:`hangul_dl.text.cache.cache_key` hashes: class, parameters and learned state) and its own
+``.txt`` (SHA-256).
 """
 
 from __future__ import annotations

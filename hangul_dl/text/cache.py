@@ -1,8 +1,9 @@
 """A content-addressed cache of tokenized corpora: tokenize a corpus once, reuse it after.
 
-The key is the SHA-256 of the tokenizer (class name, parameters, hangul_dl version, cache
-format) and of the input bytes, so changing either gives a new entry and a stale result is
-never returned. An entry is two files under ``$HANGUL_DL_CACHE`` (default
+The key is the SHA-256 of the tokenizer (class name, parameters, learned state if any,
+hangul_dl version, cache format) and of the input bytes, so changing either — re-fitting a
+:class:`~hangul_dl.text.subword.SubwordTokenizer` included — gives a new entry and a stale
+result is never returned. An entry is two files under ``$HANGUL_DL_CACHE`` (default
 ``~/.cache/hangul_dl``)::
 
     tokens/<key>.txt    one line per input line: the tokens joined by spaces (markers kept)
@@ -47,12 +48,20 @@ def cache_root(directory: str | os.PathLike | None = None) -> Path:
 
 
 def _tokenizer_identity(tokenizer: Any) -> str:
+    """What makes two tokenizers give the same tokens, as JSON: class, parameters, learned state
+    (:meth:`~hangul_dl.stage.Stage.fingerprint`; only for tokenizers that learn one, so the
+    keys of the others stay as they were), hangul_dl version and cache format. Used by
+    :func:`cache_key` and the shard records of :class:`~hangul_dl.batch.TokenizeJob`."""
     from .. import __version__
 
     spec = tokenizer._spec() if hasattr(tokenizer, "_spec") else (
         type(tokenizer).__name__, tokenizer.get_params())
-    return json.dumps({"class": spec[0], "params": spec[1], "version": __version__,
-                       "format": CACHE_FORMAT}, sort_keys=True, ensure_ascii=False, default=repr)
+    identity = {"class": spec[0], "params": spec[1], "version": __version__,
+                "format": CACHE_FORMAT}
+    state = tokenizer.fingerprint() if hasattr(tokenizer, "fingerprint") else None
+    if state is not None:
+        identity["state"] = state
+    return json.dumps(identity, sort_keys=True, ensure_ascii=False, default=repr)
 
 
 def _lines(source: Iterable[str] | str | os.PathLike) -> Iterator[str]:
