@@ -42,7 +42,7 @@ else:  # pragma: no cover - Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 __all__ = ["RecipeResult", "apply_overrides", "bundled_recipes", "find_recipe", "load_recipe",
-           "run_recipe", "validate_recipe"]
+           "run_recipe", "select_models", "validate_recipe"]
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +196,18 @@ def _is_instance(value: Any, hint: Any) -> bool:
 
 def _type_name(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def select_models(recipe: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``recipe`` with only the ``[models.NAME]`` tables named (all when empty)."""
+    models = recipe.get("models", {})
+    unknown = [n for n in names if n not in models]
+    if unknown:
+        raise InputError(f"recipe has no model {', '.join(map(repr, unknown))}; its models: "
+                         f"{', '.join(models) or '(none)'}")
+    if not names:
+        return recipe
+    return {**recipe, "models": {n: models[n] for n in models if n in names}}
 
 
 # -- running -----------------------------------------------------------------------------------

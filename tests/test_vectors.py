@@ -69,6 +69,19 @@ def test_unknown_word_is_a_keyerror_naming_it(small):
         assert "'뉴 욕'" in str(info.value) and "5 words" in str(info.value)
 
 
+def test_words_stored_with_the_word_start_mark_are_found_by_plain_spelling(tmp_path):
+    wv = WordVectors(["▁국회", "의", "▁법률"], np.eye(3, dtype=np.float32))
+    assert "국회" in wv and "▁국회" in wv and "의" in wv and "없음" not in wv
+    assert wv.get_index("국회") == 0 and wv.get_index("▁국회") == 0
+    assert wv.similarity("국회", "법률") == pytest.approx(0.0)
+    assert wv.doesnt_match(["국회", "법률", "의"]) in {"국회", "법률", "의"}  # as given
+    with pytest.raises(UnknownWordError):
+        wv.get_index("▁의")  # only the plain spelling falls back, not the other way round
+    pairs = tmp_path / "p.csv"
+    pairs.write_text("국회,법률,5\n국회,의,1\n법률,의,2\n", encoding="utf-8")
+    assert wv.evaluate_word_pairs(pairs).n_oov == 0
+
+
 def test_similarity_and_most_similar(small):
     a, b = np.array(SMALL["서울"]), np.array(SMALL["부산"])
     assert small.similarity("서울", "부산") == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b),

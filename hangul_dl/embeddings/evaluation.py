@@ -109,9 +109,13 @@ def read_analogies(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def _lookup(wv: Any, words: Any, restrict: int, lower: bool) -> np.ndarray:
-    """Row of each word, or -1 when unknown or outside the first ``restrict`` rows."""
+    """Row of each word, or -1 when unknown or outside the first ``restrict`` rows (a word
+    stored with the word-start mark ``▁`` is found by its plain spelling too)."""
+    from ..text.tokenizers import MARKER
+
     index = wv.key_to_index
-    out = np.array([index.get(w.lower() if lower else w, -1) for w in words], dtype=np.int64)
+    words = [w.lower() if lower else w for w in words]
+    out = np.array([index.get(w, index.get(MARKER + w, -1)) for w in words], dtype=np.int64)
     out[out >= restrict] = -1
     return out
 

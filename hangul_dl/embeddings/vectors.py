@@ -33,6 +33,7 @@ import numpy as np
 from ..backend import DEFAULT_DTYPE, get_array_module, to_cpu
 from ..errors import FormatError, HangulDLError, InputError, ShapeError
 from ..io import atomic_directory, load_arrays, read_manifest, save_arrays, write_manifest
+from ..text.tokenizers import MARKER
 from .wordlist import read_word_list, write_word_list
 
 __all__ = ["VECTORS_FILE", "VOCAB_FILE", "UnknownWordError", "WordVectors", "load_word_vectors"]
@@ -118,7 +119,8 @@ class WordVectors:
         return len(self.index_to_key)
 
     def __contains__(self, word: object) -> bool:
-        return word in self.key_to_index
+        return word in self.key_to_index or (
+            isinstance(word, str) and MARKER + word in self.key_to_index)
 
     def __iter__(self):
         """The words in row order."""
@@ -126,13 +128,21 @@ class WordVectors:
 
     def has_index_for(self, word: str) -> bool:
         """gensim's name for ``word in wv``."""
-        return word in self.key_to_index
+        return word in self
 
     def get_index(self, word: str) -> int:
-        """Row of ``word``; an unknown word raises :class:`UnknownWordError` naming it."""
+        """Row of ``word``; an unknown word raises :class:`UnknownWordError` naming it.
+
+        A word stored with the word-start mark ``▁`` (whitespace and subword tokenizers mark
+        eojeol starts) is found by its plain spelling too: ``wv.get_index("국회")`` finds
+        ``"▁국회"`` when there is no ``"국회"``.
+        """
+        index = self.key_to_index
         try:
-            return self.key_to_index[word]
+            return index[word]
         except (KeyError, TypeError):
+            if isinstance(word, str) and MARKER + word in index:
+                return index[MARKER + word]
             raise UnknownWordError(word, len(self)) from None
 
     def get_vector(self, word: str, norm: bool = False) -> Any:
@@ -271,13 +281,13 @@ class WordVectors:
         """The word of ``words`` farthest from their mean (gensim ignores unknown words: so do we,
         with a warning naming them)."""
         words = _as_list(words)
-        known = [w for w in words if w in self.key_to_index]
+        known = [w for w in words if w in self]
         if len(known) < len(words):
             logger.warning("doesnt_match: ignoring words not in the vocabulary: %r",
                            [w for w in words if w not in self.key_to_index])
         if not known:
             raise InputError(f"doesnt_match: none of {words!r} is in the vocabulary")
-        u = self.unit_vectors[[self.key_to_index[w] for w in known]]
+        u = self.unit_vectors[[self.get_index(w) for w in known]]
         mean = u.mean(axis=0)
         return known[int(to_cpu((u @ mean).argmin()))]
 

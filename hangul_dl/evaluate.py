@@ -1,0 +1,169 @@
+"""Evaluate saved models of every family, each with the test data that suits it.
+
+A recipe run (``hangul-dl run``) leaves one pipeline folder per model; :func:`evaluate_models`
+takes that output folder (or one saved pipeline or stage) and scores every model it finds:
+
+==================  ==============================================  ============================
+model               test data                                       metrics
+==================  ==============================================  ============================
+word vectors        ``pairs`` (word-pair similarity CSV),            Spearman/Pearson, analogy
+(PPMISVD, Word2Vec) ``analogies`` (``: section`` + ``a b c d``)      accuracy, OOV counts
+LanguageModel       ``text`` (held-out sentences, one a line)         perplexity
+Translator          ``src`` + ``tgt`` (aligned files) or ``tsv``      BLEU, chrF, exact match
+==================  ==============================================  ============================
+
+A model with no suitable data given is listed in ``skipped`` with the option it needs, never
+dropped silently::
+
+    >>> report = evaluate_models("out/demo", text="test.txt", pairs="pairs.csv")
+    >>> report.results["lstm"]            # {'perplexity': 61.2, 'sentences': 500, ...}
+    >>> report.skipped                    # {} — or {'translator': 'needs src+tgt or tsv'}
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+__all__ = ["Evaluation", "evaluate_model", "evaluate_models", "find_models"]
+
+PathLike = str | os.PathLike
+
+
+@dataclass
+class Evaluation:
+    """What :func:`evaluate_models` measured: metrics per model name, and the models skipped
+    (name → why)."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)
+
+
+def find_models(directory: PathLike) -> dict[str, Path]:
+    """Model name → folder: ``directory`` itself when it is a saved pipeline or stage (it has
+    ``manifest.json``), else each sub-folder that is one (a recipe's output folder)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(f"{directory}: no such folder; pass a recipe's output folder or a saved "
+                         "pipeline folder")
+    if (directory / "manifest.json").is_file():
+        return {directory.name: directory}
+    found = {p.name: p for p in sorted(directory.iterdir()) if (p / "manifest.json").is_file()}
+    if not found:
+        raise InputError(f"{directory}: holds no saved model (no manifest.json in it or in its "
+                         "sub-folders); pass the folder 'hangul-dl run' or a train command wrote")
+    return found
+
+
+def _final_stage(directory: Path) -> Any:
+    from .pipeline import Pipeline
+    from .stage import Stage
+
+    saved = Stage.load(directory)
+    return saved[-1] if isinstance(saved, Pipeline) else saved
+
+
+def _kind(model: Any) -> str:
+    from .embeddings.base import VectorStage
+    from .embeddings.vectors import WordVectors
+    from .lm.language_model import LanguageModel
+    from .seq2seq.translator import Translator
+
+    if isinstance(model, (VectorStage, WordVectors)):
+        return "vectors"
+    if isinstance(model, LanguageModel):
+        return "lm"
+    if isinstance(model, Translator):
+        return "translator"
+    return "other"
+
+
+_NEEDS = {"vectors": "pairs (word-pair CSV) and/or analogies (analogy file)",
+          "lm": "text (held-out sentences, one a line)",
+          "translator": "src + tgt (aligned files) or tsv (two columns)",
+          "other": "nothing: this stage has no evaluation"}
+
+
+def evaluate_model(model: Any, text: PathLike | None = None, pairs: PathLike | None = None,
+                   analogies: PathLike | None = None, src: PathLike | None = None,
+                   tgt: PathLike | None = None, tsv: PathLike | None = None,
+                   beam: int | None = None, skip_bad: bool = False) -> dict[str, Any] | None:
+    """Metrics of one fitted model stage (or saved folder) on the data that suits its family;
+    ``None`` when none of the given data does."""
+    if isinstance(model, (str, os.PathLike)):
+        model = _final_stage(Path(model))
+    kind = _kind(model)
+    if kind == "vectors" and (pairs or analogies):
+        return _vectors(getattr(model, "wv_", model), pairs, analogies)
+    if kind == "lm" and text:
+        return _language_model(model, text, skip_bad)
+    if kind == "translator" and (tsv or src or tgt):
+        return _translator(model, src, tgt, tsv, beam, skip_bad)
+    return None
+
+
+def evaluate_models(directory: PathLike, **data: Any) -> Evaluation:
+    """Evaluate every model under ``directory`` (see :func:`find_models`) with ``data`` (the
+    keyword arguments of :func:`evaluate_model`)."""
+    if not any(data.get(k) for k in ("text", "pairs", "analogies", "src", "tgt", "tsv")):
+        raise InputError("no test data given: pass text (language models), pairs/analogies "
+                         "(word vectors) or src+tgt/tsv (translators)")
+    report = Evaluation()
+    for name, folder in find_models(directory).items():
+        model = _final_stage(folder)
+        report.classes[name] = type(model).__name__
+        result = evaluate_model(model, **data)
+        if result is None:
+            report.skipped[name] = f"{type(model).__name__} needs {_NEEDS[_kind(model)]}"
+        else:
+            report.results[name] = result
+    return report
+
+
+def _vectors(wv: Any, pairs: PathLike | None, analogies: PathLike | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if pairs:
+        r = wv.evaluate_word_pairs(pairs)
+        out.update(spearman=r.spearman, pearson=r.pearson, pairs=r.n_pairs, pairs_oov=r.n_oov)
+    if analogies:
+        r = wv.evaluate_word_analogies(analogies)
+        out.update(analogy_accuracy=r.accuracy, analogies_answered=r.n_answered,
+                   analogies_oov=r.n_oov)
+    return out
+
+
+def _language_model(lm: Any, text: PathLike, skip_bad: bool) -> dict[str, Any]:
+    from .text.corpus import TextCorpus
+
+    corpus = TextCorpus(text, errors="skip" if skip_bad else "raise")
+    sentences = list(corpus)
+    if not sentences:
+        raise InputError(f"{text}: no sentences to evaluate the language model on")
+    out = {"perplexity": lm.perplexity(sentences), "sentences": len(sentences)}
+    if corpus.stats.skipped:
+        out["skipped_lines"] = corpus.stats.skipped
+    return out
+
+
+def _translator(tr: Any, src: PathLike | None, tgt: PathLike | None, tsv: PathLike | None,
+                beam: int | None, skip_bad: bool) -> dict[str, Any]:
+    from .seq2seq.translator import read_pairs
+    from .text.corpus import ParallelCorpus
+
+    if tsv and (src or tgt):
+        raise InputError("give either tsv or src+tgt for the translator, not both")
+    if not tsv and not (src and tgt):
+        raise InputError("src and tgt go together (line i of one translates line i of the other)")
+    options: dict[str, Any] = {"errors": "skip" if skip_bad else "raise", "skip_empty": skip_bad}
+    corpus = ParallelCorpus.from_table(tsv, **options) if tsv else ParallelCorpus(src, tgt, **options)
+    pairs = read_pairs(corpus, "evaluation")
+    result = tr.evaluate([s for s, _ in pairs], [t for _, t in pairs], beam=beam)
+    out = {k: result[k] for k in ("bleu", "chrf", "exact_match", "n", "bleu_signature")}
+    if corpus.stats.skipped or corpus.stats.empty:
+        out["skipped_lines"] = corpus.stats.skipped + corpus.stats.empty
+    return out
