@@ -45,12 +45,15 @@ def _run(args: argparse.Namespace) -> int:
                                max_size=args.max_size, n_jobs=args.jobs,
                                errors="skip" if args.skip_bad else "raise", quiet=args.quiet)
     vocab.save_txt(args.output)
-    if stats.skipped:
-        print(f"경고: 잘못된 줄 {stats.skipped:,}개를 건너뛰었습니다.\n{stats.report()}",
-              file=sys.stderr)
+    # Each skipped line (file:line: reason) was logged once by the reader; here only the count.
     if not args.quiet:
         print(f"어휘 {len(vocab):,}개 (토큰 {vocab.n_tokens_:,}개, 문장 {vocab.n_sequences_:,}개, "
-              f"읽은 줄 {stats.lines_read:,}, 빈 줄 {stats.empty:,}) → {args.output}")
+              f"읽은 줄 {stats.lines_read:,}, 빈 줄 {stats.empty:,}"
+              + (f", 건너뛴 잘못된 줄 {stats.skipped:,}" if stats.skipped else "")
+              + f") → {args.output}")
+    elif stats.skipped:
+        print(f"경고: 잘못된 줄 {stats.skipped:,}개를 건너뛰었습니다 "
+              "(줄마다의 위치와 이유는 -q 없이 실행하면 보입니다)", file=sys.stderr)
     return 0
 
 

@@ -63,10 +63,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"중단됨: 끝난 샤드 {done}개가 {job.parts_dir}에 남아 있습니다. "
               "같은 명령을 다시 실행하면 이어서 합니다.", file=sys.stderr)
         raise
-    if r.bad:
-        print(f"경고: 잘못된 줄 {r.bad:,}개를 건너뛰었습니다 (출력은 빈 줄): "
-              + ", ".join(r.bad_where) + (" ..." if r.bad > len(r.bad_where) else ""),
-              file=sys.stderr)
+    # Each skipped line (file:line: reason) was logged once by the reader; here only the count.
+    if args.quiet and r.bad:
+        print(f"경고: 잘못된 줄 {r.bad:,}개를 건너뛰었습니다 (출력은 빈 줄; 줄마다의 위치와 "
+              "이유는 -q 없이 실행하면 보입니다)", file=sys.stderr)
     if not args.quiet:
         redone = ", ".join(f"{_REASONS.get(k, k)} {v}" for k, v in r.redone.items())
         print(f"토큰화 완료: {r.lines:,}줄 (파일 {r.files}개) → 토큰 {r.tokens:,}개, "

@@ -178,3 +178,15 @@ def test_broken_pipe_elsewhere_is_still_an_error(monkeypatch):
     monkeypatch.setattr("hangul_dl.cli.text._cmd_detokenize", broken)
     with pytest.raises(BrokenPipeError):
         main(["detokenize", "x.txt"])
+
+
+def test_skipped_bad_lines_are_reported_once(tmp_path, capsys, caplog):
+    from hangul_dl.cli.common import read_lines
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("국회 ㅋㅋ\n".encode() + "나쁜 줄".encode("cp949") + b"\nok\n")
+    assert read_lines(str(bad), skip_bad=True) == ["국회 ㅋㅋ", "ok"]
+    captured = capsys.readouterr()
+    everything = caplog.text + captured.err + captured.out
+    assert everything.count("bad.txt:2") == 1 and "bad.txt:2: invalid UTF-8" in caplog.text
+    assert "잘못된 줄 1개를 건너뛰었습니다" in captured.err

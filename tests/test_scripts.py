@@ -140,7 +140,7 @@ def test_tokenize_script_with_real_okt(tmp_path, tokenize_corpus, capsys):
     assert "이어받음 2" in capsys.readouterr().out
 
 
-def test_bad_input_is_one_line_error_with_exit_2(tmp_path, tokenize_corpus, capsys):
+def test_bad_input_is_one_line_error_with_exit_2(tmp_path, tokenize_corpus, capsys, caplog):
     bad = tmp_path / "bad.txt"
     bad.write_bytes("좋은 줄\n".encode() + "나쁜 줄\n".encode("cp949") + b"ok\n")
     assert tokenize_corpus.main([str(bad), "-o", str(tmp_path / "o"), "--tokenizer", "char"]) == 2
@@ -150,7 +150,8 @@ def test_bad_input_is_one_line_error_with_exit_2(tmp_path, tokenize_corpus, caps
     argv = [str(bad), "-o", str(tmp_path / "o"), "--tokenizer", "char", "--skip-bad"]
     assert tokenize_corpus.main(argv) == 0
     captured = capsys.readouterr()
-    assert "잘못된 줄 1개" in captured.err and "bad.txt:2" in captured.err
+    assert "bad.txt:2: invalid UTF-8" in caplog.text  # logged by the reader, once
+    assert "bad.txt:2" not in captured.err + captured.out
     assert "건너뛴 잘못된 줄 1개" in captured.out
     assert (tmp_path / "o" / "tokens.txt").read_text(encoding="utf-8") == "▁좋 은 ▁줄\n\n▁o k\n"
     assert tokenize_corpus.main([str(tmp_path / "missing"), "-o", str(tmp_path / "x")]) == 2
@@ -158,6 +159,29 @@ def test_bad_input_is_one_line_error_with_exit_2(tmp_path, tokenize_corpus, caps
     with pytest.raises(SystemExit) as exc:  # argparse usage errors exit 2 too
         tokenize_corpus.main([str(bad)])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("name", ["tokenize_corpus", "build_vocab"])
+def test_skip_bad_reports_each_bad_line_once(tmp_path, name):
+    """As a user sees it: the bad line once, with file:line and reason, and one count."""
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("국회 ㅋㅋ 😀\n".encode() + "나쁜 줄".encode("cp949")  # line 2: not UTF-8
+                    + "\n漢字 English 123\n".encode())
+    output = tmp_path / ("out" if name == "tokenize_corpus" else "vocab.txt")
+    argv = [sys.executable, str(SCRIPTS / f"{name}.py"), str(bad), "-o", str(output),
+            "--tokenizer", "whitespace", "--skip-bad"]
+    result = subprocess.run(argv, capture_output=True, text=True, encoding="utf-8", env=_env(),
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    both = result.stdout + result.stderr
+    assert both.count("bad.txt:2") == 1, both
+    assert "bad.txt:2: invalid UTF-8" in result.stderr
+    assert both.count("건너뛴 잘못된 줄 1") == 1 and both.count("잘못된 줄 1개를") == 0, both
+
+    quiet = subprocess.run([*argv, "-q"], capture_output=True, text=True, encoding="utf-8",
+                           env=_env(), timeout=120)
+    assert quiet.returncode == 0 and quiet.stdout == ""
+    assert quiet.stderr.count("잘못된 줄 1개를 건너뛰었습니다") == 1 and "-q 없이" in quiet.stderr
 
 
 @pytest.mark.parametrize("name", ["tokenize_corpus", "build_vocab", "export_vectors"])

@@ -74,14 +74,14 @@ def token_lines(args: argparse.Namespace) -> Iterator[list[str]]:
 
 def read_lines(path: str, skip_bad: bool = False) -> list[str]:
     """Sentences of a text file/directory (.gz too); bad lines are fatal unless ``skip_bad``,
-    in which case they are counted and reported on stderr."""
+    in which case the reader logs each one (file:line: reason) and their count goes to stderr."""
     from ..text.corpus import TextCorpus
 
     corpus = TextCorpus(path, errors="skip" if skip_bad else "raise")
     lines = list(corpus)
     if corpus.stats.skipped:
-        print(f"경고: {path}에서 잘못된 줄 {corpus.stats.skipped}개를 건너뛰었습니다.\n"
-              f"{corpus.stats.report()}", file=sys.stderr)
+        print(f"경고: {path}에서 잘못된 줄 {corpus.stats.skipped}개를 건너뛰었습니다.",
+              file=sys.stderr)
     return lines
 
 

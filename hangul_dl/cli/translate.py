@@ -46,9 +46,9 @@ def _pairs(args: argparse.Namespace, src: str | None, tgt: str | None, tsv: str 
               else ParallelCorpus(src, tgt, **options))
     pairs = read_pairs(corpus, what)
     stats = corpus.stats
-    if stats.skipped or stats.empty:
+    if stats.skipped or stats.empty:  # each bad line (file:line: reason) was logged by the reader
         print(f"경고: {what} 데이터에서 빈 줄 {stats.empty}개, 잘못된 줄 {stats.skipped}개를 "
-              f"건너뛰었습니다 (사용한 쌍 {len(pairs):,}개).\n{stats.report()}", file=sys.stderr)
+              f"건너뛰었습니다 (사용한 쌍 {len(pairs):,}개).", file=sys.stderr)
     return pairs
 
 
