@@ -5,16 +5,7 @@ import pytest
 
 from hangul_dl.errors import ShapeError
 from hangul_dl.nn.gradcheck import check_layer, numerical_gradient, relative_error
-from hangul_dl.nn.recurrent import (
-    GRU,
-    LSTM,
-    RNN,
-    TimeBiLSTM,
-    TimeGRU,
-    TimeLSTM,
-    TimeRNN,
-    reverse_padded_index,
-)
+from hangul_dl.nn.recurrent import GRU, LSTM, RNN, TimeGRU, TimeLSTM, TimeRNN
 
 N, T, D, H = 3, 5, 4, 3
 GATES = {RNN: 1, TimeRNN: 1, LSTM: 4, TimeLSTM: 4, GRU: 3, TimeGRU: 3}
@@ -120,55 +111,3 @@ def test_shape_errors(rng):
     layer.forward(rng.standard_normal((N, T, D)))
     with pytest.raises(ShapeError, match="reset_state"):
         layer.forward(rng.standard_normal((N + 1, T, D)))
-
-
-# -- TimeBiLSTM (book ch.8 appendix) ------------------------------------------------------
-def bi_weights(rng):
-    return (*weights(rng, 4), *weights(rng, 4))
-
-
-def test_reverse_padded_index_reverses_real_tokens_only():
-    idx = reverse_padded_index(np.array([3, 1, 0, 4]), 4, np)
-    x = np.array([[1, 2, 3, 0], [5, 0, 0, 0], [0, 0, 0, 0], [1, 2, 3, 4]])
-    rows = np.arange(4)[:, None]
-    np.testing.assert_array_equal(x[rows, idx], [[3, 2, 1, 0], [5, 0, 0, 0], [0, 0, 0, 0],
-                                                 [4, 3, 2, 1]])
-    np.testing.assert_array_equal(x[rows, idx][rows, idx], x)  # its own inverse
-
-
-@pytest.mark.parametrize("lengths", [None, np.array([5, 3, 1])])
-def test_bilstm_gradcheck(rng, lengths):
-    layer = TimeBiLSTM(*bi_weights(rng))
-    errors = check_layer(layer, rng.standard_normal((N, T, D)), lengths)
-    assert set(errors) == {"Wx1", "Wh1", "b1", "Wx2", "Wh2", "b2", "input0"}
-    assert_ok(errors)
-
-
-def test_bilstm_concatenates_forward_and_true_backward(rng):
-    """Row n's backward half equals an LSTM run over its real tokens reversed, whatever the
-    padding holds; the forward half is a plain TimeLSTM."""
-    w = bi_weights(rng)
-    xs = rng.standard_normal((N, T, D))
-    lengths = np.array([5, 3, 1])
-    hs = TimeBiLSTM(*w).forward(xs, lengths)
-    assert hs.shape == (N, T, 2 * H)
-    np.testing.assert_allclose(hs[:, :, :H], TimeLSTM(*w[:3]).forward(xs), atol=1e-12)
-    for n, length in enumerate(lengths):
-        back = TimeLSTM(*w[3:]).forward(xs[n:n + 1, :length][:, ::-1])[0, ::-1]
-        np.testing.assert_allclose(hs[n, :length, H:], back, atol=1e-12)
-    noisy = xs.copy()
-    noisy[1, 3:] = 100.0
-    noisy[2, 1:] = -7.0
-    hs2 = TimeBiLSTM(*w).forward(noisy, lengths)
-    for n, length in enumerate(lengths):
-        np.testing.assert_allclose(hs2[n, :length], hs[n, :length], atol=1e-12)
-    # without lengths the whole row is reversed (the book's layer)
-    whole = TimeBiLSTM(*w).forward(xs)
-    np.testing.assert_allclose(whole[:, :, H:], TimeLSTM(*w[3:]).forward(xs[:, ::-1])[:, ::-1],
-                               atol=1e-12)
-
-
-def test_bilstm_grads_are_the_sublayers_arrays(rng):
-    layer = TimeBiLSTM(*bi_weights(rng))
-    assert layer.params[0] is layer.forward_lstm.params[0]
-    assert layer.grads[5] is layer.backward_lstm.grads[2]

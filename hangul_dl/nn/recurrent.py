@@ -17,10 +17,7 @@ After ``backward``, ``self.dh`` (and ``self.dc`` for the LSTM) hold the gradient
 the initial state (the LSTM leaves them None when it started from zeros it was not given, and
 skips the products with the zero state). Shapes: N batch, T time, D input, H hidden.
 
-``TimeBiLSTM`` (book ch.8 appendix) runs one LSTM forwards and another backwards over the same
-input and concatenates their hidden states (N, T, 2H). With ``lengths`` (padded batches) the
-backward LSTM starts at each sequence's true last token, so its states at real positions do not
-depend on the padding; :func:`reverse_padded_index` gives the per-row reversal it uses.
+The bidirectional LSTM of book ch.8 is in :mod:`hangul_dl.nn.bidirectional`.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from ..errors import ShapeError
 from .functions import sigmoid
 from .layers import Layer, _matmul_into
 
-__all__ = ["GRU", "LSTM", "RNN", "TimeBiLSTM", "TimeGRU", "TimeLSTM", "TimeRNN", "reverse_padded_index"]
+__all__ = ["GRU", "LSTM", "RNN", "TimeGRU", "TimeLSTM", "TimeRNN"]
 
 
 # -- per-step maths shared by cells and Time layers ---------------------------------------
@@ -400,60 +397,3 @@ class TimeGRU(_TimeRecurrent):
         H = hs_prev.shape[1]
         self.grads[1][:, :2 * H] = hs_prev.T @ dax[:, :2 * H]
         self.grads[1][:, 2 * H:] = self._rh.reshape(-1, H).T @ dax[:, 2 * H:]
-
-
-# -- bidirectional LSTM (book ch.8 appendix) ----------------------------------------------
-def reverse_padded_index(lengths: Any, T: int, xp: Any) -> Any:
-    """Per-row time index (N, T) that reverses the first ``lengths[n]`` steps of row n and leaves
-    the padding after them in place: ``x[arange(N)[:, None], idx]`` reverses only real tokens.
-
-    The index is its own inverse, so the same gather undoes the reversal. With ``lengths=None``
-    every row is reversed whole.
-    """
-    t = xp.arange(T)[None, :]
-    if lengths is None:
-        return xp.broadcast_to(T - 1 - t, (1, T))
-    lengths = xp.asarray(lengths)[:, None]
-    return xp.where(t < lengths, lengths - 1 - t, t)
-
-
-class TimeBiLSTM(Layer):
-    """Bidirectional LSTM: forward and backward hidden states concatenated, (N, T, 2H).
-
-    ``TimeBiLSTM(Wx1, Wh1, b1, Wx2, Wh2, b2)`` (book ch.8 appendix): the first triple is the
-    forward direction, the second the backward one. ``forward(xs (N, T, D), lengths (N,) | None)``
-    returns ``concat(h_fwd, h_bwd)`` where ``h_bwd[:, t]`` has read ``xs[:, t:length]`` — the
-    backward direction starts at each row's true last token (``lengths``), not at the padding.
-    ``backward(dhs (N, T, 2H))`` returns dxs (N, T, D).
-
-    The summary of a whole sequence for a decoder is ``concat(h_fwd[n, length-1], h_bwd[n, 0])``.
-    """
-
-    param_names = ("Wx1", "Wh1", "b1", "Wx2", "Wh2", "b2")
-
-    def __init__(self, Wx1: Any, Wh1: Any, b1: Any, Wx2: Any, Wh2: Any, b2: Any):
-        super().__init__()
-        self.forward_lstm = TimeLSTM(Wx1, Wh1, b1)
-        self.backward_lstm = TimeLSTM(Wx2, Wh2, b2)
-        self.params = self.forward_lstm.params + self.backward_lstm.params
-        self.grads = self.forward_lstm.grads + self.backward_lstm.grads
-        self.rows: Any = None
-        self.index: Any = None
-
-    def forward(self, xs: Any, lengths: Any = None) -> Any:
-        xp = get_array_module(xs)
-        N, T, _ = xs.shape
-        H = self.params[1].shape[0]
-        self.rows = xp.arange(N)[:, None]
-        self.index = reverse_padded_index(lengths, T, xp)
-        hs = xp.empty((N, T, 2 * H), dtype=xs.dtype)
-        hs[:, :, :H] = self.forward_lstm.forward(xs)
-        hs[:, :, H:] = self.backward_lstm.forward(xs[self.rows, self.index])[self.rows, self.index]
-        return hs
-
-    def backward(self, dhs: Any) -> Any:
-        H = self.params[1].shape[0]
-        dxs = self.forward_lstm.backward(dhs[:, :, :H])
-        dxs_b = self.backward_lstm.backward(dhs[:, :, H:][self.rows, self.index])
-        dxs += dxs_b[self.rows, self.index]
-        return dxs

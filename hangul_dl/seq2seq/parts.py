@@ -16,8 +16,9 @@ import numpy as np
 from ..backend import DEFAULT_DTYPE, as_generator, get_array_module
 from ..errors import InputError, ShapeError
 from ..nn.attention import TimeAttention
+from ..nn.bidirectional import TimeBiLSTM, reverse_padded_index
 from ..nn.model import Model
-from ..nn.recurrent import TimeBiLSTM, TimeLSTM, reverse_padded_index
+from ..nn.recurrent import TimeLSTM
 from ..nn.time_layers import TimeAffine, TimeDropout, TimeEmbedding
 
 __all__ = ["AttentionDecoder", "Decoder", "DecoderState", "Encoder", "PeekyDecoder", "check_ids"]
