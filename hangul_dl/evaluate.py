@@ -152,18 +152,14 @@ def _language_model(lm: Any, text: PathLike, skip_bad: bool) -> dict[str, Any]:
 
 def _translator(tr: Any, src: PathLike | None, tgt: PathLike | None, tsv: PathLike | None,
                 beam: int | None, skip_bad: bool) -> dict[str, Any]:
-    from .seq2seq.translator import read_pairs
-    from .text.corpus import ParallelCorpus
+    from .seq2seq.pairs import read_pair_files
 
-    if tsv and (src or tgt):
-        raise InputError("give either tsv or src+tgt for the translator, not both")
-    if not tsv and not (src and tgt):
-        raise InputError("src and tgt go together (line i of one translates line i of the other)")
-    options: dict[str, Any] = {"errors": "skip" if skip_bad else "raise", "skip_empty": skip_bad}
-    corpus = ParallelCorpus.from_table(tsv, **options) if tsv else ParallelCorpus(src, tgt, **options)
-    pairs = read_pairs(corpus, "evaluation")
+    read = read_pair_files(src, tgt, tsv, "evaluation", skip_bad=skip_bad)
+    if read is None:  # only one of src/tgt would have raised already
+        raise InputError("the translator needs src + tgt (aligned files) or tsv")
+    pairs, stats = read
     result = tr.evaluate([s for s, _ in pairs], [t for _, t in pairs], beam=beam)
     out = {k: result[k] for k in ("bleu", "chrf", "exact_match", "n", "bleu_signature")}
-    if corpus.stats.skipped or corpus.stats.empty:
-        out["skipped_lines"] = corpus.stats.skipped + corpus.stats.empty
+    if stats.skipped or stats.empty:
+        out["skipped_lines"] = stats.skipped + stats.empty
     return out

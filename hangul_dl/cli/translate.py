@@ -30,22 +30,12 @@ _ACTIONS = ("train", "eval", "attention")
 def _pairs(args: argparse.Namespace, src: str | None, tgt: str | None, tsv: str | None,
            what: str) -> list[tuple[str, str]] | None:
     """Pairs from aligned files or a TSV; bad lines raise, or are skipped and reported."""
-    from ..seq2seq.translator import read_pairs
-    from ..text.corpus import ParallelCorpus
+    from ..seq2seq.pairs import read_pair_files
 
-    if tsv and (src or tgt):
-        raise InputError(f"{what}: give either a TSV file or --src/--tgt files, not both")
-    if not tsv and not (src and tgt):
-        if src or tgt:
-            raise InputError(f"{what}: --src and --tgt go together (line i of one translates "
-                             "line i of the other)")
+    read = read_pair_files(src, tgt, tsv, what, skip_bad=args.skip_bad_lines)
+    if read is None:
         return None
-    skip = args.skip_bad_lines
-    options: dict[str, Any] = {"errors": "skip" if skip else "raise", "skip_empty": skip}
-    corpus = (ParallelCorpus.from_table(tsv, **options) if tsv
-              else ParallelCorpus(src, tgt, **options))
-    pairs = read_pairs(corpus, what)
-    stats = corpus.stats
+    pairs, stats = read
     if stats.skipped or stats.empty:  # each bad line (file:line: reason) was logged by the reader
         print(f"경고: {what} 데이터에서 빈 줄 {stats.empty}개, 잘못된 줄 {stats.skipped}개를 "
               f"건너뛰었습니다 (사용한 쌍 {len(pairs):,}개).", file=sys.stderr)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["read_pairs"]
+__all__ = ["read_pair_files", "read_pairs"]
 
 
 def read_pairs(data: Any, what: str = "training") -> list[tuple[str, str]]:
@@ -58,3 +58,27 @@ def read_pairs(data: Any, what: str = "training") -> list[tuple[str, str]]:
     if not pairs:
         raise InputError(f"no {what} pairs: the data is empty")
     return pairs
+
+
+def read_pair_files(src: str | os.PathLike | None = None, tgt: str | os.PathLike | None = None,
+                    tsv: str | os.PathLike | None = None, what: str = "training",
+                    skip_bad: bool = False) -> tuple[list[tuple[str, str]], Any] | None:
+    """Pairs from aligned files (``src`` + ``tgt``) or a two-column ``tsv``, with the reader's
+    ``stats`` (lines read, skipped, empty); ``None`` when no file is given.
+
+    ``skip_bad``: bad lines (invalid UTF-8, an empty side) are skipped and counted instead of
+    raising; the reader logs each one with its ``file:line``.
+    """
+    from ..text.corpus import ParallelCorpus
+
+    if tsv and (src or tgt):
+        raise InputError(f"{what}: give either a TSV file or --src/--tgt files, not both")
+    if not tsv and not (src and tgt):
+        if src or tgt:
+            raise InputError(f"{what}: --src and --tgt go together (line i of one translates "
+                             "line i of the other)")
+        return None
+    options: dict[str, Any] = {"errors": "skip" if skip_bad else "raise", "skip_empty": skip_bad}
+    corpus = (ParallelCorpus.from_table(tsv, **options) if tsv
+              else ParallelCorpus(src, tgt, **options))
+    return read_pairs(corpus, what), corpus.stats
