@@ -133,6 +133,41 @@ def test_save_load_gives_identical_outputs(tmp_path):
     assert loaded.transform(TEXTS[:2]) == pipe.transform(TEXTS[:2])
 
 
+def _every_model_stage():
+    from hangul_dl.embeddings.count import PPMISVD
+    from hangul_dl.embeddings.word2vec import Word2Vec
+    from hangul_dl.seq2seq.translator import Translator
+    from hangul_dl.text.subword import SubwordTokenizer
+    from hangul_dl.text.tokenizers import JamoTokenizer
+
+    def similar(pipe):
+        return pipe.most_similar("밥을", topn=3)
+
+    return {
+        "ppmi+whitespace": (lambda: Normalizer() | WhitespaceTokenizer() | Vocabulary()
+                            | PPMISVD(dim=3, window=1, min_count=1), TEXTS, similar),
+        "word2vec+subword": (lambda: SubwordTokenizer(vocab_size=40, min_frequency=1) | Vocabulary()
+                             | Word2Vec(dim=4, min_count=1, epochs=1, quiet=True), TEXTS,
+                             lambda pipe: pipe.transform(TEXTS[:3]).tolist()),
+        "lm+jamo": (lambda: JamoTokenizer() | Vocabulary() | small_lm(), TEXTS,
+                    lambda pipe: pipe.generate("나", seed=2)),
+        "translator": (lambda: Pipeline([("model", Translator(
+            "char", "char", embedding_size=4, hidden_size=8, max_epoch=1, quiet=True))]),
+            [(t, t[::-1]) for t in TEXTS],
+            lambda pipe: [*pipe.translate(TEXTS[:3]), str(pipe.attention(TEXTS[0]).weights.shape)]),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_every_model_stage()))
+def test_every_model_stage_round_trips_through_a_pipeline_directory(kind, tmp_path):
+    make, data, use = _every_model_stage()[kind]
+    pipe = make().fit(data)
+    pipe.save(tmp_path / kind)
+    loaded = Pipeline.load(tmp_path / kind)
+    assert loaded == pipe and repr(loaded) == repr(pipe)
+    assert use(loaded) == use(pipe)
+
+
 def test_loading_damaged_directories_fails_clearly(tmp_path):
     pipe = (Normalizer() | WhitespaceTokenizer() | Vocabulary()).fit(TEXTS)
     pipe.save(tmp_path / "p")
