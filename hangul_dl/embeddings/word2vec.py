@@ -122,12 +122,9 @@ class SimpleSkipGram(Model):
         self.in_layer.backward(self.out_layer.backward(ds))
 
 
-class CBOW(Model):
-    """Chapter-4 CBOW: context-mean embedding, negative-sampling loss (book ``ch04/cbow.py``).
-
-    ``counts`` (V,) word frequencies feed the unigram^0.75 sampler. ``forward(contexts (N, C),
-    target (N,))`` returns the loss; :class:`Word2Vec` trains the same objective at scale.
-    """
+class _NegativeSampling(Model):
+    """What the chapter-4 CBOW and skip-gram share: an input embedding (the word vectors) and
+    a negative-sampling output layer drawing from the unigram^``power`` distribution."""
 
     def __init__(self, vocab_size: int, hidden_size: int, counts: Any, sample_size: int = 5,
                  power: float = 0.75, seed: int = 0):
@@ -144,6 +141,17 @@ class CBOW(Model):
     def word_vecs(self) -> Any:
         """(V, H) input embedding: the word vectors."""
         return self.in_layer.params[0]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "counts": self.counts}
+
+
+class CBOW(_NegativeSampling):
+    """Chapter-4 CBOW: context-mean embedding, negative-sampling loss (book ``ch04/cbow.py``).
+
+    ``counts`` (V,) word frequencies feed the unigram^0.75 sampler. ``forward(contexts (N, C),
+    target (N,))`` returns the loss; :class:`Word2Vec` trains the same objective at scale.
+    """
 
     def forward(self, contexts: Any, target: Any, negatives: Any = None) -> Any:
         self._n_context = contexts.shape[1]
@@ -155,32 +163,13 @@ class CBOW(Model):
         C = self._n_context
         self.in_layer.backward(dh[:, None, :].repeat(C, axis=1) / C)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "counts": self.counts}
 
-
-class SkipGram(Model):
+class SkipGram(_NegativeSampling):
     """Chapter-4 skip-gram: the center embedding predicts each context with negative sampling.
 
     ``forward(contexts (N, C), target (N,))``: the loss is summed over the C context positions
     and averaged over the batch, as the book's ``ch04/skip_gram.py``.
     """
-
-    def __init__(self, vocab_size: int, hidden_size: int, counts: Any, sample_size: int = 5,
-                 power: float = 0.75, seed: int = 0):
-        self.vocab_size, self.hidden_size, self.seed = vocab_size, hidden_size, seed
-        self.counts = [int(c) for c in np.asarray(to_cpu(counts)).tolist()]
-        self.sample_size, self.power = sample_size, power
-        W_in, W_out = _init(vocab_size, hidden_size, seed)
-        self.in_layer = Embedding(W_in)
-        self.ns_loss = NegativeSamplingLoss(W_out, self.counts, power=power,
-                                            sample_size=sample_size, seed=seed + 1)
-        self._n_context = 1
-
-    @property
-    def word_vecs(self) -> Any:
-        """(V, H) input embedding: the word vectors."""
-        return self.in_layer.params[0]
 
     def forward(self, contexts: Any, target: Any, negatives: Any = None) -> Any:
         N, C = contexts.shape
@@ -195,9 +184,6 @@ class SkipGram(Model):
         C = self._n_context
         dh = self.ns_loss.backward(dout * C)  # (N*C, H)
         self.in_layer.backward(dh.reshape(-1, C, dh.shape[-1]).sum(axis=1))
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "counts": self.counts}
 
 
 class Word2Vec(VectorStage):
