@@ -297,11 +297,39 @@ def _keep_on_disk(directory: Path) -> Any:
     return sink
 
 
+def _checkpoint_to_resume(name: str, model: Stage) -> str | None:
+    """The ``checkpoint_dir`` a model can resume from (it has ``last/``), else None."""
+    directory = getattr(model, "checkpoint_dir", None)
+    if directory is None or "resume" not in inspect.signature(model.fit).parameters:
+        return None
+    if not (Path(directory) / "last").is_dir():
+        log.info("model %r: no checkpoint in %s yet; training from the start", name, directory)
+        return None
+    return str(directory)
+
+
+def _stop_if_interrupted(name: str, model: Stage, saved: Path) -> None:
+    """Ctrl-C stopped the model's trainer (which kept what it learned): stop the recipe too."""
+    if not getattr(getattr(model, "trainer_", None), "interrupted", False):
+        return
+    directory = getattr(model, "checkpoint_dir", None)
+    hint = (f"run the same command with --resume to continue from {directory}" if directory
+            else f"set models.{name}.checkpoint_dir to be able to resume next time")
+    log.warning("model %r was interrupted; what it learned so far is saved in %s; %s", name,
+                saved, hint)
+    raise KeyboardInterrupt
+
+
 def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
-               quiet: bool = False, device: str | None = None, seed: int | None = None
-               ) -> RecipeResult:
+               quiet: bool = False, device: str | None = None, seed: int | None = None,
+               resume: bool = False) -> RecipeResult:
     """Fit the recipe's steps once and each of its models on their output; save every model as
-    a pipeline under ``output`` (default ``[output] dir``) and write ``report.md`` there."""
+    a pipeline under ``output`` (default ``[output] dir``) and write ``report.md`` there.
+
+    Ctrl-C during a model's training saves that model as it is and raises
+    ``KeyboardInterrupt``. With ``resume=True`` a model with a ``checkpoint_dir`` holding a
+    checkpoint continues from it (up to its ``max_epoch`` in all) instead of starting again.
+    """
     import time
 
     from .pipeline import Pipeline
@@ -328,10 +356,15 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
             log.info("fitting model %r (%s)", name, type(model).__name__)
             tick = time.perf_counter()
             pipe = Pipeline([*steps, (name, model)])
-            context = {"valid": valid} if valid is not None else {}
+            context: dict[str, Any] = {"valid": valid} if valid is not None else {}
+            checkpoint = _checkpoint_to_resume(name, model) if resume else None
+            if checkpoint:
+                log.info("model %r: resuming from %s", name, checkpoint)
+                context["resume"] = checkpoint
             pipe.fit_final(data, **context) if steps else pipe.fit(data, **context)
             result.timings[name] = time.perf_counter() - tick
             pipe.save(out / name)
+            _stop_if_interrupted(name, model, out / name)
             result.pipelines[name] = pipe
             result.files[name] = out / name
     result.timings["total"] = time.perf_counter() - started

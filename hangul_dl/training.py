@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .backend import as_generator, get_array_module
-from .errors import DivergenceError, FormatError, ShapeError
+from .errors import DivergenceError, FormatError, InputError, ShapeError
 from .io import (
     atomic_directory,
     load_arrays,
@@ -48,7 +48,7 @@ from .nn.model import WEIGHTS, Model
 from .nn.optimizers import Optimizer, clip_grads
 from .progress import progress
 
-__all__ = ["BPTTTrainer", "Trainer", "perplexity"]
+__all__ = ["BPTTTrainer", "Trainer", "last_checkpoint", "perplexity"]
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +281,16 @@ def _check_stream(corpus: Any, name: str) -> Any:
     if len(corpus) < 2:
         raise ShapeError(f"{name} has {len(corpus)} IDs; a language model needs at least 2")
     return corpus
+
+
+def last_checkpoint(path: str | os.PathLike) -> Path:
+    """The checkpoint to resume from, given a ``checkpoint_dir`` (its ``last/``) or that
+    ``last/`` folder itself — both spellings work wherever ``resume=`` is accepted."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such checkpoint; pass the checkpoint_dir of the stopped run "
+                         "(or its last/ folder)")
+    return path / "last" if (path / "last").is_dir() else path
 
 
 def perplexity(model: Any, corpus: Any, batch_size: int = 10, time_size: int = 35

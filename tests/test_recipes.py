@@ -112,6 +112,40 @@ def test_held_out_sentences_stream_from_the_file_and_keep_their_location(recipe_
     assert math.isfinite(lm.trainer_.best_perplexity)  # validated on the held-out sentences
 
 
+def test_ctrl_c_saves_the_model_stops_the_recipe_and_resume_continues(recipe_file, tmp_path,
+                                                                      monkeypatch, caplog):
+    import hangul_dl.training as training
+
+    ck = tmp_path / "ck"
+    overrides = [f"models.lm.checkpoint_dir={ck.as_posix()}", "models.lm.max_epoch=3"]
+    real_clip, calls = training.clip_grads, []
+
+    def interrupt_on_the_5th_step(grads, max_norm):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_clip(grads, max_norm)
+
+    monkeypatch.setattr(training, "clip_grads", interrupt_on_the_5th_step)
+    with pytest.raises(KeyboardInterrupt):
+        run_recipe(load_recipe(recipe_file, overrides), output=tmp_path / "out", quiet=True)
+    assert "run the same command with --resume" in caplog.text
+    assert (tmp_path / "out" / "lm" / "manifest.json").is_file()  # saved as it was
+    assert (ck / "last").is_dir() and not (tmp_path / "out" / "report.md").exists()
+    calls.clear()
+    monkeypatch.setattr(training, "clip_grads", lambda g, m: calls.append(1) or real_clip(g, m))
+    result = run_recipe(load_recipe(recipe_file, overrides), output=tmp_path / "out", quiet=True,
+                        resume=True)
+    trainer = result.pipelines["lm"]["lm"].trainer_
+    assert trainer.epoch == 3 and not trainer.interrupted
+    assert (tmp_path / "out" / "report.md").is_file()
+    resumed_steps = len(calls)
+    fresh = run_recipe(load_recipe(recipe_file, ["models.lm.max_epoch=3"]),
+                       output=tmp_path / "fresh", quiet=True).pipelines["lm"]["lm"].trainer_
+    assert trainer.step == fresh.step
+    assert resumed_steps == fresh.step - 4  # went on after the 4 finished steps
+
+
 def test_cli_run_reports_a_bad_recipe_in_one_message(recipe_file, tmp_path, capsys):
     assert main(["run", str(recipe_file), "--set", "models.ppmi.dim=0.5", "-q",
                  "-o", str(tmp_path / "o")]) == 2

@@ -54,7 +54,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     recipe = load_recipe(args.recipe, overrides)  # every problem reported before any work
     recipe = select_models(recipe, args.models or [])
     result = run_recipe(recipe, output=args.output, quiet=args.quiet, device=args.device,
-                        seed=args.seed)
+                        seed=args.seed, resume=args.resume)
     print_result(result)
     return 0
 
@@ -89,6 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="DIR", help="결과 폴더 (output.dir을 덮어씀)")
     p.add_argument("--models", nargs="+", metavar="NAME",
                    help="이 모델만 학습 (레시피의 [models.NAME] 이름들; 기본: 전부)")
+    p.add_argument("--resume", action="store_true",
+                   help="checkpoint_dir이 있는 모델은 그 체크포인트에서 이어서 학습 (Ctrl-C로 멈춘 뒤)")
     add_common(p)
     p.set_defaults(func=_cmd_run, seed=None)
 

@@ -122,8 +122,8 @@ class LanguageModel(Stage):
         lines are sentence breaks, not sentences.
 
         ``vocab`` / ``tokenizer``: fitted stages to use instead of building a vocabulary and
-        instead of the ``tokenizer`` parameter (a pipeline passes its own). ``resume`` names a
-        ``checkpoint_dir/last`` of an earlier run with the same data and settings: weights,
+        instead of the ``tokenizer`` parameter (a pipeline passes its own). ``resume`` names the
+        ``checkpoint_dir`` (or its ``last/``) of an earlier run with the same data and settings: weights,
         optimizer state, counters, read position and history are restored, the interrupted
         epoch is finished, and training goes on until ``max_epoch`` epochs are done in all.
         """
@@ -131,7 +131,7 @@ class LanguageModel(Stage):
         from ..nn.optimizers import get_optimizer
         from ..text.tokenizers import get_tokenizer
         from ..text.vocab import Vocabulary
-        from ..training import BPTTTrainer
+        from ..training import BPTTTrainer, last_checkpoint
 
         tok = tokenizer if tokenizer is not None else self.tokenizer
         tok = get_tokenizer(tok) if isinstance(tok, str) else tok
@@ -158,6 +158,7 @@ class LanguageModel(Stage):
                               lr_decay=self.lr_decay, checkpoint_dir=self.checkpoint_dir,
                               checkpoint_every=self.checkpoint_every)
         if resume is not None:
+            resume = last_checkpoint(resume)
             trainer.load_checkpoint(resume)
             log.info("resumed from %s at epoch %d, step %d", resume, trainer.epoch, trainer.step)
         done = trainer.epoch - (1 if trainer.epoch_step else 0)  # epochs fully trained

@@ -190,13 +190,15 @@ class Translator(TranslatorFiles, Stage):
         """Train on ``(source, target)`` pairs (see :func:`read_pairs`); returns ``self``.
 
         ``valid``: validation pairs (else ``valid_fraction`` of ``data`` is held out, if > 0).
-        ``resume``: a ``checkpoint_dir`` of an earlier run with the same data and settings; its
+        ``resume``: a ``checkpoint_dir`` (or its ``last/``) of an earlier run with the same data
+        and settings; its
         tokenizers, vocabularies, weights, optimizer state and history are restored and training
         continues up to ``max_epoch`` epochs in all.
         """
         from ..backend import resolve_device
         from ..nn.optimizers import Adam
         from ..text.vocab import Vocabulary
+        from ..training import last_checkpoint
         from .trainer import Seq2seqTrainer
 
         pairs = read_pairs(data, "training")
@@ -209,7 +211,7 @@ class Translator(TranslatorFiles, Stage):
             valid_pairs = [pairs[i] for i in order[:n_valid]]
             pairs = [pairs[i] for i in order[n_valid:]]
             log.info("held out %d of %d pairs for validation", n_valid, n_valid + len(pairs))
-        last = None if resume is None else Path(resume) / "last"
+        last = None if resume is None else last_checkpoint(resume)
         if last is not None:
             self._load_state(last)
         else:
