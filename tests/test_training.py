@@ -3,10 +3,10 @@ import pandas as pd
 import pytest
 
 from hangul_dl.datasets import spiral
-from hangul_dl.errors import DivergenceError, ShapeError
+from hangul_dl.errors import DivergenceError, InputError, ShapeError
 from hangul_dl.nn.mlp import TwoLayerNet
 from hangul_dl.nn.optimizers import SGD
-from hangul_dl.training import Trainer
+from hangul_dl.training import Trainer, last_checkpoint
 
 
 def test_two_layer_net_learns_spiral_to_book_accuracy():
@@ -138,3 +138,11 @@ def test_checkpoints_every_n_steps_each_epoch_and_on_ctrl_c(tmp_path):
     trainer.fit(x, t, max_epoch=3, batch_size=30)
     assert saved_at == [4, 8, 10, 12, 16, 16]  # steps 4, 8; epoch end; 12, 16; Ctrl-C
     assert (tmp_path / "last" / "manifest.json").is_file()
+
+
+def test_last_checkpoint_accepts_the_checkpoint_dir_or_its_last_folder(tmp_path):
+    (tmp_path / "ck" / "last").mkdir(parents=True)
+    assert last_checkpoint(tmp_path / "ck") == tmp_path / "ck" / "last"
+    assert last_checkpoint(tmp_path / "ck" / "last") == tmp_path / "ck" / "last"
+    with pytest.raises(InputError, match="no such checkpoint"):
+        last_checkpoint(tmp_path / "nope")
