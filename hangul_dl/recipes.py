@@ -315,9 +315,8 @@ def _stop_if_interrupted(name: str, model: Stage, saved: Path) -> None:
     directory = getattr(model, "checkpoint_dir", None)
     hint = (f"run the same command with --resume to continue from {directory}" if directory
             else f"set models.{name}.checkpoint_dir to be able to resume next time")
-    log.warning("model %r was interrupted; what it learned so far is saved in %s; %s", name,
-                saved, hint)
-    raise KeyboardInterrupt
+    raise KeyboardInterrupt(f"model {name!r} stopped; what it learned so far is saved in "
+                            f"{saved}; {hint}")
 
 
 def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,

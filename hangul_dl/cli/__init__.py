@@ -53,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"hangul-dl: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("hangul-dl: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a message says what was kept and how to go on
+        print(f"hangul-dl: interrupted{f': {exc}' if str(exc) else ''}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         if not stdout_reader_gone():

@@ -240,8 +240,10 @@ def start_jvm(heap: str | int | None = None) -> str:
             if cand.version is not None and cand.version >= 22:
                 args.append("--enable-native-access=ALL-UNNAMED")
             try:
+                # interrupt=False: Ctrl-C raises KeyboardInterrupt in Python (a trainer saves
+                # its checkpoint) instead of shutting the JVM down under the running program
                 jpype.startJVM(cand.path, *args, classpath=konlpy_classpath(),
-                               convertStrings=True)
+                               convertStrings=True, interrupt=False)
             except Exception as exc:  # OSError (bad library), RuntimeError, JVM errors
                 cand.problem = f"failed to start: {type(exc).__name__}: {exc}"
                 logger.warning("JVM %s failed to start: %s", cand.path, exc)
