@@ -8,8 +8,8 @@ import select
 import sys
 from collections.abc import Iterable, Iterator
 
-__all__ = ["EXIT_BROKEN_PIPE", "add_common", "read_lines", "stdout_reader_gone", "token_lines",
-           "tokenizer_options", "write_lines"]
+__all__ = ["EXIT_BROKEN_PIPE", "add_common", "pair_file_options", "read_lines",
+           "stdout_reader_gone", "token_lines", "tokenizer_options", "write_lines"]
 
 #: Exit status after the reader of stdout went away, as a shell reports death by SIGPIPE.
 EXIT_BROKEN_PIPE = 141
@@ -23,6 +23,13 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="난수 시드 (기본 0)")
     parser.add_argument("--verbose", "-v", action="count", default=0,
                         help="자세한 기록 (-v: 정보, -vv: 디버그)")
+
+
+def pair_file_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--src``/``--tgt`` (aligned files) and ``--tsv`` (two columns): translator data."""
+    p.add_argument("--src", metavar="F", help="원문 파일 (한 줄에 한 문장)")
+    p.add_argument("--tgt", metavar="F", help="번역문 파일 (--src와 줄 수가 같아야 함)")
+    p.add_argument("--tsv", metavar="F", help="두 열(원문<TAB>번역문)의 TSV 파일")
 
 
 def tokenizer_options(p: argparse.ArgumentParser, default: str = "okt") -> None:

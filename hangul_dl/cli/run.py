@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_common
+from .common import add_common, pair_file_options
 
 __all__ = ["print_evaluation", "print_result", "register"]
 
@@ -103,9 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text", metavar="F", help="언어 모델용 평가 문장 (한 줄에 한 문장)")
     p.add_argument("--pairs", metavar="CSV", help="단어 벡터용 단어 쌍 유사도 파일")
     p.add_argument("--analogies", metavar="F", help="단어 벡터용 유추 문항 파일")
-    p.add_argument("--src", metavar="F", help="번역기용 원문 파일")
-    p.add_argument("--tgt", metavar="F", help="번역기용 번역문 파일 (줄끼리 짝)")
-    p.add_argument("--tsv", metavar="F", help="번역기용 두 열 TSV (원문<TAB>번역문)")
+    pair_file_options(p.add_argument_group("번역기용 데이터"))
     p.add_argument("--beam", type=int, default=None, help="번역 빔 크기 (기본: 모델 설정)")
     p.add_argument("--skip-bad-lines", action="store_true", help="잘못된 줄을 세고 건너뜀")
     p.add_argument("--json", metavar="OUT", help="결과를 JSON 파일로도 저장")

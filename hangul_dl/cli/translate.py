@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .common import add_common, write_lines
+from .common import add_common, pair_file_options, write_lines
 
 __all__ = ["register"]
 
@@ -183,9 +183,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "파일 / attention: 그림 파일")
     p.add_argument("--beam", type=int, default=None, help="빔 크기 (1이면 탐욕적, 기본: 모델 설정)")
     data = p.add_argument_group("데이터 (train, eval)")
-    data.add_argument("--src", metavar="F", help="원문 파일 (한 줄에 한 문장)")
-    data.add_argument("--tgt", metavar="F", help="번역문 파일 (--src와 줄 수가 같아야 함)")
-    data.add_argument("--tsv", metavar="F", help="두 열(원문<TAB>번역문)의 TSV 파일")
+    pair_file_options(data)
     data.add_argument("--valid-src", metavar="F", help="검증 원문 (에폭마다 BLEU)")
     data.add_argument("--valid-tgt", metavar="F", help="검증 번역문")
     data.add_argument("--valid-tsv", metavar="F", help="검증 TSV")
