@@ -60,14 +60,6 @@ def find_models(directory: PathLike) -> dict[str, Path]:
     return found
 
 
-def _final_stage(directory: Path) -> Any:
-    from .pipeline import Pipeline
-    from .stage import Stage
-
-    saved = Stage.load(directory)
-    return saved[-1] if isinstance(saved, Pipeline) else saved
-
-
 def _kind(model: Any) -> str:
     from .embeddings.base import VectorStage
     from .embeddings.vectors import WordVectors
@@ -96,7 +88,9 @@ def evaluate_model(model: Any, text: PathLike | None = None, pairs: PathLike | N
     """Metrics of one fitted model stage (or saved folder) on the data that suits its family;
     ``None`` when none of the given data does."""
     if isinstance(model, (str, os.PathLike)):
-        model = _final_stage(Path(model))
+        from .pipeline import load_model
+
+        model = load_model(model)
     kind = _kind(model)
     if kind == "vectors" and (pairs or analogies):
         return _vectors(getattr(model, "wv_", model), pairs, analogies)
@@ -114,8 +108,10 @@ def evaluate_models(directory: PathLike, **data: Any) -> Evaluation:
         raise InputError("no test data given: pass text (language models), pairs/analogies "
                          "(word vectors) or src+tgt/tsv (translators)")
     report = Evaluation()
+    from .pipeline import load_model
+
     for name, folder in find_models(directory).items():
-        model = _final_stage(folder)
+        model = load_model(folder)
         report.classes[name] = type(model).__name__
         result = evaluate_model(model, **data)
         if result is None:

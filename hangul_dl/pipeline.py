@@ -46,7 +46,7 @@ from .errors import FormatError, HangulDLError, InputError
 from .io import atomic_directory, read_manifest, write_manifest
 from .stage import Stage, _same
 
-__all__ = ["Pipeline", "PipelineError"]
+__all__ = ["Pipeline", "PipelineError", "load_model"]
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +326,19 @@ class Pipeline(Stage):
                                   f"says {class_name}")
             steps.append((name, stage))
         return cls(steps, **manifest.get("config", {}))
+
+
+def load_model(directory: str | os.PathLike, expected: type | None = None,
+               hint: str = "") -> Any:
+    """The model saved in ``directory``: a saved stage itself, or the last step of a saved
+    pipeline (what ``hangul-dl run``/``demo`` write). With ``expected`` (a class), anything
+    else is an :class:`InputError` naming what the folder holds; ``hint`` says what to pass."""
+    saved = Stage.load(directory)
+    model = saved[-1] if isinstance(saved, Pipeline) else saved
+    if expected is not None and not isinstance(model, expected):
+        raise InputError(f"{directory}: holds a {type(model).__name__}, not a "
+                         f"{expected.__name__}{'; ' + hint if hint else ''}")
+    return model
 
 
 # -- streaming machinery ---------------------------------------------------------------------

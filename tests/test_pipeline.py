@@ -5,7 +5,7 @@ import pytest
 
 from hangul_dl.errors import FormatError, InputError, NotFittedError
 from hangul_dl.lm.language_model import LanguageModel
-from hangul_dl.pipeline import Pipeline, PipelineError
+from hangul_dl.pipeline import Pipeline, PipelineError, load_model
 from hangul_dl.stage import Stage
 from hangul_dl.text.normalize import Normalizer
 from hangul_dl.text.tokenizers import CharTokenizer, KonlpyTokenizer, WhitespaceTokenizer
@@ -166,6 +166,18 @@ def test_every_model_stage_round_trips_through_a_pipeline_directory(kind, tmp_pa
     loaded = Pipeline.load(tmp_path / kind)
     assert loaded == pipe and repr(loaded) == repr(pipe)
     assert use(loaded) == use(pipe)
+
+
+def test_load_model_reads_a_stage_or_a_pipelines_last_step(tmp_path):
+    pipe = (Normalizer() | WhitespaceTokenizer() | Vocabulary() | small_lm()).fit(TEXTS)
+    pipe.save(tmp_path / "pipe")
+    pipe["model"].save(tmp_path / "lm")
+    for folder in ("pipe", "lm"):
+        model = load_model(tmp_path / folder, LanguageModel)
+        assert model.generate("나는", seed=1) == pipe["model"].generate("나는", seed=1)
+    pipe["vocab"].save(tmp_path / "vocab")
+    with pytest.raises(InputError, match="holds a Vocabulary, not a LanguageModel; train one"):
+        load_model(tmp_path / "vocab", LanguageModel, "train one")
 
 
 def test_loading_damaged_directories_fails_clearly(tmp_path):

@@ -55,17 +55,11 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
 def _load_lm(directory: str):
     """The language model saved in ``directory``: by ``lm train`` or as the last step of a
     pipeline (``hangul-dl run``/``demo`` output)."""
-    from ..errors import InputError
     from ..lm.language_model import LanguageModel
-    from ..pipeline import Pipeline
-    from ..stage import Stage
+    from ..pipeline import load_model
 
-    saved = Stage.load(directory)
-    model = saved[-1] if isinstance(saved, Pipeline) else saved
-    if not isinstance(model, LanguageModel):
-        raise InputError(f"{directory}: holds a {type(model).__name__}, not a language model; "
-                         "pass a folder written by 'hangul-dl lm train' or a recipe's LSTM model")
-    return model
+    return load_model(directory, LanguageModel, "pass a folder written by 'hangul-dl lm train' "
+                      "or a recipe's language model")
 
 
 def _cmd_lm_eval(args: argparse.Namespace) -> int:

@@ -89,13 +89,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _load(path: str) -> Any:
-    from ..stage import Stage
+    """The translator saved in ``path``: by ``translate train`` or as a recipe's model."""
+    from ..pipeline import load_model
+    from ..seq2seq.translator import Translator
 
-    translator = Stage.load(path)
-    if type(translator).__name__ != "Translator":
-        raise InputError(f"{path} holds a {type(translator).__name__}, not a translator; "
-                         "make one with hangul-dl translate train")
-    return translator
+    return load_model(path, Translator, "make one with hangul-dl translate train or the "
+                      "translator_ko_en recipe")
 
 
 def _to_device(translator: Any, device: str | None) -> None:
