@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import to_cpu
-from ..errors import HangulDLError, InputError
+from ..errors import InputError
 from ..io import atomic_open, read_manifest
 from ..progress import progress
 from ..text.corpus import CorpusStats, TextCorpus
@@ -139,35 +137,17 @@ def export_vectors(source: PathLike, output: PathLike, format: str | None = None
 
 def run_script(parser: argparse.ArgumentParser, command: Callable[[argparse.Namespace], int],
                argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv``, set up logging (``--quiet``/``-v``) and run ``command(args)``.
-
-    A :class:`~hangul_dl.errors.HangulDLError` or a file error becomes one line
-    ``PROG: error: ...`` on stderr and exit status 2; Ctrl-C gives exit status 130; a reader
-    of stdout that went away (``script.py ... | head -1``) gives exit status 141, no traceback.
+    """Parse ``argv``, set up logging (``--quiet``/``-v``) and run ``command(args)`` with the
+    command line's error policy (:func:`hangul_dl.cli.common.run_command`): one line
+    ``PROG: error: ...`` and exit status 2 on bad input, 130 after Ctrl-C, 141 when the reader
+    of stdout went away.
     """
-    args = parser.parse_args(argv)
-    verbose = getattr(args, "verbose", 0)
-    level = logging.ERROR if getattr(args, "quiet", False) else (
-        logging.WARNING if not verbose else logging.INFO if verbose == 1 else logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return command(args)
-    except HangulDLError as exc:
-        message = str(exc)
+    from ..cli.common import run_command
+
+    def reword(message: str) -> str:  # the library's advice in the script's words
         if any("--skip-bad" in action.option_strings for action in parser._actions):
             message = message.replace("pass errors='skip'", "pass --skip-bad").replace(
-                "counted in corpus.stats and reported", "counted and reported")  # script words
-        print(f"{parser.prog}: error: {message}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
-        print(f"{parser.prog}: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        from ..cli.common import EXIT_BROKEN_PIPE, stdout_reader_gone
+                "counted in corpus.stats and reported", "counted and reported")
+        return message
 
-        if not stdout_reader_gone():
-            raise
-        return EXIT_BROKEN_PIPE
+    return run_command(parser, command, argv, reword)

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
-import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import HangulDLError
-from .common import EXIT_BROKEN_PIPE, stdout_reader_gone
+from .common import run_command
 
 __all__ = ["build_parser", "main"]
 
@@ -40,23 +37,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    level = {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
-    logging.basicConfig(level=logging.ERROR if args.quiet else level,
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except HangulDLError as exc:
-        print(f"hangul-dl: error: {exc}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"hangul-dl: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as exc:  # a message says what was kept and how to go on
-        print(f"hangul-dl: interrupted{f': {exc}' if str(exc) else ''}", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        if not stdout_reader_gone():
-            raise
-        return EXIT_BROKEN_PIPE
+    return run_command(build_parser(), lambda args: args.func(args), argv)

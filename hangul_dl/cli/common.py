@@ -3,16 +3,54 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import select
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-__all__ = ["EXIT_BROKEN_PIPE", "add_common", "pair_file_options", "read_lines",
+__all__ = ["EXIT_BROKEN_PIPE", "add_common", "pair_file_options", "read_lines", "run_command",
            "stdout_reader_gone", "token_lines", "tokenizer_options", "write_lines"]
 
 #: Exit status after the reader of stdout went away, as a shell reports death by SIGPIPE.
 EXIT_BROKEN_PIPE = 141
+
+
+def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Namespace], int],
+                argv: Sequence[str] | None = None,
+                reword: Callable[[str], str] | None = None) -> int:
+    """Parse ``argv``, set up logging (``--quiet``/``-v``) and run ``command(args)``: the one
+    error policy of ``hangul-dl`` and ``scripts/*.py``.
+
+    A :class:`~hangul_dl.errors.HangulDLError` or a file error becomes one line
+    ``PROG: error: ...`` on stderr (``reword`` may adapt its wording) and exit status 2; Ctrl-C
+    gives 130 (with the interrupt's message, e.g. how to resume); a reader of stdout that went
+    away (``... | head -1``) gives 141, silently.
+    """
+    from ..errors import HangulDLError
+
+    args = parser.parse_args(argv)
+    verbose = getattr(args, "verbose", 0)
+    level = logging.ERROR if getattr(args, "quiet", False) else (
+        logging.WARNING if not verbose else logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    prog = parser.prog
+    try:
+        return command(args)
+    except HangulDLError as exc:
+        message = reword(str(exc)) if reword else str(exc)
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        print(f"{prog}: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:  # a message says what was kept and how to go on
+        print(f"{prog}: interrupted{f': {exc}' if str(exc) else ''}", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        if not stdout_reader_gone():
+            raise
+        return EXIT_BROKEN_PIPE
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
