@@ -64,12 +64,25 @@ _STAGES = ("Normalizer", "KonlpyTokenizer", "CharTokenizer", "JamoTokenizer",
 
 
 # -- reading and checking -------------------------------------------------------------------
-def bundled_recipes() -> dict[str, Any]:
-    """``{name: resource}`` of the recipes installed with the package (the ``pipelines/`` folder)."""
-    from importlib.resources import files
+def recipe_folder() -> Path:
+    """The folder of the bundled recipes, found the same way from an install and from a checkout.
 
-    return {entry.name[:-5]: entry for entry in files("hangul_dl.pipelines").iterdir()
-            if entry.name.endswith(".toml")}
+    The recipes live in the repository's top-level ``pipelines/``; an install copies them into
+    the package as ``hangul_dl/pipelines/`` (``setup.py``). Both places are relative to this
+    module: the package's copy first, then the checkout's folder beside the package, which is
+    what ``python -m hangul_dl`` finds when run from the repository root.
+    """
+    package = Path(__file__).resolve().parent
+    for folder in (package / "pipelines", package.parent / "pipelines"):
+        if (folder / "demo.toml").is_file():
+            return folder
+    raise InputError(f"no bundled recipes in {package / 'pipelines'} or {package.parent / 'pipelines'}: "
+                     "reinstall hangul-dl (python -m pip install .) from a complete checkout")
+
+
+def bundled_recipes() -> dict[str, Path]:
+    """``{name: path}`` of the bundled recipes (``demo``, ``word2vec``, ...)."""
+    return {path.stem: path for path in sorted(recipe_folder().glob("*.toml"))}
 
 
 def find_recipe(name_or_path: str | os.PathLike) -> Any:

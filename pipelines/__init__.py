@@ -1,1 +1,0 @@
-"""Ready pipeline recipes (TOML), installed as ``hangul_dl.pipelines``; see README.ko.md."""
