@@ -37,6 +37,7 @@ _EXPORTS = {
     "SubwordTokenizer": "text.subword",
     "get_tokenizer": "text.tokenizers",
     "Vocabulary": "text.vocab",
+    "TextEncoder": "text.encoder",
     "TextCorpus": "text.corpus",
     "TableCorpus": "text.corpus",
     "ParallelCorpus": "text.corpus",

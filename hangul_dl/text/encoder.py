@@ -1,0 +1,285 @@
+"""TextEncoder: the one owner of text → vocabulary IDs (and back).
+
+An encoder holds a tokenizer (which normalizes first), a :class:`~hangul_dl.text.vocab.Vocabulary`
+and a replay store. ``fit(texts)`` tokenizes every sentence exactly once, writes the tokens to
+the store on disk, builds the vocabulary from the store and writes the IDs beside it as
+memory-mapped :class:`~hangul_dl.text.ids.IdSequences` (``ids_``), so a model can read its
+training IDs as often as it likes in constant memory. A text file is tokenized into the token
+cache (:mod:`hangul_dl.text.cache`), which is then the store: a rerun skips tokenizing::
+
+    >>> enc = TextEncoder("okt", min_count=1).fit(["아버지가방에 들어가신다", "ㅋㅋ 재밌다"])
+    >>> enc.encode("아버지가 들어가신다")           # array([ 4, 1,  8], dtype=int32)
+    >>> enc.decode(enc.encode("아버지가방에 들어가신다"))
+    '아버지가방에 들어가신다'
+
+Every input line becomes one sentence of ``ids_`` (an empty line an empty array), so sentence
+``i`` is line ``i + 1`` of the input and nothing is dropped silently. Model stages take their IDs
+from an encoder: ``TextEncoder(...) | LanguageModel()`` in a pipeline, or an encoder they build
+themselves through this same path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import FormatError, InputError
+from ..stage import Stage
+from .ids import IdSequences
+from .vocab import DEFAULT_SPECIALS, Vocabulary
+
+__all__ = ["TextEncoder"]
+
+log = logging.getLogger(__name__)
+
+_TOKENIZER_DIR = "tokenizer"
+_VOCAB_DIR = "vocab"
+
+
+class TextEncoder(Stage):
+    """Text → tokens → vocabulary IDs, tokenizing each sentence once per fit.
+
+    Parameters
+    ----------
+    tokenizer : str or Tokenizer
+        A tokenizer name or spec for :func:`~hangul_dl.text.tokenizers.get_tokenizer`
+        (``"okt"``, ``"char"``, ``"jamo"``, ``"whitespace"``, ``"subword"``, ...) or a tokenizer
+        stage. Normalization is the tokenizer's (its ``normalizer`` parameter). A tokenizer that
+        learns (subword) is fitted on the same texts first.
+    min_count, max_size, specials
+        The :class:`~hangul_dl.text.vocab.Vocabulary` settings (``max_size`` counts the
+        specials; ``None``: no limit).
+    n_jobs, batch_size : int
+        Tokenizer worker processes and items per batch (see ``Tokenizer.pipe``).
+    cache : bool
+        Tokenize a text *file* into the token cache, so a second fit on the same file and
+        tokenizer skips tokenizing.
+    store_dir : str or None
+        Where the replay store (tokens and ``ids_``) is written; ``None``: a temporary folder
+        removed when the encoder is garbage-collected. The store is not part of a saved encoder.
+    quiet : bool
+        No progress bar or log lines while tokenizing.
+
+    Learned attributes: ``tokenizer_``, ``vocab_``, ``ids_`` (the training sentences as
+    :class:`~hangul_dl.text.ids.IdSequences`, one per input line; ``None`` after ``load``).
+    """
+
+    step_name = "encode"
+
+    def __init__(self, tokenizer: Any = "okt", min_count: int = 1, max_size: int | None = None,
+                 specials: Sequence[str] = DEFAULT_SPECIALS, n_jobs: int = 1,
+                 batch_size: int = 256, cache: bool = True, store_dir: str | None = None,
+                 quiet: bool = True):
+        self.tokenizer = tokenizer
+        self.min_count = min_count
+        self.max_size = max_size
+        self.specials = specials
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.cache = cache
+        self.store_dir = store_dir
+        self.quiet = quiet
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(self, data: Iterable[Any] | str | os.PathLike) -> TextEncoder:
+        """Tokenize ``data`` once into the store, build the vocabulary, write ``ids_``.
+
+        ``data``: texts, token lists (already tokenized; the tokenizer is then used only by
+        :meth:`encode`/:meth:`decode`), or the path of a UTF-8 text file (``.gz`` too).
+        """
+        from .tokenizers import get_tokenizer
+
+        vocab = Vocabulary(self.min_count, self.max_size, self.specials)
+        vocab._checked_params()  # refuse bad settings before tokenizing anything
+        tok = get_tokenizer(self.tokenizer) if isinstance(self.tokenizer, (str, dict)) \
+            else self.tokenizer
+        if not (hasattr(tok, "pipe") and hasattr(tok, "detokenize")):
+            raise InputError(f"TextEncoder(tokenizer={self.tokenizer!r}): expected a tokenizer "
+                             "name such as 'okt' or 'char', or a Tokenizer stage")
+        store = self._new_store()
+        if tok.requires_fit and not tok.is_fitted:
+            tok.fit(_texts_for_tokenizer(data))
+        tokens_path = self._tokenize_into(store, data, tok)
+        vocab.fit(_read_tokens(tokens_path))
+        self.tokenizer_, self.vocab_ = tok, vocab
+        self.ids_ = IdSequences.write(store / "ids", vocab.transform(_read_tokens(tokens_path)))
+        log.info("encoded %d sentences, %d tokens, vocabulary of %d", len(self.ids_),
+                 self.ids_.ids.shape[0], len(vocab))
+        return self
+
+    def fit_transform(self, data: Iterable[Any] | str | os.PathLike) -> IdSequences:
+        """``fit(data)`` and the IDs of ``data`` from the store (no second tokenization)."""
+        return self.fit(data).ids_
+
+    def _new_store(self) -> Path:
+        if self.store_dir is not None:
+            store = Path(self.store_dir)
+            store.mkdir(parents=True, exist_ok=True)
+            return store
+        old = vars(self).get("_store_cleanup")
+        if old is not None:
+            old()  # the store of an earlier fit
+        store = Path(tempfile.mkdtemp(prefix="hangul_dl-encoder-"))
+        self._store_cleanup = weakref.finalize(self, shutil.rmtree, str(store), True)
+        return store
+
+    def _tokenize_into(self, store: Path, data: Any, tok: Any) -> Path:
+        """The tokens of ``data``, one line per input line (the token cache's format)."""
+        from .cache import cached_tokenize
+
+        if isinstance(data, (str, os.PathLike)):
+            if not Path(data).is_file():
+                raise InputError(f"{str(data)[:60]!r}: no such file; give the path of a UTF-8 text "
+                                 "file, or a list of sentences (one sentence: [text])")
+            if self.cache:
+                return cached_tokenize(data, tok, n_jobs=self.n_jobs, batch_size=self.batch_size,
+                                       quiet=self.quiet, as_path=True)
+            data = _file_lines(data)
+        path = store / "tokens.txt"
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            for tokens in self._token_lists(data, tok):
+                out.write(" ".join(tokens) + "\n")
+        return path
+
+    def _token_lists(self, data: Iterable[Any], tok: Any) -> Iterator[Sequence[str]]:
+        """Token lists of texts (tokenized in batches) or of already tokenized sentences."""
+        if isinstance(data, str):
+            raise InputError("fit expects an iterable of sentences or a file path, got one "
+                             f"string {data[:30]!r}; wrap a single sentence in a list")
+        items = iter(data)
+        first = next(items, None)
+        if first is None:
+            raise InputError("the text is empty: no sentences to build a vocabulary from")
+        if isinstance(first, str):
+            yield from tok.pipe(_texts([first], items), batch_size=self.batch_size,
+                                n_jobs=self.n_jobs, quiet=self.quiet)
+            return
+        for n, tokens in enumerate(_chain(first, items)):
+            if isinstance(tokens, str) or isinstance(tokens, np.ndarray) or not all(
+                    isinstance(t, str) for t in tokens):
+                raise InputError(f"sentence {n} is {_kind(tokens)}, but sentence 0 was a token "
+                                 "list; give every sentence as text or every one as tokens")
+            for t in tokens:
+                if not t or " " in t or "\n" in t:
+                    raise InputError(f"sentence {n}: token {t!r} is empty or holds white space; "
+                                     "tokens are the pieces between spaces")
+            yield tokens
+
+    # -- encoding and decoding -------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[str]:
+        """The tokenizer's tokens of one text."""
+        self.check_fitted()
+        return self.tokenizer_.tokenize(text)
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        """Text from tokens (the tokenizer's round trip)."""
+        self.check_fitted()
+        return self.tokenizer_.detokenize(tokens)
+
+    def encode(self, text: str, add_bos: bool = False, add_eos: bool = False) -> np.ndarray:
+        """One text → a 1-D ``int32`` ID array (unknown tokens are ``<unk>``)."""
+        self.check_fitted()
+        if not isinstance(text, str):
+            raise InputError(f"encode expects one text (str), got {type(text).__name__}; use "
+                             "transform(texts) for many")
+        return self.vocab_.encode(self.tokenizer_.tokenize(text), add_bos=add_bos,
+                                  add_eos=add_eos)
+
+    def transform(self, data: Iterable[str] | str | os.PathLike) -> Iterator[np.ndarray]:
+        """Stream: one ``int32`` ID array per text (or per line of a file)."""
+        self.check_fitted()
+        if isinstance(data, (str, os.PathLike)) and Path(data).is_file():
+            data = _file_lines(data)
+        elif isinstance(data, str):
+            raise InputError("transform expects an iterable of texts or a file path, got one "
+                             f"string {data[:30]!r}; use encode(text) for one text")
+        return self.vocab_.transform(self._token_lists(data, self.tokenizer_))
+
+    def decode(self, ids: Iterable[int] | np.ndarray) -> str:
+        """IDs → natural text: specials dropped (``<unk>`` kept), the tokenizer's round trip."""
+        self.check_fitted()
+        return self.tokenizer_.detokenize(self.vocab_.decode(ids, skip_specials=True))
+
+    def __len__(self) -> int:
+        """The vocabulary size (specials included)."""
+        self.check_fitted()
+        return len(self.vocab_)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def _config(self) -> dict[str, Any]:
+        config = self.get_params()
+        # the tokenizer is saved as its own stage beside the manifest; a name is kept for repr
+        config["tokenizer"] = self.tokenizer if isinstance(self.tokenizer, str) else None
+        config["specials"] = list(self.specials)
+        config["store_dir"] = None
+        return config
+
+    def _save_state(self, directory: Path) -> None:
+        self.tokenizer_.save(directory / _TOKENIZER_DIR)
+        self.vocab_.save(directory / _VOCAB_DIR)
+
+    def _load_state(self, directory: Path) -> None:
+        from .tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.load(directory / _TOKENIZER_DIR)
+        vocab = Vocabulary.load(directory / _VOCAB_DIR)
+        if tuple(vocab.specials) != tuple(self.specials):
+            raise FormatError(f"{directory}: vocab/ has specials {tuple(vocab.specials)!r} but "
+                              f"manifest.json says {tuple(self.specials)!r}; save the encoder again")
+        if self.tokenizer is None:
+            self.tokenizer = tokenizer
+        self.tokenizer_, self.vocab_, self.ids_ = tokenizer, vocab, None
+
+
+def _read_tokens(path: Path) -> Iterator[list[str]]:
+    from .cache import read_cached
+
+    return read_cached(path)
+
+
+def _file_lines(path: str | os.PathLike) -> Iterator[str]:
+    """Every line of a UTF-8 text file, empty ones included (line N → sentence N - 1)."""
+    from .corpus import TextCorpus
+
+    return iter(TextCorpus(path, errors="raise", skip_empty=False, strip=False))
+
+
+def _texts_for_tokenizer(data: Any) -> Iterable[str]:
+    """What a learning tokenizer (subword) is fitted on: the texts of ``data``."""
+    if isinstance(data, (str, os.PathLike)):
+        return _file_lines(data)
+    if not isinstance(data, (list, tuple)):
+        raise InputError("a subword tokenizer must see the texts before they are encoded: give "
+                         "a list of texts or a file path (an iterator can be read only once), or "
+                         "fit the tokenizer first")
+    return data
+
+
+def _texts(head: list[str], rest: Iterator[Any]) -> Iterator[str]:
+    yield from head
+    for n, text in enumerate(rest, start=len(head)):
+        if not isinstance(text, str):
+            raise InputError(f"sentence {n} is {_kind(text)}, but sentence 0 was text; give every "
+                             "sentence as text or every one as tokens")
+        yield text
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _kind(item: Any) -> str:
+    if isinstance(item, str):
+        return f"the string {item[:30]!r}"
+    if isinstance(item, np.ndarray):
+        return f"an array of {item.dtype}"
+    return f"a {type(item).__name__}"
