@@ -92,8 +92,9 @@ def corpus_to_ids(corpus: Any, vocab: Vocabulary | None = None, min_count: int =
     """Sentences (token lists or ID arrays) → one 1-D int32 ID array with ``<eos>`` after each.
 
     Returns ``(ids, vocab)``; the vocabulary is built from token lists when ``vocab`` is None
-    (``min_count``, ``max_vocab`` words besides the specials). An iterator of token lists is
-    read once into memory when a vocabulary must be built (two passes are needed).
+    (``min_count``, ``max_vocab`` words besides the specials) by a
+    :class:`~hangul_dl.text.encoder.TextEncoder`, which reads the sentences once into its store
+    on disk, so an iterator of any size is fine.
     """
     if _is_id_array(corpus) and getattr(corpus, "ndim", 0) == 1:
         ids = np.asarray(to_cpu(corpus))
@@ -111,21 +112,28 @@ def corpus_to_ids(corpus: Any, vocab: Vocabulary | None = None, min_count: int =
     if isinstance(first, str):
         raise InputError(f"sentence 0 is the string {first[:30]!r}, not a token list; tokenize "
                          "first, e.g. [line.split() for line in lines] or tokenizer.pipe(lines)")
-    if vocab is None:
-        # a list (or any re-iterable, e.g. a file-backed corpus) is read twice; an iterator is
-        # kept in memory for the second pass
-        sentences = corpus if it is not corpus else [first, *it]
+    if vocab is None:  # the one text → IDs path: the encoder builds the vocabulary and the IDs
+        from ..text.encoder import TextEncoder
+
         n_spec = len(Vocabulary().specials)
-        vocab = Vocabulary(min_count=int(min_count),
-                           max_size=None if max_vocab is None else int(max_vocab) + n_spec)
-        vocab.fit(_checked_token_lists(sentences))
-        it = iter(sentences)
-    else:
-        it = itertools.chain([first], it)
+        encoder = TextEncoder("whitespace", min_count=int(min_count),
+                              max_size=None if max_vocab is None else int(max_vocab) + n_spec)
+        encoder.fit(_checked_token_lists(itertools.chain([first], it)))
+        return _joined_with_eos(encoder.ids_, encoder.vocab_.eos_id), encoder.vocab_
     vocab.check_fitted()
     from ..text.ids import encode_corpus
 
-    return encode_corpus(it, None, vocab, add_eos=True), vocab
+    return encode_corpus(itertools.chain([first], it), None, vocab, add_eos=True), vocab
+
+
+def _joined_with_eos(sentences: Any, eos: int) -> np.ndarray:
+    """:class:`~hangul_dl.text.ids.IdSequences` → one 1-D int32 stream, ``<eos>`` after each."""
+    n = len(sentences)
+    out = np.full(sentences.ids.shape[0] + n, eos, dtype=np.int32)
+    is_word = np.ones(out.shape[0], dtype=bool)
+    is_word[sentences.offsets[1:] + np.arange(n)] = False  # the <eos> after sentence i
+    out[is_word] = sentences.ids
+    return out
 
 
 def _checked_token_lists(sentences: Iterable[Any]) -> Iterable[Any]:
