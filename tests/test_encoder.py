@@ -107,3 +107,17 @@ def test_use_before_fit_says_call_fit_first():
 
     with pytest.raises(NotFittedError, match="fit"):
         TextEncoder().encode("안녕")
+
+
+def test_word_vectors_fit_on_an_encoders_ids_like_on_its_token_lists():
+    from hangul_dl.embeddings.count import PPMISVD
+
+    texts = ["재밌다 진짜 재밌다", "연기 진짜 최고", "최고 재밌다 ㅋㅋ", "연기 별로"] * 5
+    enc = TextEncoder("whitespace").fit(texts)
+    from_ids = PPMISVD(dim=3, min_count=1).fit(enc.ids_, vocab=enc.vocab_)
+    from_tokens = PPMISVD(dim=3, min_count=1).fit([enc.tokenize(t) for t in texts])
+    assert from_ids.wv_.index_to_key == from_tokens.wv_.index_to_key
+    np.testing.assert_allclose(np.abs(from_ids.wv_.vectors), np.abs(from_tokens.wv_.vectors),
+                               atol=1e-5)
+    with pytest.raises(InputError, match="vocab="):
+        PPMISVD(dim=3).fit(enc.ids_)

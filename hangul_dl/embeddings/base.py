@@ -99,6 +99,15 @@ def corpus_to_ids(corpus: Any, vocab: Vocabulary | None = None, min_count: int =
     if _is_id_array(corpus) and getattr(corpus, "ndim", 0) == 1:
         ids = np.asarray(to_cpu(corpus))
         return _checked_ids(ids, vocab, "the ID array"), vocab  # type: ignore[return-value]
+    from ..text.ids import IdSequences
+
+    if isinstance(corpus, IdSequences):  # a TextEncoder's ids_: joined without a Python loop
+        if vocab is None:
+            raise InputError("the corpus holds vocabulary IDs (IdSequences), so fit(corpus, "
+                             "vocab=...) needs the Vocabulary that made them, e.g. "
+                             "fit(encoder.ids_, vocab=encoder.vocab_)")
+        ids = _joined_with_eos(corpus, vocab.eos_id)
+        return _checked_ids(ids, vocab, f"the IDs of {corpus.directory}"), vocab
     if isinstance(corpus, str) or not isinstance(corpus, Iterable):
         raise InputError(f"corpus must be an iterable of sentences (token lists or ID arrays), "
                          f"got {type(corpus).__name__}")
