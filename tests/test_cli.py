@@ -121,9 +121,11 @@ def test_lm_train_eval_generate(tmp_path, capsys):
                  "--hidden", "32", "--embedding", "32", "--optimizer", "adam", "--lr", "0.02",
                  "--batch-size", "4", "--bptt", "8", "--valid", str(text), "-q"]) == 0
     assert "검증 퍼플렉서티" in capsys.readouterr().out
-    assert main(["lm", "eval", str(out), str(text), "-q"]) == 0
-    ppl = float(capsys.readouterr().out.split()[-1])
-    assert ppl < 3.0
+    assert main(["eval", str(out), "--text", str(text), "-q"]) == 0
+    shown = dict(line.split() for line in capsys.readouterr().out.splitlines()[1:])
+    assert float(shown["perplexity"]) < 3.0
+    assert main(["lm", "eval", str(out), str(text), "-q"]) == 0  # the old name still works
+    assert "perplexity" in capsys.readouterr().out
     assert main(["generate", str(out), "--prompt", "아자", "--temperature", "0", "-q"]) == 0
     assert capsys.readouterr().out.strip() == "아자차카타파하."
 

@@ -155,7 +155,8 @@ def test_bad_input_is_one_line_error_with_exit_2(tmp_path, tokenize_corpus, caps
     assert "건너뛴 잘못된 줄 1개" in captured.out
     assert (tmp_path / "o" / "tokens.txt").read_text(encoding="utf-8") == "▁좋 은 ▁줄\n\n▁o k\n"
     assert tokenize_corpus.main([str(tmp_path / "missing"), "-o", str(tmp_path / "x")]) == 2
-    assert "no such file or directory" in capsys.readouterr().err
+    assert "missing: no such file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()  # checked before any work
     with pytest.raises(SystemExit) as exc:  # argparse usage errors exit 2 too
         tokenize_corpus.main([str(bad)])
     assert exc.value.code == 2

@@ -239,7 +239,9 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
         set_blas_threads(getattr(args, "threads", None),
                          workload(args) if callable(workload) else None)
         check_paths(args)
-        return command(args)
+        status = command(args)
+        sys.stdout.flush()  # a full disk or a closed pipe on stdout is reported here, not at exit
+        return status
     except HangulDLError as exc:
         return fail(str(exc))
     except KeyboardInterrupt as exc:  # a message says what was kept and how to go on
@@ -250,10 +252,28 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
             raise
         return EXIT_BROKEN_PIPE
     except OSError as exc:  # every file-system error: missing, read-only, full disk, exists
+        if exc.filename is None and _stdout_failed():
+            exc.filename = "<stdout>"
         return fail(os_error_message(exc))
     except MemoryError:
         return fail("not enough memory for this input and these settings; use smaller sizes "
                     "(--max-vocab, --batch-size, --hidden-size) or a smaller input")
+
+
+def _stdout_failed() -> bool:
+    """After an OSError: does stdout fail to flush (a full disk behind ``> out.txt``)? If so,
+    stdout is pointed at ``os.devnull`` so that the flush at exit cannot fail again."""
+    try:
+        sys.stdout.flush()
+        return False
+    except OSError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):
+            pass
+        return True
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
