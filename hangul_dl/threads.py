@@ -14,8 +14,8 @@ other jobs the spinning threads fight them and every product gets much slower. M
 little when they win and lose a lot when they lose, so the rule is: **one thread, unless the
 workload's products are large** (:data:`LARGE_GEMM_FLOPS` floating-point operations or more
 each) **and the load average leaves at least two cores free**; then as many threads as free
-cores. A run is therefore never slower than with one thread by more than what the load average
-cannot foresee.
+cores. Small products never get a second thread, so a busy machine cannot make them slower than
+one thread; large ones get more only when the load average says the cores are idle.
 
 Overrides, strongest first: an explicit ``threads`` argument (``hangul-dl --threads N``), the
 environment variable ``HANGUL_DL_THREADS`` (a number, or ``auto``), then the rule above.
@@ -95,8 +95,8 @@ def parse_threads(value: int | str | None, source: str = "--threads") -> int | N
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
         return None
     try:
-        n = int(value)
-    except (TypeError, ValueError):
+        n = int(value) if isinstance(value, (int, str)) else 0
+    except ValueError:
         n = 0
     if n < 1 or isinstance(value, bool):
         raise InputError(f"{source}={value!r}: expected a whole number of threads ≥ 1, or 'auto'")

@@ -58,8 +58,8 @@ def test_run_with_missing_input_creates_nothing(tmp_path):
 
 @pytest.mark.parametrize("setting, message", [
     ("steps.tokenize.backend=otk", "steps.tokenize.backend: 'otk' is not one of okt, komoran"),
-    ("models.word2vec.method=skipgarm", "'skipgarm' is not one of cbow, skipgram"),
-    ("models.word2vec.epochs=-3", "models.word2vec.epochs: must be 1 or more, got -3"),
+    ("models.model.method=skipgarm", "'skipgarm' is not one of cbow, skipgram"),
+    ("models.model.epochs=-3", "models.model.epochs: must be 1 or more, got -3"),
     ("input.limit=0", "input.limit: must be 1 or more, got 0"),
 ])
 def test_recipe_values_fail_at_load(tmp_path, setting, message):
