@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=positive_int, default=1, help="--tokenizer를 쓸 때 작업 프로세스 수")
     skip_bad_option(p)
     script_options(p)
-    p.set_defaults(inputs=("inputs",), outputs={"output": "file"})
+    p.set_defaults(check_inputs=("inputs",), check_outputs={"output": "file"})
     return p
 
 

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=positive_int, default=None,
                    help="빈도가 높은 앞쪽 N개 단어만 (기본: 전부)")
     script_options(p)
-    p.set_defaults(inputs=("input",))
+    p.set_defaults(check_inputs=("input",))
     return p
 
 

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-keep-parts", action="store_true",
                    help="끝나면 .parts/를 지움 (디스크 절약; 다음 실행은 처음부터)")
     script_options(p)
-    p.set_defaults(inputs=("inputs", "vocab"), outputs={"output": "dir"})
+    p.set_defaults(check_inputs=("inputs", "vocab"), check_outputs={"output": "dir"})
     return p
 
 

@@ -173,13 +173,14 @@ def test_closed_stdout_pipe_exits_quietly(tmp_path):
     assert err == "" and status == 141
 
 
-def test_broken_pipe_elsewhere_is_still_an_error(monkeypatch):
+def test_broken_pipe_elsewhere_is_still_an_error(monkeypatch, tmp_path):
     def broken(args):
         raise BrokenPipeError(32, "Broken pipe")  # e.g. a dead worker process, not stdout
 
     monkeypatch.setattr("hangul_dl.cli.text._cmd_detokenize", broken)
+    (tmp_path / "x.txt").write_text("▁국회\n", encoding="utf-8")
     with pytest.raises(BrokenPipeError):
-        main(["detokenize", "x.txt"])
+        main(["detokenize", str(tmp_path / "x.txt")])
 
 
 def test_skipped_bad_lines_are_reported_once(tmp_path, capsys, caplog):

@@ -201,8 +201,10 @@ def test_build_vocab_script_from_raw_text(tmp_path, corpus, capsys):
     assert "어휘 20개" in capsys.readouterr().out
     lines = vocab_path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("#hangul_dl-vocab") and lines[1] == "<pad>\t0" and len(lines) == 21
-    assert build_vocab.main([str(corpus), "-o", str(vocab_path), "--min-count", "0"]) == 2
-    assert "min_count must be an integer >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # refused by the option's type, before any work
+        build_vocab.main([str(corpus), "-o", str(vocab_path), "--min-count", "0"])
+    assert exc.value.code == 2
+    assert "--min-count: expected a whole number ≥ 1, got 0" in capsys.readouterr().err
 
 
 def test_export_vectors_script(tmp_path, capsys):

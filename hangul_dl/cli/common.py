@@ -178,14 +178,16 @@ def fraction(text: str) -> float:
 
 
 def check_paths(args: argparse.Namespace) -> None:
-    """Check the command's input and output paths before any work (``inputs`` and ``outputs``
-    set by the subcommand's parser): inputs exist, outputs can be written."""
+    """Check the command's input and output paths before any work: the parser's defaults
+    ``check_inputs`` (dests that name files or folders to read: they must exist) and
+    ``check_outputs`` (dest → ``"dir"``/``"file"``, or a function of ``args`` giving one: they
+    must be writable as that)."""
     from ..recipes import check_input_path, check_output_path
 
-    for dest in getattr(args, "inputs", ()):
+    for dest in getattr(args, "check_inputs", ()):
         for path in _as_list(getattr(args, dest, None)):
             check_input_path(path, _flag(dest))
-    for dest, kind in getattr(args, "outputs", {}).items():
+    for dest, kind in getattr(args, "check_outputs", {}).items():
         path = getattr(args, dest, None)
         if path is not None:
             check_output_path(path, kind(args) if callable(kind) else kind, _flag(dest))

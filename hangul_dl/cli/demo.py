@@ -28,4 +28,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", default="hangul_dl_demo", help="결과 폴더 (기본 hangul_dl_demo)")
     p.add_argument("--quick", action="store_true", help="1분 안에 끝나는 축소판 (스모크 테스트용)")
     add_common(p)
-    p.set_defaults(func=_cmd_demo, seed=None, outputs={"output": "dir"})
+    p.set_defaults(func=_cmd_demo, seed=None, check_outputs={"output": "dir"})

@@ -153,8 +153,8 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", metavar="CKPT", help="이 체크포인트(…/last)에서 이어서 학습")
     tokenizer_options(p)
     add_common(p)
-    p.set_defaults(func=_cmd_lm_train, workload=_lm_flops, inputs=("input", "valid", "resume"),
-                   outputs={"output": "dir", "checkpoint_dir": "dir"})
+    p.set_defaults(func=_cmd_lm_train, workload=_lm_flops, check_inputs=("input", "valid", "resume"),
+                   check_outputs={"output": "dir", "checkpoint_dir": "dir"})
 
     add_eval_alias(lm_sub, "eval", positional="text")
 
@@ -179,7 +179,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--beam", type=positive_int, default=1, help="빔 크기 (1이면 샘플링, 기본 1)")
     p.add_argument("-n", type=positive_int, default=1, help="생성할 문장 수 (기본 1)")
     add_common(p)
-    p.set_defaults(func=_cmd_generate, inputs=("model",))
+    p.set_defaults(func=_cmd_generate, check_inputs=("model",))
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -102,7 +102,7 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     skip_bad_option(p)
     p.add_argument("--json", metavar="OUT", help="결과를 JSON 파일로도 저장")
     add_common(p)
-    p.set_defaults(func=_cmd_eval, inputs=_EVAL_INPUTS, outputs={"json": "file"})
+    p.set_defaults(func=_cmd_eval, check_inputs=_EVAL_INPUTS, check_outputs={"json": "file"})
 
 
 def add_eval_alias(sub: argparse._SubParsersAction, name: str, positional: str | None = None,
@@ -121,7 +121,7 @@ def add_eval_alias(sub: argparse._SubParsersAction, name: str, positional: str |
                 setattr(args, positional, getattr(args, f"_{positional}"))
             return _cmd_eval(args)
 
-        p.set_defaults(func=forward, inputs=(*_EVAL_INPUTS, f"_{positional}"))
+        p.set_defaults(func=forward, check_inputs=(*_EVAL_INPUTS, f"_{positional}"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="OUT", help="출력 파일 (없으면 표준 출력)")
     tokenizer_options(p)
     add_common(p)
-    p.set_defaults(func=_cmd_tokenize, inputs=("input",), outputs={"output": "file"})
+    p.set_defaults(func=_cmd_tokenize, check_inputs=("input",), check_outputs={"output": "file"})
 
     p = add_command(sub, "detokenize", "tokenize 출력을 자연스러운 문장으로 복원",
                     "tokenize가 쓴 토큰 줄(▁ 표시 포함)을 원래 띄어쓰기의 문장으로 되돌립니다.")
@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="토큰을 만든 " + tokenizer_help("okt") + " (jamo면 자모를 합침)")
     skip_bad_option(p)
     add_common(p)
-    p.set_defaults(func=_cmd_detokenize, inputs=("input",), outputs={"output": "file"})
+    p.set_defaults(func=_cmd_detokenize, check_inputs=("input",), check_outputs={"output": "file"})
 
     p = add_command(sub, "vocab", "어휘 사전 만들기 (token<TAB>count)",
                     "텍스트(또는 --tokenized면 tokenize의 출력)에서 빈도순 어휘 파일을 만듭니다.")
@@ -89,4 +89,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tokenized", action="store_true", help="입력이 이미 토큰화된 파일 (공백으로 나눔)")
     tokenizer_options(p)
     add_common(p)
-    p.set_defaults(func=_cmd_vocab, inputs=("input",), outputs={"output": "file"})
+    p.set_defaults(func=_cmd_vocab, check_inputs=("input",), check_outputs={"output": "file"})

@@ -227,8 +227,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--jobs", type=positive_int, default=1, help="토큰화 프로세스 수 (기본 1)")
     add_common(p)
     p.set_defaults(func=_cmd_train, workload=_flops,
-                   inputs=("src", "tgt", "tsv", "valid_src", "valid_tgt", "valid_tsv", "resume"),
-                   outputs={"output": "dir", "checkpoint_dir": "dir"})
+                   check_inputs=("src", "tgt", "tsv", "valid_src", "valid_tgt", "valid_tsv", "resume"),
+                   check_outputs={"output": "dir", "checkpoint_dir": "dir"})
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -253,7 +253,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("-o", "--output", required=True, metavar="FILE.png", help="히트맵 그림 파일")
     _beam(q)
     add_common(q)
-    q.set_defaults(func=_cmd_attention, inputs=("model_dir",), outputs={"output": "file"})
+    q.set_defaults(func=_cmd_attention, check_inputs=("model_dir",), check_outputs={"output": "file"})
 
     q = add_command(actions, "file", None,
                     "번역기 DIR로 IN(없으면 표준 입력)의 각 줄을 번역합니다: "
@@ -264,6 +264,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     _beam(q)
     skip_bad_option(q)
     add_common(q)
-    q.set_defaults(func=_cmd_run, inputs=("model_dir", "input"), outputs={"output": "file"})
+    q.set_defaults(func=_cmd_run, check_inputs=("model_dir", "input"), check_outputs={"output": "file"})
 
     add_eval_alias(actions, "eval")  # the old name of hangul-dl eval for translators

@@ -217,15 +217,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="형태소 분석기의 어절 시작 표시 ▁를 단어에 남김 (기본: 뗌)")
     tokenizer_options(p)
     add_common(p)
-    p.set_defaults(func=_cmd_vectors, workload=_vector_flops, inputs=("input",),
-                   outputs={"output": lambda a: "dir" if output_format(a) == "ours" else "file"})
+    p.set_defaults(func=_cmd_vectors, workload=_vector_flops, check_inputs=("input",),
+                   check_outputs={"output": lambda a: "dir" if output_format(a) == "ours" else "file"})
 
     p = add_command(sub, "similar", "가장 비슷한 단어 (코사인 유사도)")
     p.add_argument("vectors", metavar="VECS", help="단어 벡터 (폴더 또는 word2vec .txt/.bin 파일)")
     p.add_argument("word", metavar="WORD", help="찾을 단어 (▁ 표시 없이)")
     p.add_argument("-k", type=positive_int, default=10, help="보여 줄 단어 수 (기본 10)")
     add_common(p)
-    p.set_defaults(func=_cmd_similar, inputs=("vectors",))
+    p.set_defaults(func=_cmd_similar, check_inputs=("vectors",))
 
     p = add_command(sub, "analogy", "유추: A : B = C : ? (B - A + C, 3CosAdd)")
     p.add_argument("vectors", metavar="VECS", help="단어 벡터 (폴더 또는 word2vec .txt/.bin 파일)")
@@ -234,4 +234,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("c", metavar="C", help="셋째 단어 (예: 여자)")
     p.add_argument("-k", type=positive_int, default=5, help="후보 수 (기본 5)")
     add_common(p)
-    p.set_defaults(func=_cmd_analogy, inputs=("vectors",))
+    p.set_defaults(func=_cmd_analogy, check_inputs=("vectors",))
