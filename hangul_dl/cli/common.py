@@ -11,12 +11,11 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["EXIT_BROKEN_PIPE", "TOKENIZERS", "ArgumentParser", "HelpFormatter", "add_command",
-           "add_common", "alias", "check_paths", "check_tokenizer", "cli_words", "fraction",
-           "given", "library_arg", "os_error_message", "pair_file_options", "positive_float",
-           "positive_int", "read_lines", "run_command", "script_options", "skip_bad_option",
-           "stdout_reader_gone", "token_lines", "tokenizer_help", "tokenizer_options",
-           "write_lines"]
+__all__ = ["EXIT_BROKEN_PIPE", "TOKENIZERS", "ArgumentParser", "HelpFormatter", "add_command", "add_common",
+           "alias", "check_paths", "check_tokenizer", "cli_words", "fraction", "given", "library_arg",
+           "network_options", "os_error_message", "pair_file_options", "positive_float", "positive_int",
+           "read_lines", "run_command", "script_options", "skip_bad_option", "stdout_reader_gone",
+           "token_lines", "tokenizer_help", "tokenizer_options", "training_options", "write_lines"]
 
 #: Exit status after the reader of stdout went away, as a shell reports death by SIGPIPE.
 EXIT_BROKEN_PIPE = 141
@@ -132,6 +131,37 @@ def library_arg(p: Any, *flags: str, default_of: tuple[str, str], aliases: Seque
     return action
 
 
+def network_options(group: Any, class_name: str) -> None:
+    """Sizes shared by the recurrent models (``LanguageModel``, ``Translator``): the same names,
+    old spellings and checks in every command; defaults from ``class_name``."""
+    lib = (class_name,)
+    library_arg(group, "--num-layers", type=positive_int, default_of=(*lib, "num_layers"),
+                aliases=("--layers",), help="순환 층 수 (기본 {default})")
+    library_arg(group, "--embedding-size", type=positive_int, default_of=(*lib, "embedding_size"),
+                aliases=("--embedding",), help="임베딩 크기 (기본 {default})")
+    library_arg(group, "--hidden-size", type=positive_int, default_of=(*lib, "hidden_size"),
+                aliases=("--hidden",), help="은닉 크기 (기본 {default})")
+    library_arg(group, "--dropout", type=fraction, default_of=(*lib, "dropout"),
+                help="드롭아웃 비율, 0 이상 1 미만 (기본 {default})")
+    library_arg(group, "--min-count", type=positive_int, default_of=(*lib, "min_count"),
+                help="어휘에 넣을 최소 빈도 (기본 {default})")
+    library_arg(group, "--max-vocab", type=positive_int, default_of=(*lib, "max_vocab"),
+                none="제한 없음", aliases=("--max-size",),
+                help="어휘 최대 크기, 특수 토큰 포함 (기본 {default})")
+
+
+def training_options(group: Any, class_name: str) -> None:
+    """Epochs, batch size and clipping, named and checked alike for every trained model."""
+    lib = (class_name,)
+    library_arg(group, "--max-epoch", type=positive_int, default_of=(*lib, "max_epoch"),
+                aliases=("--epochs",),
+                help="전체 에폭 수, --resume 때도 처음부터 센 전체 수 (기본 {default})")
+    library_arg(group, "--batch-size", type=positive_int, default_of=(*lib, "batch_size"),
+                help="미니배치 크기 (기본 {default})")
+    library_arg(group, "--max-grad", type=positive_float, default_of=(*lib, "max_grad"),
+                none="클리핑 없음", help="기울기 클리핑 노름 (기본 {default})")
+
+
 def alias(p: Any, old: str, dest: str, **kwargs: Any) -> None:
     """An older spelling of an option, accepted but left out of the help."""
     p.add_argument(old, dest=dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kwargs)
@@ -155,26 +185,24 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
-    """``type=`` for rates: a number > 0."""
+def _number(text: str, ok: Callable[[float], bool], expected: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
     return value
+
+
+def positive_float(text: str) -> float:
+    """``type=`` for rates: a finite number > 0."""
+    return _number(text, lambda v: 0 < v < float("inf"), "a finite number > 0")
 
 
 def fraction(text: str) -> float:
     """``type=`` for rates in [0, 1): dropout, held-out fractions."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text}")
-    return value
+    return _number(text, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
 def check_paths(args: argparse.Namespace) -> None:

@@ -11,13 +11,14 @@ from .common import (
     add_command,
     add_common,
     check_tokenizer,
-    fraction,
     given,
     library_arg,
+    network_options,
     positive_float,
     positive_int,
     read_lines,
     tokenizer_options,
+    training_options,
 )
 
 __all__ = ["register"]
@@ -114,26 +115,11 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
     lib = ("LanguageModel",)
     library_arg(m, "--cell", choices=["rnn", "lstm", "gru"], default_of=(*lib, "cell"),
                 help="순환 셀 (기본 {default})")
-    library_arg(m, "--num-layers", type=positive_int, default_of=(*lib, "num_layers"),
-                aliases=("--layers",), help="층 수 (기본 {default})")
-    library_arg(m, "--embedding-size", type=positive_int, default_of=(*lib, "embedding_size"),
-                aliases=("--embedding",), help="임베딩 크기 (기본 {default})")
-    library_arg(m, "--hidden-size", type=positive_int, default_of=(*lib, "hidden_size"),
-                aliases=("--hidden",), help="은닉 크기 (기본 {default})")
-    library_arg(m, "--dropout", type=fraction, default_of=(*lib, "dropout"),
-                help="드롭아웃 비율, 0 이상 1 미만 (기본 {default})")
+    network_options(m, "LanguageModel")
     library_arg(m, "--tie-weights", action="store_true", default_of=(*lib, "tie_weights"),
                 aliases=("--tie",), help="임베딩과 출력층 가중치 공유 (기본 {default})")
-    library_arg(m, "--min-count", type=positive_int, default_of=(*lib, "min_count"),
-                help="어휘에 넣을 최소 빈도 (기본 {default})")
-    library_arg(m, "--max-vocab", type=positive_int, default_of=(*lib, "max_vocab"), none="제한 없음",
-                aliases=("--max-size",), help="어휘 최대 크기, 특수 토큰 포함 (기본 {default})")
     t = p.add_argument_group("학습")
-    library_arg(t, "--max-epoch", type=positive_int, default_of=(*lib, "max_epoch"),
-                aliases=("--epochs",),
-                help="전체 에폭 수, --resume 때도 처음부터 센 전체 수 (기본 {default})")
-    library_arg(t, "--batch-size", type=positive_int, default_of=(*lib, "batch_size"),
-                help="미니배치 크기 (기본 {default})")
+    training_options(t, "LanguageModel")
     library_arg(t, "--time-size", type=positive_int, default_of=(*lib, "time_size"),
                 aliases=("--bptt",), help="Truncated BPTT 길이 (기본 {default})")
     library_arg(t, "--optimizer", choices=["sgd", "momentum", "adagrad", "rmsprop", "adam"],
@@ -142,8 +128,6 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
                 help="학습률 (기본 {default}; 주지 않으면 옵티마이저에 맞는 라이브러리 기본값)")
     library_arg(t, "--lr-decay", type=positive_float, default_of=(*lib, "lr_decay"), none="줄이지 않음",
                 help="검증 퍼플렉서티가 나빠지면 학습률을 이 값으로 나눔 (기본 {default})")
-    library_arg(t, "--max-grad", type=positive_float, default_of=(*lib, "max_grad"), none="클리핑 없음",
-                help="기울기 클리핑 노름 (기본 {default})")
     p.add_argument("--valid", metavar="FILE", help="검증 텍스트 (에폭마다 퍼플렉서티)")
     p.add_argument("--checkpoint-dir", metavar="DIR",
                    help="체크포인트 폴더: 에폭마다, --checkpoint-every 스텝마다, Ctrl-C 때 last/ 저장, "

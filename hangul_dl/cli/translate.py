@@ -21,10 +21,12 @@ from .common import (
     fraction,
     given,
     library_arg,
+    network_options,
     pair_file_options,
     positive_float,
     positive_int,
     skip_bad_option,
+    training_options,
     write_lines,
 )
 
@@ -194,30 +196,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     model.add_argument("--bidirectional", action="store_true", help="양방향 LSTM 인코더")
     model.add_argument("--reverse", action="store_true",
                        help="입력을 거꾸로 읽기 (책 7.4.1; recipe: reverse_input)")
-    library_arg(model, "--num-layers", type=positive_int, default_of=(*lib, "num_layers"),
-                aliases=("--layers",), help="LSTM 층 수 (기본 {default})")
-    library_arg(model, "--embedding-size", type=positive_int, default_of=(*lib, "embedding_size"),
-                aliases=("--embedding",), help="임베딩 크기 (기본 {default})")
-    library_arg(model, "--hidden-size", type=positive_int, default_of=(*lib, "hidden_size"),
-                aliases=("--hidden",), help="은닉 크기 (기본 {default})")
-    library_arg(model, "--dropout", type=fraction, default_of=(*lib, "dropout"),
-                help="드롭아웃 비율, 0 이상 1 미만 (기본 {default})")
-    library_arg(model, "--min-count", type=positive_int, default_of=(*lib, "min_count"),
-                help="어휘에 넣을 최소 빈도 (기본 {default})")
-    library_arg(model, "--max-vocab", type=positive_int, default_of=(*lib, "max_vocab"), none="제한 없음",
-                aliases=("--max-size",), help="쪽마다 어휘 최대 크기 (기본 {default})")
+    network_options(model, "Translator")
     library_arg(model, "--max-length", type=positive_int, default_of=(*lib, "max_length"),
                 help="이보다 토큰이 많은 쌍은 학습에서 제외하고 개수를 보고 (기본 {default})")
     train = p.add_argument_group("학습")
-    library_arg(train, "--max-epoch", type=positive_int, default_of=(*lib, "max_epoch"),
-                aliases=("--epochs",),
-                help="전체 에폭 수, --resume 때도 처음부터 센 전체 수 (기본 {default})")
-    library_arg(train, "--batch-size", type=positive_int, default_of=(*lib, "batch_size"),
-                help="미니배치 크기 (기본 {default})")
+    training_options(train, "Translator")
     library_arg(train, "--lr", type=positive_float, default_of=(*lib, "lr"), none="옵티마이저별 기본값",
                 help="Adam 학습률 (기본 {default})")
-    library_arg(train, "--max-grad", type=positive_float, default_of=(*lib, "max_grad"), none="클리핑 없음",
-                help="기울기 클리핑 노름 (기본 {default})")
     library_arg(train, "--patience", type=positive_int, default_of=(*lib, "patience"), none="조기 종료 없음",
                 help="검증 BLEU가 이 에폭 수만큼 나아지지 않으면 조기 종료 (기본 {default})")
     _beam(train)
