@@ -193,3 +193,20 @@ def test_skipped_bad_lines_are_reported_once(tmp_path, capsys, caplog):
     everything = caplog.text + captured.err + captured.out
     assert everything.count("bad.txt:2") == 1 and "bad.txt:2: invalid UTF-8" in caplog.text
     assert "잘못된 줄 1개를 건너뛰었습니다" in captured.err
+
+
+def test_lm_train_accepts_the_vocab_commands_output_and_no_cache(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    text = tmp_path / "train.txt"
+    text.write_text("가나다라마바사.\n아자차카타파하.\n" * 20, encoding="utf-8")
+    vocab = tmp_path / "vocab.txt"
+    assert main(["vocab", str(text), "-o", str(vocab), "--tokenizer", "char", "--no-cache",
+                 "-q"]) == 0
+    out = tmp_path / "lm"
+    assert main(["lm", "train", str(text), "-o", str(out), "--tokenizer", "char", "--vocab",
+                 str(vocab), "--no-cache", "--max-epoch", "1", "--hidden-size", "8",
+                 "--embedding-size", "8", "--batch-size", "2", "--time-size", "4", "-q"]) == 0
+    from hangul_dl.text.vocab import Vocabulary
+
+    assert f"어휘 {len(Vocabulary.load_txt(vocab))}개" in capsys.readouterr().out
+    assert not (tmp_path / "cache").exists()  # --no-cache: nothing written there

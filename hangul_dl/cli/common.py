@@ -244,7 +244,8 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
     Every :class:`~hangul_dl.errors.HangulDLError` and every file-system error (missing file,
     read-only folder, full disk, a path that exists already, ...) becomes one line
     ``PROG: error: ...`` on stderr, in command-line words (``reword`` may adapt them further),
-    and exit status 2; so does running out of memory. Ctrl-C gives 130 (with the interrupt's
+    and exit status 2; so do running out of memory and input nested too deeply to read
+    (``-vv`` logs the full traceback of any of them). Ctrl-C gives 130 (with the interrupt's
     message, e.g. how to resume); a reader of stdout that went away (``... | head -1``) gives
     141, silently.
     """
@@ -258,6 +259,7 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
     prog = parser.prog
 
     def fail(message: str) -> int:
+        logging.getLogger("hangul_dl.cli").debug("the error in full (-vv):", exc_info=True)
         message = cli_words(" ".join(message.split()) if "\n" not in message else message)
         print(f"{prog}: error: {reword(message) if reword else message}", file=sys.stderr)
         return 2
@@ -288,6 +290,9 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
     except MemoryError:
         return fail("not enough memory for this input and these settings; use smaller sizes "
                     "(--max-vocab, --batch-size, --hidden-size) or a smaller input")
+    except RecursionError:
+        return fail("an input file is nested too deeply to read (a damaged or hostile file?); "
+                    "run with -vv to see where")
 
 
 def _stdout_failed() -> bool:

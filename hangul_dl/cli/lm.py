@@ -51,10 +51,15 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
     check_tokenizer(args.tokenizer)
     sentences = _text_source(args.input, args.skip_bad_lines, args.no_cache)
     valid = _text_source(args.valid, args.skip_bad_lines, args.no_cache) if args.valid else None
-    lm = LanguageModel.train(
-        sentences, tokenizer=args.tokenizer, valid_sentences=valid, resume=args.resume,
-        device=args.device, seed=args.seed, quiet=args.quiet, n_jobs=args.jobs,
-        **given(args, **{name: name for name in _LM_PARAMS}))
+    vocab = None
+    if args.vocab:  # the output of hangul-dl vocab (same tokenizer)
+        from ..text.vocab import Vocabulary
+
+        vocab = Vocabulary.load_txt(args.vocab)
+    lm = LanguageModel(
+        args.tokenizer, device=args.device, seed=args.seed, quiet=args.quiet, n_jobs=args.jobs,
+        **given(args, **{name: name for name in _LM_PARAMS})).fit(
+            sentences, vocab=vocab, valid=valid, resume=args.resume)
     lm.save(args.output)
     epochs = lm.trainer_.epochs
     print(f"언어 모델 저장: {args.output}  (어휘 {len(lm.vocab_):,}개, 매개변수 "
@@ -128,6 +133,9 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
                 help="학습률 (기본 {default}; 주지 않으면 옵티마이저에 맞는 라이브러리 기본값)")
     library_arg(t, "--lr-decay", type=positive_float, default_of=(*lib, "lr_decay"), none="줄이지 않음",
                 help="검증 퍼플렉서티가 나빠지면 학습률을 이 값으로 나눔 (기본 {default})")
+    p.add_argument("--vocab", metavar="VOCAB",
+                   help="hangul-dl vocab이 만든 어휘 파일을 씀 (같은 --tokenizer로 만든 것; "
+                        "주면 --min-count, --max-vocab은 쓰지 않음)")
     p.add_argument("--valid", metavar="FILE", help="검증 텍스트 (에폭마다 퍼플렉서티)")
     p.add_argument("--checkpoint-dir", metavar="DIR",
                    help="체크포인트 폴더: 에폭마다, --checkpoint-every 스텝마다, Ctrl-C 때 last/ 저장, "
@@ -137,7 +145,7 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", metavar="CKPT", help="이 체크포인트(…/last)에서 이어서 학습")
     tokenizer_options(p)
     add_common(p)
-    p.set_defaults(func=_cmd_lm_train, workload=_lm_flops, check_inputs=("input", "valid", "resume"),
+    p.set_defaults(func=_cmd_lm_train, workload=_lm_flops, check_inputs=("input", "valid", "resume", "vocab"),
                    check_outputs={"output": "dir", "checkpoint_dir": "dir"})
 
     add_eval_alias(lm_sub, "eval", positional="text")
