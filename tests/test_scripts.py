@@ -224,3 +224,24 @@ def test_export_vectors_script(tmp_path, capsys):
     assert metadata == "word\tcount\n국회\t5\n법률\t4\n"
     assert export.main([str(tmp_path / "nope"), "-o", str(tmp_path / "x.txt")]) == 2
     assert capsys.readouterr().err.startswith("export_vectors.py: error: ")
+
+
+def test_scripts_speak_the_cli_vocabulary(tmp_path, capsys):
+    """--skip-bad-lines, --max-vocab and --threads as in hangul-dl; old spellings still work."""
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("국회 법률 국회\n".encode() + "나쁜 줄".encode("cp949") + "\n대통령 국회\n".encode())
+    build_vocab = load("build_vocab")
+    out = tmp_path / "vocab.txt"
+    argv = [str(bad), "-o", str(out), "--tokenizer", "whitespace", "--threads", "1", "-q"]
+    assert build_vocab.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "bad.txt:2" in err and "--skip-bad-lines" in err and "errors='skip'" not in err
+    assert build_vocab.main([*argv, "--skip-bad-lines", "--max-vocab", "5"]) == 0
+    from hangul_dl.text.vocab import Vocabulary
+
+    assert len(Vocabulary.load_txt(out)) == 5
+    assert build_vocab.main([*argv, "--skip-bad", "--max-size", "6"]) == 0
+    assert len(Vocabulary.load_txt(out)) == 6
+    missing = tmp_path / "nowhere" / "x.txt"
+    assert build_vocab.main([str(missing), "-o", str(out)]) == 2
+    assert "nowhere/x.txt: no such file or folder" in capsys.readouterr().err
