@@ -95,11 +95,14 @@ def _library_default(class_names: str, param: str, none: str = "자동") -> str:
     """The default of ``param`` in the constructor of each class of ``"A|B"``, as help shows it."""
     import inspect
 
-    from ..stage import stage_class
+    import hangul_dl
 
     shown = {}
     for name in class_names.split("|"):
-        value = inspect.signature(stage_class(name).__init__).parameters[param].default
+        try:  # a public class of the package, by name (resolved lazily)
+            value = inspect.signature(getattr(hangul_dl, name).__init__).parameters[param].default
+        except (AttributeError, ImportError, KeyError):  # renamed: help must still print
+            value = None
         shown[name] = (none if value is None else
                        str(value).lower() if isinstance(value, bool) else str(value))
     if len(set(shown.values())) == 1:
