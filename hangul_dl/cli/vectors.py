@@ -116,6 +116,7 @@ def _vector_flops(args: argparse.Namespace) -> float | None:
 
 
 def _cmd_vectors(args: argparse.Namespace) -> int:
+    check_tokenizer(args.tokenizer)  # a wrong name is reported before any work
     fmt = output_format(args)
     stage = _stage(args)
     start = time.perf_counter()
