@@ -89,12 +89,13 @@ def evaluate_model(model: Any, text: PathLike | None = None, pairs: PathLike | N
                    analogies: PathLike | None = None, src: PathLike | None = None,
                    tgt: PathLike | None = None, tsv: PathLike | None = None,
                    beam: int | None = None, skip_bad: bool = False,
-                   restrict_vocab: int = 300_000, bleu_tokenize: str | None = None
-                   ) -> dict[str, Any] | None:
+                   restrict_vocab: int = 300_000, bleu_tokenize: str | None = None,
+                   translations: PathLike | None = None) -> dict[str, Any] | None:
     """Metrics of one fitted model stage (or saved folder, or word-vector file) on the data
     that suits its family; ``None`` when none of the given data does. ``restrict_vocab``:
     word vectors use their most frequent words only (gensim's default); ``bleu_tokenize``:
-    sacreBLEU's tokenization of translations (default: the translator's setting)."""
+    sacreBLEU's tokenization of translations (default: the translator's setting);
+    ``translations``: a file where a translator's outputs are written, one line per source."""
     if isinstance(model, (str, os.PathLike)):
         model = _load(Path(model))
     kind = _kind(model)
@@ -103,7 +104,7 @@ def evaluate_model(model: Any, text: PathLike | None = None, pairs: PathLike | N
     if kind == "lm" and text:
         return _language_model(model, text, skip_bad)
     if kind == "translator" and (tsv or src or tgt):
-        return _translator(model, src, tgt, tsv, beam, skip_bad, bleu_tokenize)
+        return _translator(model, src, tgt, tsv, beam, skip_bad, bleu_tokenize, translations)
     return None
 
 
@@ -163,7 +164,8 @@ def _language_model(lm: Any, text: PathLike, skip_bad: bool) -> dict[str, Any]:
 
 
 def _translator(tr: Any, src: PathLike | None, tgt: PathLike | None, tsv: PathLike | None,
-                beam: int | None, skip_bad: bool, bleu_tokenize: str | None = None) -> dict[str, Any]:
+                beam: int | None, skip_bad: bool, bleu_tokenize: str | None = None,
+                translations: PathLike | None = None) -> dict[str, Any]:
     from .seq2seq.pairs import read_pair_files
 
     read = read_pair_files(src, tgt, tsv, "evaluation", skip_bad=skip_bad)
@@ -175,4 +177,10 @@ def _translator(tr: Any, src: PathLike | None, tgt: PathLike | None, tsv: PathLi
     out = {k: result[k] for k in ("bleu", "chrf", "exact_match", "n", "bleu_signature")}
     if stats.skipped or stats.empty:
         out["skipped_lines"] = stats.skipped + stats.empty
+    if translations is not None:
+        from .io import atomic_open
+
+        with atomic_open(translations, "w") as f:
+            f.writelines(line + "\n" for line in result["hypotheses"])
+        out["translations"] = str(translations)
     return out

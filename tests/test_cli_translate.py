@@ -74,13 +74,18 @@ def test_translate_file_and_stdin(model, files, tmp_path, capsys, monkeypatch):
 
 
 def test_eval_reports_bleu_chrf_exact_match(model, files, tmp_path, capsys):
-    assert main(["eval", str(model), "--src", files["vsrc"], "--tgt", files["vtgt"], "-q"]) == 0
+    hyp = tmp_path / "hyp.txt"
+    assert main(["eval", str(model), "--src", files["vsrc"], "--tgt", files["vtgt"],
+                 "--translations", str(hyp), "-q"]) == 0
+    assert len(hyp.read_text(encoding="utf-8").splitlines()) == len(files["valid"])
     out = capsys.readouterr().out
     shown = dict(line.split(None, 1) for line in out.splitlines()[1:])
     assert "tok:13a" in shown["bleu_signature"] and float(shown["chrf"]) > 0
     assert float(shown["exact_match"]) >= 0.85 and int(shown["n"]) == len(files["valid"])
-    assert main(["translate", "eval", str(model), "--tsv", files["tsv"], "-q"]) == 0  # old name
-    assert "bleu" in capsys.readouterr().out
+    hyp.unlink()
+    assert main(["translate", "eval", str(model), "--src", files["vsrc"], "--tgt", files["vtgt"],
+                 "-o", str(hyp), "-q"]) == 0  # the old name and its -o still work
+    assert "bleu" in capsys.readouterr().out and hyp.is_file()
 
 
 def test_attention_map(model, tmp_path, capsys):

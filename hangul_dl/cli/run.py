@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_command, add_common, pair_file_options, positive_int, skip_bad_option
+from .common import add_command, add_common, alias, pair_file_options, positive_int, skip_bad_option
 
 __all__ = ["add_eval_alias", "print_evaluation", "print_result", "register"]
 
@@ -73,7 +73,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                              analogies=args.analogies, src=args.src, tgt=args.tgt, tsv=args.tsv,
                              beam=args.beam, skip_bad=args.skip_bad_lines,
                              restrict_vocab=args.restrict_vocab,
-                             bleu_tokenize=args.bleu_tokenize)
+                             bleu_tokenize=args.bleu_tokenize, translations=args.translations)
     print_evaluation(report)
     if args.json:
         results = {name: {k: None if isinstance(v, float) and v != v else v  # NaN -> null
@@ -97,12 +97,15 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beam", type=positive_int, default=None, help="번역 빔 크기 (기본: 모델 설정)")
     p.add_argument("--bleu-tokenize", default=None,
                    help="BLEU 토큰화: 13a, char, none, okt ... (기본: 번역기에 저장된 설정)")
+    p.add_argument("--translations", metavar="OUT",
+                   help="번역기의 번역 결과를 이 파일에 씀 (한 줄에 한 문장)")
     p.add_argument("--restrict-vocab", type=positive_int, default=300_000,
                    help="단어 벡터: 빈도 상위 몇 단어까지 쓸지 (기본 300000, gensim과 같음)")
     skip_bad_option(p)
     p.add_argument("--json", metavar="OUT", help="결과를 JSON 파일로도 저장")
     add_common(p)
-    p.set_defaults(func=_cmd_eval, check_inputs=_EVAL_INPUTS, check_outputs={"json": "file"})
+    p.set_defaults(func=_cmd_eval, check_inputs=_EVAL_INPUTS,
+                   check_outputs={"json": "file", "translations": "file"})
 
 
 def add_eval_alias(sub: argparse._SubParsersAction, name: str, positional: str | None = None,
@@ -115,6 +118,7 @@ def add_eval_alias(sub: argparse._SubParsersAction, name: str, positional: str |
     if positional:
         p.add_argument(f"_{positional}", metavar="IN", nargs="?", help=f"--{positional}와 같음")
     _eval_options(p)
+    alias(p, "-o", "translations")  # translate eval -o OUT
     if positional:
         def forward(args: argparse.Namespace) -> int:
             if getattr(args, f"_{positional}") is not None:
