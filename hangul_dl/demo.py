@@ -21,9 +21,12 @@ QUICK = ("input.limit=200", "models.ppmi.dim=30", "models.word2vec.dim=30",
 
 
 def run_demo(output: str | os.PathLike = "hangul_dl_demo", quick: bool = False,
-             quiet: bool = False, seed: int | None = None, device: str | None = None) -> Any:
-    """Run the demo recipe; returns its :class:`~hangul_dl.recipes.RecipeResult`."""
+             quiet: bool = False, seed: int | None = None, device: str | None = None,
+             threads: int | str | None = None) -> Any:
+    """Run the demo recipe; returns its :class:`~hangul_dl.recipes.RecipeResult`. ``threads``:
+    BLAS threads (default: :func:`hangul_dl.threads.choose_threads` per model)."""
     from .recipes import load_recipe, run_recipe
 
     recipe = load_recipe("demo", QUICK if quick else ())
-    return run_recipe(recipe, output=output, quiet=quiet, device=device, seed=seed)
+    return run_recipe(recipe, output=output, quiet=quiet, device=device, seed=seed,
+                      threads=threads)

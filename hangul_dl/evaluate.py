@@ -12,6 +12,7 @@ LanguageModel       ``text`` (held-out sentences, one a line)         perplexity
 Translator          ``src`` + ``tgt`` (aligned files) or ``tsv``      BLEU, chrF, exact match
 ==================  ==============================================  ============================
 
+A word2vec text or binary file (``vectors.txt``, ``vectors.bin``) is evaluated as word vectors.
 A model with no suitable data given is listed in ``skipped`` with the option it needs, never
 dropped silently::
 
@@ -45,12 +46,15 @@ class Evaluation:
 
 
 def find_models(directory: PathLike) -> dict[str, Path]:
-    """Model name → folder: ``directory`` itself when it is a saved pipeline or stage (it has
-    ``manifest.json``), else each sub-folder that is one (a recipe's output folder)."""
+    """Model name → path: ``directory`` itself when it is a saved pipeline or stage (it has
+    ``manifest.json``) or a word-vector file, else each sub-folder that is a saved model (a
+    recipe's output folder)."""
     directory = Path(directory)
+    if directory.is_file():
+        return {directory.stem: directory}
     if not directory.is_dir():
-        raise InputError(f"{directory}: no such folder; pass a recipe's output folder or a saved "
-                         "pipeline folder")
+        raise InputError(f"{directory}: no such folder or file; pass a recipe's output folder, a "
+                         "saved model folder or a word-vector file")
     if (directory / "manifest.json").is_file():
         return {directory.name: directory}
     found = {p.name: p for p in sorted(directory.iterdir()) if (p / "manifest.json").is_file()}
@@ -84,21 +88,35 @@ _NEEDS = {"vectors": "pairs (word-pair CSV) and/or analogies (analogy file)",
 def evaluate_model(model: Any, text: PathLike | None = None, pairs: PathLike | None = None,
                    analogies: PathLike | None = None, src: PathLike | None = None,
                    tgt: PathLike | None = None, tsv: PathLike | None = None,
-                   beam: int | None = None, skip_bad: bool = False) -> dict[str, Any] | None:
-    """Metrics of one fitted model stage (or saved folder) on the data that suits its family;
-    ``None`` when none of the given data does."""
+                   beam: int | None = None, skip_bad: bool = False,
+                   restrict_vocab: int = 300_000, bleu_tokenize: str | None = None,
+                   translations: PathLike | None = None) -> dict[str, Any] | None:
+    """Metrics of one fitted model stage (or saved folder, or word-vector file) on the data
+    that suits its family; ``None`` when none of the given data does. ``restrict_vocab``:
+    word vectors use their most frequent words only (gensim's default); ``bleu_tokenize``:
+    sacreBLEU's tokenization of translations (default: the translator's setting);
+    ``translations``: a file where a translator's outputs are written, one line per source."""
     if isinstance(model, (str, os.PathLike)):
-        from .pipeline import load_model
-
-        model = load_model(model)
+        model = _load(Path(model))
     kind = _kind(model)
     if kind == "vectors" and (pairs or analogies):
-        return _vectors(getattr(model, "wv_", model), pairs, analogies)
+        return _vectors(getattr(model, "wv_", model), pairs, analogies, restrict_vocab)
     if kind == "lm" and text:
         return _language_model(model, text, skip_bad)
     if kind == "translator" and (tsv or src or tgt):
-        return _translator(model, src, tgt, tsv, beam, skip_bad)
+        return _translator(model, src, tgt, tsv, beam, skip_bad, bleu_tokenize, translations)
     return None
+
+
+def _load(path: Path) -> Any:
+    """A saved model folder, or a word-vector file (word2vec text or binary)."""
+    if path.is_file():
+        from .embeddings.vectors import load_word_vectors
+
+        return load_word_vectors(path)
+    from .pipeline import load_model
+
+    return load_model(path)
 
 
 def evaluate_models(directory: PathLike, **data: Any) -> Evaluation:
@@ -108,10 +126,8 @@ def evaluate_models(directory: PathLike, **data: Any) -> Evaluation:
         raise InputError("no test data given: pass text (language models), pairs/analogies "
                          "(word vectors) or src+tgt/tsv (translators)")
     report = Evaluation()
-    from .pipeline import load_model
-
     for name, folder in find_models(directory).items():
-        model = load_model(folder)
+        model = _load(folder)
         report.classes[name] = type(model).__name__
         result = evaluate_model(model, **data)
         if result is None:
@@ -121,13 +137,14 @@ def evaluate_models(directory: PathLike, **data: Any) -> Evaluation:
     return report
 
 
-def _vectors(wv: Any, pairs: PathLike | None, analogies: PathLike | None) -> dict[str, Any]:
+def _vectors(wv: Any, pairs: PathLike | None, analogies: PathLike | None,
+             restrict_vocab: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if pairs:
-        r = wv.evaluate_word_pairs(pairs)
+        r = wv.evaluate_word_pairs(pairs, restrict_vocab=restrict_vocab)
         out.update(spearman=r.spearman, pearson=r.pearson, pairs=r.n_pairs, pairs_oov=r.n_oov)
     if analogies:
-        r = wv.evaluate_word_analogies(analogies)
+        r = wv.evaluate_word_analogies(analogies, restrict_vocab=restrict_vocab)
         out.update(analogy_accuracy=r.accuracy, analogies_answered=r.n_answered,
                    analogies_oov=r.n_oov)
     return out
@@ -147,15 +164,23 @@ def _language_model(lm: Any, text: PathLike, skip_bad: bool) -> dict[str, Any]:
 
 
 def _translator(tr: Any, src: PathLike | None, tgt: PathLike | None, tsv: PathLike | None,
-                beam: int | None, skip_bad: bool) -> dict[str, Any]:
+                beam: int | None, skip_bad: bool, bleu_tokenize: str | None = None,
+                translations: PathLike | None = None) -> dict[str, Any]:
     from .seq2seq.pairs import read_pair_files
 
     read = read_pair_files(src, tgt, tsv, "evaluation", skip_bad=skip_bad)
     if read is None:  # only one of src/tgt would have raised already
         raise InputError("the translator needs src + tgt (aligned files) or tsv")
     pairs, stats = read
-    result = tr.evaluate([s for s, _ in pairs], [t for _, t in pairs], beam=beam)
+    result = tr.evaluate([s for s, _ in pairs], [t for _, t in pairs], beam=beam,
+                         tokenize=bleu_tokenize)
     out = {k: result[k] for k in ("bleu", "chrf", "exact_match", "n", "bleu_signature")}
     if stats.skipped or stats.empty:
         out["skipped_lines"] = stats.skipped + stats.empty
+    if translations is not None:
+        from .io import atomic_open
+
+        with atomic_open(translations, "w") as f:
+            f.writelines(line + "\n" for line in result["hypotheses"])
+        out["translations"] = str(translations)
     return out

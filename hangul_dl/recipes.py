@@ -41,8 +41,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
-__all__ = ["RecipeResult", "apply_overrides", "bundled_recipes", "find_recipe", "load_recipe",
-           "run_recipe", "select_models", "validate_recipe"]
+__all__ = ["RecipeResult", "apply_overrides", "bundled_recipes", "check_input_path",
+           "check_output_path", "find_recipe", "load_recipe", "run_recipe", "select_models",
+           "validate_recipe"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,23 @@ _SECTIONS: dict[str, dict[str, Any]] = {
     "steps": dict,
     "models": dict,
 }
+#: Values that must be at least 1 or 2 wherever they appear (a [section] key or a stage parameter):
+#: checked at load, so that ``max_epoch = -3`` or ``limit = 0`` fails before any work.
+_AT_LEAST = {"limit": 1, "valid_every": 2, "topn": 1, "max_tokens": 1, "n": 1, "max_epoch": 1,
+             "epochs": 1, "dim": 1, "window": 1, "embedding_size": 1, "hidden_size": 1,
+             "num_layers": 1, "batch_size": 1, "time_size": 1, "min_count": 1, "max_vocab": 1,
+             "max_size": 1, "max_length": 1, "vocab_size": 1, "n_jobs": 1, "beam": 1,
+             "patience": 1, "checkpoint_every": 1}
+#: Stage parameters with a closed set of values: (class, parameter) -> allowed values.
+_CHOICES = {("KonlpyTokenizer", "backend"): ("okt", "komoran", "kkma", "hannanum", "mecab"),
+            ("Word2Vec", "method"): ("cbow", "skipgram"),
+            ("PPMISVD", "svd"): ("randomized", "arpack"),
+            ("LanguageModel", "cell"): ("rnn", "lstm", "gru"),
+            ("LanguageModel", "optimizer"): ("sgd", "momentum", "adagrad", "rmsprop", "adam"),
+            ("Translator", "architecture"): ("attention", "peeky", "seq2seq")}
+#: Stage parameters naming a tokenizer (``"okt"``, ``"subword:vocab_size=8000"``).
+_TOKENIZER_PARAMS = ("tokenizer", "src_tokenizer", "tgt_tokenizer")
+
 #: Stage classes a recipe may name (public names of the package).
 _STAGES = ("Normalizer", "KonlpyTokenizer", "CharTokenizer", "JamoTokenizer",
            "WhitespaceTokenizer", "WordTokenizer", "SubwordTokenizer", "Vocabulary", "PPMISVD",
@@ -153,6 +171,8 @@ def validate_recipe(recipe: dict[str, Any], source: str = "recipe") -> None:
                 elif not _is_instance(item, spec[key]):
                     problems.append(f"{section}.{key}: expected {spec[key].__name__}, got "
                                     f"{item!r} ({type(item).__name__})")
+                else:
+                    problems += _check_range(f"{section}.{key}", key, item)
     if not recipe.get("steps") and not recipe.get("models"):
         problems.append("the recipe has neither [steps.NAME] nor [models.NAME] tables")
     if problems:
@@ -181,6 +201,38 @@ def _check_stage(where: str, params: Any) -> list[str]:
                             f"{', '.join(allowed)}")
         elif key in hints and not _is_instance(value, hints[key]):
             problems.append(f"{where}.{key}: expected {_type_name(hints[key])}, got {value!r}")
+        else:
+            problems += _check_value(where, name, key, value)
+    return problems
+
+
+def _check_range(where: str, key: str, value: Any) -> list[str]:
+    """``value`` against :data:`_AT_LEAST` (numbers only; ``None`` is a default)."""
+    least = _AT_LEAST.get(key)
+    if least is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return []
+    if value < least:
+        return [f"{where}: must be {least} or more, got {value!r}"]
+    return []
+
+
+def _check_value(where: str, class_name: str, key: str, value: Any) -> list[str]:
+    """Ranges, closed sets of values and tokenizer names of one stage parameter."""
+    problems = _check_range(f"{where}.{key}", key, value)
+    if key == "lr" and isinstance(value, (int, float)) and not value > 0:
+        problems.append(f"{where}.lr: must be greater than 0, got {value!r}")
+    if key == "dropout" and isinstance(value, (int, float)) and not 0 <= value < 1:
+        problems.append(f"{where}.dropout: must be in [0, 1), got {value!r}")
+    allowed = _CHOICES.get((class_name, key))
+    if allowed is not None and isinstance(value, str) and value not in allowed:
+        problems.append(f"{where}.{key}: {value!r} is not one of {', '.join(allowed)}")
+    if key in _TOKENIZER_PARAMS and isinstance(value, (str, dict)):
+        from .text.tokenizers import get_tokenizer
+
+        try:
+            get_tokenizer(value)  # builds the object only: no JVM, no dictionary loaded
+        except InputError as exc:
+            problems.append(f"{where}.{key}: {exc}")
     return problems
 
 
@@ -209,6 +261,63 @@ def _is_instance(value: Any, hint: Any) -> bool:
 
 def _type_name(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def check_input_path(path: str | os.PathLike, what: str = "input") -> Path:
+    """``path`` must be an existing, readable file or folder; raises :class:`InputError`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} {path}: no such file or folder")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{what} {path}: not readable (permission denied)")
+    return path
+
+
+def check_output_path(path: str | os.PathLike, kind: str = "dir", what: str = "output") -> Path:
+    """``path`` must be writable as a ``kind`` (``"dir"`` or ``"file"``): not an existing path of
+    the other kind, and inside a folder this process may write (the nearest existing one).
+    Nothing is created."""
+    path = Path(path)
+    if kind == "dir" and path.exists() and not path.is_dir():
+        raise InputError(f"{what} {path}: is a file, but a folder is written there; remove it "
+                         "or choose another path")
+    if kind == "file" and path.is_dir():
+        raise InputError(f"{what} {path}: is a folder, but a file is written there; name a "
+                         "file inside it")
+    parent = path if kind == "dir" and path.is_dir() else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{what} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{what} {path}: the folder {parent} is not writable (read-only or "
+                         "permission denied); choose another path")
+    return path
+
+
+def _check_recipe_paths(section: dict[str, Any], translator: bool, out: Path) -> None:
+    """The [input] files exist and the output folder can be written, before any work."""
+    keys = ("tsv",) if translator and "tsv" in section else ("src", "tgt") if translator else (
+        "path", "valid")
+    for key in keys:
+        value = section.get(key)
+        if value is not None and not (key == "path" and value == "embedded"):
+            check_input_path(value, f"input.{key}")
+    check_output_path(out, "dir", "output.dir")
+
+
+def _stage_flops(stage: Stage) -> float | None:
+    """Floating-point operations of one typical matrix product of a model's training, for the
+    BLAS thread rule (:mod:`hangul_dl.threads`); None: small products."""
+    from .threads import gemm_flops
+
+    params = stage.get_params()
+    hidden, batch = params.get("hidden_size"), params.get("batch_size")
+    if isinstance(hidden, int) and isinstance(batch, int):  # one recurrent step: (N,H) @ (H,4H)
+        return gemm_flops(batch, hidden, 4 * hidden)
+    if type(stage).__name__ == "PPMISVD" and isinstance(params.get("dim"), int):
+        return gemm_flops(10_000, params["dim"], params["dim"])  # the SVD's dense products
+    return None
 
 
 def select_models(recipe: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
@@ -286,7 +395,7 @@ def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
     every = section.get("valid_every")
     if every is not None and every < 2:
         raise InputError(f"input.valid_every must be 2 or more, got {every}")
-    data = _Subset(corpus, limit, every) if limit or every else corpus
+    data = _Subset(corpus, limit, every) if limit is not None or every else corpus
     valid = TextCorpus(section["valid"]) if section.get("valid") else None
     if every:
         valid = _Subset(corpus, limit, every, held_out=True)
@@ -334,7 +443,7 @@ def _stop_if_interrupted(name: str, model: Stage, saved: Path) -> None:
 
 def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
                quiet: bool = False, device: str | None = None, seed: int | None = None,
-               resume: bool = False) -> RecipeResult:
+               resume: bool = False, threads: int | str | None = None) -> RecipeResult:
     """Fit the recipe's steps once and each of its models on their output; save every model as
     a pipeline under ``output`` (default ``[output] dir``) and write ``report.md`` there.
 
@@ -346,6 +455,7 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
 
     from .pipeline import Pipeline
     from .report import write_report
+    from .threads import blas_threads
 
     validate_recipe(recipe)
     out = Path(output or recipe.get("output", {}).get("dir", "hangul_dl_output"))
@@ -353,6 +463,7 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
     steps = [(name, build_stage(p, defaults)) for name, p in recipe.get("steps", {}).items()]
     models = [(name, build_stage(p, defaults)) for name, p in recipe.get("models", {}).items()]
     translator = any(type(m).__name__ == "Translator" for _, m in models)
+    _check_recipe_paths(recipe.get("input", {}), translator, out)
     data, valid = _read_data(recipe.get("input", {}), translator)
     result = RecipeResult(output=out)
     started = time.perf_counter()
@@ -373,7 +484,9 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
             if checkpoint:
                 log.info("model %r: resuming from %s", name, checkpoint)
                 context["resume"] = checkpoint
-            pipe.fit_final(data, **context) if steps else pipe.fit(data, **context)
+            with blas_threads(threads, _stage_flops(model)) as n:
+                log.info("model %r: %d BLAS thread(s)", name, n)
+                pipe.fit_final(data, **context) if steps else pipe.fit(data, **context)
             result.timings[name] = time.perf_counter() - tick
             pipe.save(out / name)
             _stop_if_interrupted(name, model, out / name)

@@ -16,7 +16,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hangul_dl.batch import build_vocab, run_script
+from hangul_dl.batch import build_vocab
+from hangul_dl.cli.common import alias, positive_int, run_command, script_options, skip_bad_option
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,20 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="VOCAB", help="어휘 파일 (vocab.txt)")
     p.add_argument("--tokenizer", default=None,
                    help="입력이 원문일 때 쓸 토크나이저 (okt, char, ...); 없으면 입력은 토큰")
-    p.add_argument("--min-count", type=int, default=1, help="최소 빈도 (기본 1)")
-    p.add_argument("--max-size", type=int, default=None, help="최대 크기 (특수 토큰 4개 포함)")
-    p.add_argument("--jobs", type=int, default=1, help="--tokenizer를 쓸 때 작업 프로세스 수")
-    p.add_argument("--skip-bad", action="store_true", help="잘못된 줄을 세고 보고한 뒤 건너뜀")
-    p.add_argument("--quiet", "-q", action="store_true", help="진행 표시줄과 요약 끄기")
-    p.add_argument("--verbose", "-v", action="count", default=0, help="자세한 기록 (-v, -vv)")
+    p.add_argument("--min-count", type=positive_int, default=1, help="최소 빈도 (기본 1)")
+    p.add_argument("--max-vocab", type=positive_int, default=None,
+                   help="어휘 최대 크기, 특수 토큰 4개 포함 (기본 제한 없음)")
+    alias(p, "--max-size", "max_vocab", type=positive_int)
+    p.add_argument("--jobs", type=positive_int, default=1, help="--tokenizer를 쓸 때 작업 프로세스 수")
+    skip_bad_option(p)
+    script_options(p)
+    p.set_defaults(check_inputs=("inputs",), check_outputs={"output": "file"})
     return p
 
 
 def _run(args: argparse.Namespace) -> int:
     source = args.inputs if len(args.inputs) > 1 else args.inputs[0]
     vocab, stats = build_vocab(source, tokenizer=args.tokenizer, min_count=args.min_count,
-                               max_size=args.max_size, n_jobs=args.jobs,
-                               errors="skip" if args.skip_bad else "raise", quiet=args.quiet)
+                               max_size=args.max_vocab, n_jobs=args.jobs,
+                               errors="skip" if args.skip_bad_lines else "raise", quiet=args.quiet)
     vocab.save_txt(args.output)
     # Each skipped line (file:line: reason) was logged once by the reader; here only the count.
     if not args.quiet:
@@ -59,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the script; returns the exit status (2 on bad input, 130 after Ctrl-C)."""
-    return run_script(build_parser(), _run, argv)
+    return run_command(build_parser(), _run, argv)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hangul_dl.batch import export_vectors, run_script
+from hangul_dl.batch import export_vectors
 from hangul_dl.batch.tools import EXPORT_FORMATS
+from hangul_dl.cli.common import positive_int, run_command, script_options
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,9 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=EXPORT_FORMATS, default=None,
                    help="word2vec(텍스트), word2vec-binary, tsv; 기본: OUT이 .bin이면 바이너리, "
                         "아니면 텍스트")
-    p.add_argument("--limit", type=int, default=None, help="빈도가 높은 앞쪽 N개 단어만")
-    p.add_argument("--quiet", "-q", action="store_true", help="요약 출력 끄기")
-    p.add_argument("--verbose", "-v", action="count", default=0, help="자세한 기록 (-v, -vv)")
+    p.add_argument("--limit", type=positive_int, default=None,
+                   help="빈도가 높은 앞쪽 N개 단어만 (기본: 전부)")
+    script_options(p)
+    p.set_defaults(check_inputs=("input",))
     return p
 
 
@@ -50,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the script; returns the exit status (2 on bad input, 130 after Ctrl-C)."""
-    return run_script(build_parser(), _run, argv)
+    return run_command(build_parser(), _run, argv)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hangul_dl.batch import TokenizeJob, run_script
+from hangul_dl.batch import TokenizeJob
+from hangul_dl.cli.common import positive_int, run_command, script_options, skip_bad_option, tokenizer_help
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,21 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="IN", help="UTF-8 텍스트 파일 또는 폴더 (.gz 가능)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="출력 폴더 (tokens.txt, ids.npy, manifest.json, .parts/)")
-    p.add_argument("--tokenizer", default="okt",
-                   help='okt(기본), komoran, kkma, hannanum, mecab, char, jamo, whitespace; '
-                        '옵션은 "okt:pos=true"처럼')
+    p.add_argument("--tokenizer", default="okt", help=tokenizer_help("okt"))
     p.add_argument("--vocab", metavar="VOCAB", help="어휘 파일(vocab.txt): 주면 ids.npy도 씁니다")
-    p.add_argument("--jobs", type=int, default=1, help="작업 프로세스 수 (각자 JVM 사용, 기본 1)")
-    p.add_argument("--shard-lines", type=int, default=10_000,
+    p.add_argument("--jobs", type=positive_int, default=1, help="작업 프로세스 수 (각자 JVM 사용, 기본 1)")
+    p.add_argument("--shard-lines", type=positive_int, default=10_000,
                    help="샤드 하나의 줄 수 (중단 시 잃는 작업 단위, 기본 10000)")
-    p.add_argument("--batch-size", type=int, default=256, help="작업 프로세스에 보내는 묶음 크기")
-    p.add_argument("--skip-bad", action="store_true",
-                   help="잘못된 줄(UTF-8 아님, NUL)을 세고 보고한 뒤 건너뜀 (출력은 빈 줄)")
+    p.add_argument("--batch-size", type=positive_int, default=256, help="작업 프로세스에 보내는 묶음 크기")
+    skip_bad_option(p)
     p.add_argument("--force", action="store_true", help="끝난 샤드도 모두 다시 처리")
     p.add_argument("--no-keep-parts", action="store_true",
                    help="끝나면 .parts/를 지움 (디스크 절약; 다음 실행은 처음부터)")
-    p.add_argument("--quiet", "-q", action="store_true", help="진행 표시줄과 요약 끄기")
-    p.add_argument("--verbose", "-v", action="count", default=0, help="자세한 기록 (-v, -vv)")
+    script_options(p)
+    p.set_defaults(check_inputs=("inputs", "vocab"), check_outputs={"output": "dir"})
     return p
 
 
@@ -54,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
     job = TokenizeJob(args.inputs if len(args.inputs) > 1 else args.inputs[0], args.output,
                       tokenizer=args.tokenizer, vocab=args.vocab, shard_lines=args.shard_lines,
                       n_jobs=args.jobs, batch_size=args.batch_size,
-                      errors="skip" if args.skip_bad else "raise", force=args.force,
+                      errors="skip" if args.skip_bad_lines else "raise", force=args.force,
                       keep_parts=not args.no_keep_parts, quiet=args.quiet)
     try:
         r = job.run()
@@ -84,7 +82,7 @@ _REASONS = {"input changed": "입력 변경", "tokenizer changed": "토크나이
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the script; returns the exit status (2 on bad input, 130 after Ctrl-C)."""
-    return run_script(build_parser(), _run, argv)
+    return run_command(build_parser(), _run, argv)
 
 
 if __name__ == "__main__":

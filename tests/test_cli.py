@@ -121,9 +121,11 @@ def test_lm_train_eval_generate(tmp_path, capsys):
                  "--hidden", "32", "--embedding", "32", "--optimizer", "adam", "--lr", "0.02",
                  "--batch-size", "4", "--bptt", "8", "--valid", str(text), "-q"]) == 0
     assert "검증 퍼플렉서티" in capsys.readouterr().out
-    assert main(["lm", "eval", str(out), str(text), "-q"]) == 0
-    ppl = float(capsys.readouterr().out.split()[-1])
-    assert ppl < 3.0
+    assert main(["eval", str(out), "--text", str(text), "-q"]) == 0
+    shown = dict(line.split() for line in capsys.readouterr().out.splitlines()[1:])
+    assert float(shown["perplexity"]) < 3.0
+    assert main(["lm", "eval", str(out), str(text), "-q"]) == 0  # the old name still works
+    assert "perplexity" in capsys.readouterr().out
     assert main(["generate", str(out), "--prompt", "아자", "--temperature", "0", "-q"]) == 0
     assert capsys.readouterr().out.strip() == "아자차카타파하."
 
@@ -171,13 +173,14 @@ def test_closed_stdout_pipe_exits_quietly(tmp_path):
     assert err == "" and status == 141
 
 
-def test_broken_pipe_elsewhere_is_still_an_error(monkeypatch):
+def test_broken_pipe_elsewhere_is_still_an_error(monkeypatch, tmp_path):
     def broken(args):
         raise BrokenPipeError(32, "Broken pipe")  # e.g. a dead worker process, not stdout
 
     monkeypatch.setattr("hangul_dl.cli.text._cmd_detokenize", broken)
+    (tmp_path / "x.txt").write_text("▁국회\n", encoding="utf-8")
     with pytest.raises(BrokenPipeError):
-        main(["detokenize", "x.txt"])
+        main(["detokenize", str(tmp_path / "x.txt")])
 
 
 def test_skipped_bad_lines_are_reported_once(tmp_path, capsys, caplog):
@@ -190,3 +193,20 @@ def test_skipped_bad_lines_are_reported_once(tmp_path, capsys, caplog):
     everything = caplog.text + captured.err + captured.out
     assert everything.count("bad.txt:2") == 1 and "bad.txt:2: invalid UTF-8" in caplog.text
     assert "잘못된 줄 1개를 건너뛰었습니다" in captured.err
+
+
+def test_lm_train_accepts_the_vocab_commands_output_and_no_cache(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    text = tmp_path / "train.txt"
+    text.write_text("가나다라마바사.\n아자차카타파하.\n" * 20, encoding="utf-8")
+    vocab = tmp_path / "vocab.txt"
+    assert main(["vocab", str(text), "-o", str(vocab), "--tokenizer", "char", "--no-cache",
+                 "-q"]) == 0
+    out = tmp_path / "lm"
+    assert main(["lm", "train", str(text), "-o", str(out), "--tokenizer", "char", "--vocab",
+                 str(vocab), "--no-cache", "--max-epoch", "1", "--hidden-size", "8",
+                 "--embedding-size", "8", "--batch-size", "2", "--time-size", "4", "-q"]) == 0
+    from hangul_dl.text.vocab import Vocabulary
+
+    assert f"어휘 {len(Vocabulary.load_txt(vocab))}개" in capsys.readouterr().out
+    assert not (tmp_path / "cache").exists()  # --no-cache: nothing written there

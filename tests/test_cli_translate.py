@@ -74,14 +74,18 @@ def test_translate_file_and_stdin(model, files, tmp_path, capsys, monkeypatch):
 
 
 def test_eval_reports_bleu_chrf_exact_match(model, files, tmp_path, capsys):
-    assert main(["translate", "eval", str(model), "--src", files["vsrc"], "--tgt", files["vtgt"],
-                 "-o", str(tmp_path / "hyp.txt"), "-q"]) == 0
+    hyp = tmp_path / "hyp.txt"
+    assert main(["eval", str(model), "--src", files["vsrc"], "--tgt", files["vtgt"],
+                 "--translations", str(hyp), "-q"]) == 0
+    assert len(hyp.read_text(encoding="utf-8").splitlines()) == len(files["valid"])
     out = capsys.readouterr().out
-    assert "BLEU = " in out and "tok:13a" in out and "chrF2 = " in out
-    exact = float(out.split("완전 일치 = ")[1].split("%")[0])
-    assert exact >= 85.0
-    hyps = (tmp_path / "hyp.txt").read_text(encoding="utf-8").splitlines()
-    assert len(hyps) == len(files["valid"])
+    shown = dict(line.split(None, 1) for line in out.splitlines()[1:])
+    assert "tok:13a" in shown["bleu_signature"] and float(shown["chrf"]) > 0
+    assert float(shown["exact_match"]) >= 0.85 and int(shown["n"]) == len(files["valid"])
+    hyp.unlink()
+    assert main(["translate", "eval", str(model), "--src", files["vsrc"], "--tgt", files["vtgt"],
+                 "-o", str(hyp), "-q"]) == 0  # the old name and its -o still work
+    assert "bleu" in capsys.readouterr().out and hyp.is_file()
 
 
 def test_attention_map(model, tmp_path, capsys):
@@ -121,15 +125,19 @@ def test_empty_line_is_an_error_naming_file_and_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["translate", "nowhere"], "neither a translator directory"),
-    (["translate", "train", "--src", "x.ko"], "needs -o DIR"),
-    (["translate", "train", "-o", "OUT", "--src", "x.ko"], "go together"),
+    (["translate", "nowhere"], "DIR nowhere: no such file or folder"),
+    (["translate", "train", "--src", "x.ko"], "required: -o/--output"),
+    (["translate", "train", "-o", "OUT", "--src", "x.ko"], "--src x.ko: no such file"),
     (["translate", "train", "-o", "OUT"], "needs training data"),
-    (["translate", "eval"], "usage"),
-    (["translate", "attention", "DIR"], "usage"),
+    (["translate", "eval"], "required: DIR"),
+    (["translate", "attention", "DIR"], "required"),
 ])
 def test_usage_errors(argv, message, capsys):
-    assert main(argv) == 2
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own checks
+        code = exc.code
+    assert code == 2
     assert message in _error(capsys)
 
 
@@ -147,11 +155,19 @@ def test_no_attention_model_and_resume(files, tmp_path, capsys):
     assert "no attention" in _error(capsys)
 
 
-def test_help_lists_the_four_forms(capsys):
+def test_help_lists_the_forms_and_each_form_has_its_own_help(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["translate", "--help"])
     assert exc.value.code == 0
-    out = capsys.readouterr().out
-    for form in ("translate train", "translate DIR [IN]", "translate eval DIR",
+    out = " ".join(capsys.readouterr().out.split())
+    for form in ("translate train", "translate DIR [IN]", "eval DIR --src F --tgt F",
                  "translate attention DIR"):
         assert form in out
+    helps = {}
+    for action in ("train", "attention", "eval"):
+        with pytest.raises(SystemExit):
+            main(["translate", action, "--help"])
+        helps[action] = capsys.readouterr().out
+        assert helps[action].startswith(f"usage: hangul-dl translate {action}")
+    assert "--src-tokenizer" in helps["train"] and "--src-tokenizer" not in helps["attention"]
+    assert "--text" in helps["eval"] and "--hidden-size" not in helps["eval"]

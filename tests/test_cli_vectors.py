@@ -61,11 +61,35 @@ def test_vectors_ppmi_similar_analogy_evaluate(corpus, eval_files, tmp_path, cap
     assert "사과 : 배 = 버스 : ?" in printed and len(printed.splitlines()) == 5
 
     pairs, analogies = eval_files
-    assert main(["evaluate", str(out), "--pairs", pairs, "--analogies", analogies]) == 0
-    printed = capsys.readouterr().out
-    assert "Spearman ρ = " in printed
-    assert "쌍 6개 중 사전에 없는 단어가 있는 쌍 1개 (OOV 비율 16.7%)" in printed
-    assert "과일-탈것" in printed and "total" in printed and "OOV 1개 제외" in printed
+    assert main(["eval", str(out), "--pairs", pairs, "--analogies", analogies]) == 0
+    shown = dict(line.split() for line in capsys.readouterr().out.splitlines()[1:])
+    assert -1 <= float(shown["spearman"]) <= 1
+    assert shown["pairs"] == "6" and shown["pairs_oov"] == "1" and shown["analogies_oov"] == "1"
+    assert main(["evaluate", str(out), "--pairs", pairs]) == 0  # the old name still works
+    assert "spearman" in capsys.readouterr().out
+
+
+def _is_text_row(line: bytes, dim: int) -> bool:
+    """A word2vec text row: a word and ``dim`` numbers."""
+    try:
+        fields = line.decode("utf-8").split()
+        return len(fields) == dim + 1 and all(float(x) is not None for x in fields[1:])
+    except (UnicodeDecodeError, ValueError):
+        return False
+
+
+@pytest.mark.parametrize("name, kind", [("v.txt", "text"), ("v.bin", "binary"), ("v", "folder")])
+def test_output_format_follows_the_suffix(corpus, tmp_path, capsys, name, kind):
+    out = tmp_path / name
+    assert main(["vectors", corpus, "-o", str(out), "--tokenizer", "whitespace", "--dim", "4",
+                 "--min-count", "1", "--quiet"]) == 0
+    if kind == "folder":
+        assert (out / "manifest.json").is_file()
+    else:
+        lines = out.read_bytes().split(b"\n")
+        assert lines[0].split() == [b"32", b"4"]  # the word2vec header: words, dimensions
+        assert _is_text_row(lines[1], 4) == (kind == "text")
+    assert main(["similar", str(out), "기차", "-k", "1", "-q"]) == 0
 
 
 @pytest.mark.parametrize("fmt", ["word2vec", "word2vec-binary"])
@@ -101,16 +125,22 @@ def test_errors_are_one_line_with_exit_2(corpus, tmp_path, capsys):
     capsys.readouterr()
     assert main(["similar", str(out), "없는 말"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("hangul-dl: error: word '없는 말' is not in the vocabulary")
-    assert len(err.strip().splitlines()) == 1
-    assert main(["evaluate", str(out)]) == 2
-    assert "--pairs CSV and/or --analogies TXT" in capsys.readouterr().err
+    assert err.startswith("hangul-dl: error: word '없는 말' is not in the vectors")
+    assert len(err.strip().splitlines()) == 1 and "word in wv" not in err
+    assert main(["eval", str(out)]) == 2
+    assert "no test data given" in capsys.readouterr().err
     bad = tmp_path / "bad.csv"
     bad.write_text("word1,word2,score\n사과,배,높음\n", encoding="utf-8")
-    assert main(["evaluate", str(out), "--pairs", str(bad)]) == 2
+    assert main(["eval", str(out), "--pairs", str(bad)]) == 2
     assert "bad.csv:2: the score '높음' is not a number" in capsys.readouterr().err
     assert main(["similar", str(tmp_path / "nothing.txt"), "사과"]) == 2
     assert "nothing.txt: no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse's check, with the one error line
+        main(["vectors", corpus, "-o", str(tmp_path / "v.txt"), "--method", "skipgarm"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hangul-dl: error: vectors: ") and len(err.splitlines()) == 1
+    assert "invalid choice: 'skipgarm'" in err and "skipgram" in err
     assert main(["vectors", corpus, "-o", str(out), "--tokenizer", "whitespace", "--dim", "500",
                  "--quiet"]) == 2
     assert "dim=500 needs more than 500 words" in capsys.readouterr().err

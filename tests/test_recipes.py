@@ -160,3 +160,71 @@ def test_cli_run_prints_the_tables(recipe_file, tmp_path, capsys):
                  "--set", "models.lm.max_epoch=1"]) == 0
     out = capsys.readouterr().out
     assert "[ppmi] 가장 가까운 단어" in out and "[lm] 생성한 문장" in out and "report.md" in out
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("steps.tokenize.class=KonlpyTokenizer", None),
+    ("models.lm.cell=lstn", "models.lm.cell: 'lstn' is not one of rnn, lstm, gru"),
+    ("models.lm.optimizer=adamw", "models.lm.optimizer: 'adamw' is not one of sgd"),
+    ("models.lm.tokenizer=otk", "models.lm.tokenizer: unknown tokenizer 'otk'"),
+    ("models.lm.max_epoch=-3", "models.lm.max_epoch: must be 1 or more, got -3"),
+    ("models.lm.lr=0", "models.lm.lr: must be greater than 0, got 0"),
+    ("models.lm.dropout=1.0", "models.lm.dropout: must be in [0, 1), got 1.0"),
+    ("models.ppmi.dim=0", "models.ppmi.dim: must be 1 or more, got 0"),
+    ("input.limit=0", "input.limit: must be 1 or more, got 0"),
+    ("input.valid_every=1", "input.valid_every: must be 2 or more, got 1"),
+    ("report.topn=0", "report.topn: must be 1 or more, got 0"),
+])
+def test_values_are_checked_at_load(recipe_file, setting, message):
+    if message is None:  # a KoNLPy step with the default backend is fine
+        load_recipe(recipe_file, [setting])
+        return
+    with pytest.raises(InputError) as exc:
+        load_recipe(recipe_file, [setting])
+    assert message in str(exc.value)
+
+
+def test_konlpy_backend_and_word2vec_method_fail_at_load(recipe_file):
+    with pytest.raises(InputError) as exc:
+        load_recipe(recipe_file, ["steps.tokenize.class=KonlpyTokenizer",
+                                  "steps.tokenize.backend=otk", "models.w2v.class=Word2Vec",
+                                  "models.w2v.method=skipgarm"])
+    text = str(exc.value)
+    assert "2 problem(s)" in text and "backend: 'otk' is not one of okt, komoran, kkma" in text
+    assert "models.w2v.method: 'skipgarm' is not one of cbow, skipgram" in text
+
+
+def test_limit_one_means_one_sentence(recipe_file, tmp_path):
+    recipe = load_recipe(recipe_file, ["input.limit=1"])
+    from hangul_dl.recipes import _read_data
+
+    data, _ = _read_data(recipe["input"], translator=False)
+    assert len(list(data)) == 1
+
+
+def test_missing_input_or_unwritable_output_creates_nothing(recipe_file, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    recipe = load_recipe(recipe_file, [f"input.path={tmp_path / 'nosuch.txt'}"])
+    with pytest.raises(InputError, match="input.path .*nosuch.txt: no such file or folder"):
+        run_recipe(recipe, output=out, quiet=True)
+    assert not out.exists()
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="output.dir .*afile: is a file"):
+        run_recipe(load_recipe(recipe_file), output=afile, quiet=True)
+
+
+def test_each_model_trains_with_its_thread_count(recipe_file, tmp_path, monkeypatch):
+    import hangul_dl.threads as threads
+
+    seen = []
+    real = threads.choose_threads
+
+    def spy(n=None, flops=None):
+        seen.append((n, flops))
+        return real(n, flops)
+
+    monkeypatch.setattr(threads, "choose_threads", spy)
+    run_recipe(load_recipe(recipe_file), output=tmp_path / "out", quiet=True, threads=1)
+    assert [n for n, _ in seen] == [1, 1]  # ppmi, lm
+    assert seen[1][1] == threads.gemm_flops(2, 8, 32)  # the LSTM step: (N, H) @ (H, 4H)

@@ -155,7 +155,8 @@ def test_bad_input_is_one_line_error_with_exit_2(tmp_path, tokenize_corpus, caps
     assert "건너뛴 잘못된 줄 1개" in captured.out
     assert (tmp_path / "o" / "tokens.txt").read_text(encoding="utf-8") == "▁좋 은 ▁줄\n\n▁o k\n"
     assert tokenize_corpus.main([str(tmp_path / "missing"), "-o", str(tmp_path / "x")]) == 2
-    assert "no such file or directory" in capsys.readouterr().err
+    assert "missing: no such file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()  # checked before any work
     with pytest.raises(SystemExit) as exc:  # argparse usage errors exit 2 too
         tokenize_corpus.main([str(bad)])
     assert exc.value.code == 2
@@ -200,8 +201,10 @@ def test_build_vocab_script_from_raw_text(tmp_path, corpus, capsys):
     assert "어휘 20개" in capsys.readouterr().out
     lines = vocab_path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("#hangul_dl-vocab") and lines[1] == "<pad>\t0" and len(lines) == 21
-    assert build_vocab.main([str(corpus), "-o", str(vocab_path), "--min-count", "0"]) == 2
-    assert "min_count must be an integer >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # refused by the option's type, before any work
+        build_vocab.main([str(corpus), "-o", str(vocab_path), "--min-count", "0"])
+    assert exc.value.code == 2
+    assert "--min-count: expected a whole number ≥ 1, got 0" in capsys.readouterr().err
 
 
 def test_export_vectors_script(tmp_path, capsys):
@@ -221,3 +224,24 @@ def test_export_vectors_script(tmp_path, capsys):
     assert metadata == "word\tcount\n국회\t5\n법률\t4\n"
     assert export.main([str(tmp_path / "nope"), "-o", str(tmp_path / "x.txt")]) == 2
     assert capsys.readouterr().err.startswith("export_vectors.py: error: ")
+
+
+def test_scripts_speak_the_cli_vocabulary(tmp_path, capsys):
+    """--skip-bad-lines, --max-vocab and --threads as in hangul-dl; old spellings still work."""
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("국회 법률 국회\n".encode() + "나쁜 줄".encode("cp949") + "\n대통령 국회\n".encode())
+    build_vocab = load("build_vocab")
+    out = tmp_path / "vocab.txt"
+    argv = [str(bad), "-o", str(out), "--tokenizer", "whitespace", "--threads", "1", "-q"]
+    assert build_vocab.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "bad.txt:2" in err and "--skip-bad-lines" in err and "errors='skip'" not in err
+    assert build_vocab.main([*argv, "--skip-bad-lines", "--max-vocab", "5"]) == 0
+    from hangul_dl.text.vocab import Vocabulary
+
+    assert len(Vocabulary.load_txt(out)) == 5
+    assert build_vocab.main([*argv, "--skip-bad", "--max-size", "6"]) == 0
+    assert len(Vocabulary.load_txt(out)) == 6
+    missing = tmp_path / "nowhere" / "x.txt"
+    assert build_vocab.main([str(missing), "-o", str(out)]) == 2
+    assert "nowhere/x.txt: no such file or folder" in capsys.readouterr().err

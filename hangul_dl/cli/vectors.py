@@ -1,7 +1,10 @@
-"""Word-vector commands: ``vectors`` (train), ``similar``, ``analogy`` and ``evaluate``.
+"""Word-vector commands: ``vectors`` (train), ``similar`` and ``analogy`` (evaluation is
+``hangul-dl eval``).
 
-``VECS`` arguments accept our directory (from ``vectors --format ours`` or ``WordVectors.save``)
-or a word2vec text/binary file (ours, gensim's, fastText's ``.vec``); the format is detected.
+``vectors -o`` picks the output format from the suffix: ``.txt``/``.vec`` word2vec text,
+``.bin`` word2vec binary, no suffix our folder (``--format`` overrides). ``VECS`` arguments
+accept any of them (gensim's and fastText's files too); the format is detected. Words are
+printed as users write them, without the tokenizers' word-start mark ``▁``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import add_common, read_lines, tokenizer_options
+from .common import (
+    add_command,
+    add_common,
+    check_tokenizer,
+    given,
+    library_arg,
+    positive_float,
+    positive_int,
+    read_lines,
+    tokenizer_options,
+)
+from .run import plain
 
 __all__ = ["register"]
 
@@ -45,10 +59,8 @@ class _TokenSentences:
 
     def _cached(self) -> Iterator[list[str]]:
         from ..text.cache import cached_tokenize, read_cached
-        from ..text.tokenizers import get_tokenizer
-
         if self.cache_path is None:
-            tokenizer = get_tokenizer(self.args.tokenizer)
+            tokenizer = check_tokenizer(self.args.tokenizer)
             if "markers" in tokenizer.get_params() and not self.args.keep_markers \
                     and "markers" not in self.args.tokenizer:
                 tokenizer.set_params(markers=False)  # plain morphemes: `similar VECS 영화` works
@@ -65,38 +77,68 @@ class _TokenSentences:
         return iter(self.tokens) if self.args.no_cache else read_cached(self.cache_path)
 
 
+#: ``vectors`` options → parameters of PPMISVD / Word2Vec (recipe keys); None: library default.
+_SHARED = ("dim", "window", "min_count", "max_vocab")
+_PPMI = ("alpha", "shift", "svd")
+_W2V = ("negative", "sample", "epochs")
+
+#: Output format by the suffix of ``-o``.
+_SUFFIX_FORMATS = {".txt": "word2vec", ".vec": "word2vec", ".bin": "word2vec-binary"}
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """``--format``, or the format the suffix of ``-o`` names (no suffix: our folder)."""
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower()
+    return _SUFFIX_FORMATS.get(suffix, "ours")
+
+
 def _stage(args: argparse.Namespace) -> Any:
-    common = dict(dim=args.dim, window=args.window, min_count=args.min_count,
-                  max_vocab=args.max_vocab, seed=args.seed, device=args.device, quiet=args.quiet)
+    common = dict(seed=args.seed, device=args.device, quiet=args.quiet,
+                  **given(args, **{k: k for k in _SHARED}))
     if args.method == "ppmi":
         from ..embeddings.count import PPMISVD
 
-        return PPMISVD(alpha=args.alpha, shift=args.shift, svd=args.svd, **common)
+        return PPMISVD(**given(args, **{k: k for k in _PPMI}), **common)
     from ..embeddings.word2vec import Word2Vec
 
-    return Word2Vec(method=args.method, negative=args.negative, sample=args.sample,
-                    epochs=args.epochs, **common)
+    return Word2Vec(method=args.method, **given(args, **{k: k for k in _W2V}), **common)
+
+
+def _vector_flops(args: argparse.Namespace) -> float | None:
+    from ..threads import gemm_flops
+
+    if args.method != "ppmi":
+        return None  # word2vec: small products, one thread
+    dim = args.dim or 100
+    return gemm_flops(args.max_vocab or 10_000, dim, dim)  # the SVD's dense products
 
 
 def _cmd_vectors(args: argparse.Namespace) -> int:
+    check_tokenizer(args.tokenizer)  # a wrong name is reported before any work
+    fmt = output_format(args)
     stage = _stage(args)
     start = time.perf_counter()
     stage.fit(_TokenSentences(args))
     seconds = time.perf_counter() - start
     wv = stage.wv_
-    if args.format == "ours":
+    if fmt == "ours":
         stage.save(args.output)
     else:
-        wv.save_word2vec_format(args.output, binary=args.format == "word2vec-binary")
+        wv.save_word2vec_format(args.output, binary=fmt == "word2vec-binary")
     n_tokens = int(wv.counts.sum()) if wv.counts is not None else 0
     print(f"단어 벡터 {len(wv):,}개 × {wv.vector_size}차원 ({args.method}, 토큰 {n_tokens:,}개, "
-          f"{seconds:.1f}초) → {args.output}")
+          f"{seconds:.1f}초) → {args.output} ({_FORMAT_NAMES[fmt]})")
     if not args.quiet:
         shown = [w for w in wv.index_to_key if any("가" <= c <= "힣" for c in w) and len(w) > 1][:3]
         for word in shown:
-            near = ", ".join(f"{w}({s:.2f})" for w, s in wv.most_similar(word, topn=5))
-            print(f"  {word}: {near}")
+            near = ", ".join(f"{plain(w)}({s:.2f})" for w, s in wv.most_similar(word, topn=5))
+            print(f"  {plain(word)}: {near}")
     return 0
+
+
+_FORMAT_NAMES = {"ours": "폴더", "word2vec": "word2vec 텍스트", "word2vec-binary": "word2vec 이진"}
 
 
 def _load(path: str) -> Any:
@@ -107,24 +149,26 @@ def _load(path: str) -> Any:
 
 def _known(wv: Any, word: str) -> str:
     """The word as the vectors spell it: tokens kept with the word-start mark ▁ match too."""
-    from ..text.tokenizers import MARKER
+    from ..errors import InputError
 
-    if word not in wv and MARKER + word in wv:
-        return MARKER + word
-    wv.get_index(word)  # raises a one-line error naming the word
-    return word
+    for form in (word, "▁" + word, word.lstrip("▁")):
+        if form and form in wv:
+            return form
+    raise InputError(f"word {word!r} is not in the vectors ({len(wv):,} words); check the "
+                     "spelling, and that the text was tokenized as for training (see "
+                     "hangul-dl tokenize)")
 
 
 def _print_ranked(rows: list[tuple[str, float]]) -> None:
     print(" 순위  유사도  단어")
     for rank, (word, sim) in enumerate(rows, 1):
-        print(f"{rank:>5}  {sim:6.3f}  {word}")
+        print(f"{rank:>5}  {sim:6.3f}  {plain(word)}")
 
 
 def _cmd_similar(args: argparse.Namespace) -> int:
     wv = _load(args.vectors)
     word = _known(wv, args.word)
-    print(f"{word!r}와(과) 가장 비슷한 단어 {args.k}개 (코사인 유사도, 단어 {len(wv):,}개 중):")
+    print(f"{plain(word)!r}와(과) 가장 비슷한 단어 {args.k}개 (코사인 유사도, 단어 {len(wv):,}개 중):")
     _print_ranked(wv.most_similar(word, topn=args.k))
     return 0
 
@@ -132,85 +176,63 @@ def _cmd_similar(args: argparse.Namespace) -> int:
 def _cmd_analogy(args: argparse.Namespace) -> int:
     wv = _load(args.vectors)
     a, b, c = (_known(wv, w) for w in (args.a, args.b, args.c))
-    print(f"{a} : {b} = {c} : ?   ({b} - {a} + {c}, 3CosAdd)")
+    a_, b_, c_ = plain(a), plain(b), plain(c)
+    print(f"{a_} : {b_} = {c_} : ?   ({b_} - {a_} + {c_}, 3CosAdd)")
     _print_ranked(wv.most_similar(positive=[b, c], negative=[a], topn=args.k))
     return 0
 
 
-def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from ..errors import InputError
-
-    if not args.pairs and not args.analogies:
-        raise InputError("evaluate needs --pairs CSV and/or --analogies TXT")
-    wv = _load(args.vectors)
-    print(f"단어 벡터: {len(wv):,}개 × {wv.vector_size}차원 ({args.vectors})")
-    if args.pairs:
-        r = wv.evaluate_word_pairs(args.pairs, restrict_vocab=args.restrict_vocab)
-        print(f"\n[단어 쌍 유사도] {args.pairs}\n"
-              f"  Spearman ρ = {r.spearman:.4f}   Pearson r = {r.pearson:.4f}\n"
-              f"  쌍 {r.n_pairs:,}개 중 사전에 없는 단어가 있는 쌍 {r.n_oov:,}개 "
-              f"(OOV 비율 {r.oov_ratio:.1%})")
-    if args.analogies:
-        r = wv.evaluate_word_analogies(args.analogies, restrict_vocab=args.restrict_vocab)
-        table = r.sections.rename(columns={"section": "구역", "correct": "정답", "incorrect": "오답",
-                                           "oov": "OOV", "questions": "문항", "accuracy": "정확도"})
-        print(f"\n[유추 (3CosAdd)] {args.analogies}\n"
-              f"{table.to_string(index=False, na_rep='-', float_format=lambda x: f'{x:.3f}')}\n"
-              f"  정확도 {r.accuracy:.1%} (답한 문항 {r.n_answered:,}개; OOV {r.n_oov:,}개 제외)")
-    return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("vectors", help="단어 벡터 학습 (ppmi, cbow, skipgram)",
-                       description="텍스트 파일에서 단어 벡터를 학습합니다. ppmi: 희소 공기 행렬 → "
-                                   "PPMI → 절단 SVD; cbow/skipgram: 네거티브 샘플링 word2vec.")
-    p.add_argument("input", metavar="IN", help="UTF-8 텍스트 파일 (한 줄에 한 문장, .gz 가능)")
+    p = add_command(sub, "vectors", "단어 벡터 학습 (ppmi, cbow, skipgram)",
+                    "텍스트 파일에서 단어 벡터를 학습합니다. ppmi: 희소 공기 행렬 → PPMI → 절단 SVD; "
+                    "cbow/skipgram: 네거티브 샘플링 word2vec. 주지 않은 옵션은 라이브러리 기본값"
+                    "(PPMISVD, Word2Vec)을 씁니다. 출력 형식은 -o의 확장자로 정합니다.")
+    p.add_argument("input", metavar="IN", help="UTF-8 텍스트 파일 또는 폴더 (한 줄에 한 문장, .gz 가능)")
     p.add_argument("-o", "--output", required=True, metavar="VECS",
-                   help="출력: --format ours면 디렉터리, 아니면 word2vec 파일")
+                   help="출력: .txt(.vec)면 word2vec 텍스트, .bin이면 word2vec 이진, 확장자가 없으면 폴더")
     p.add_argument("--method", default="ppmi", choices=["ppmi", "cbow", "skipgram"],
                    help="학습 방법 (기본 ppmi)")
-    p.add_argument("--dim", type=int, default=100, help="벡터 차원 (기본 100)")
-    p.add_argument("--window", type=int, default=5, help="문맥 창 크기, 한쪽 (기본 5)")
-    p.add_argument("--min-count", type=int, default=5, help="이보다 적게 나온 단어는 제외 (기본 5)")
-    p.add_argument("--max-vocab", type=int, default=None, help="최대 단어 수 (빈도순)")
-    p.add_argument("--epochs", type=int, default=5, help="word2vec 에폭 (기본 5)")
-    p.add_argument("--negative", type=int, default=5, help="word2vec 네거티브 샘플 수 (기본 5)")
-    p.add_argument("--sample", type=float, default=1e-3, help="word2vec 고빈도 단어 서브샘플링 (기본 1e-3)")
-    p.add_argument("--alpha", type=float, default=0.75, help="ppmi 문맥 분포 평활 지수 (기본 0.75)")
-    p.add_argument("--shift", type=float, default=1.0, help="ppmi 이동 k: PMI - log k (기본 1)")
-    p.add_argument("--svd", default="randomized", choices=["randomized", "arpack"],
-                   help="ppmi 절단 SVD 방식 (기본 randomized)")
-    p.add_argument("--format", default="ours", choices=["ours", "word2vec", "word2vec-binary"],
-                   help="저장 형식 (기본 ours: 디렉터리; word2vec: gensim 호환 텍스트/이진)")
+    both = ("PPMISVD|Word2Vec",)
+    library_arg(p, "--dim", type=positive_int, default_of=(*both, "dim"), help="벡터 차원 (기본 {default})")
+    library_arg(p, "--window", type=positive_int, default_of=(*both, "window"),
+                help="문맥 창 크기, 한쪽 (기본 {default})")
+    library_arg(p, "--min-count", type=positive_int, default_of=(*both, "min_count"),
+                help="이보다 적게 나온 단어는 제외 (기본 {default})")
+    library_arg(p, "--max-vocab", type=positive_int, default_of=(*both, "max_vocab"), none="제한 없음",
+                aliases=("--max-size",), help="최대 단어 수, 빈도순 (기본 {default})")
+    library_arg(p, "--epochs", type=positive_int, default_of=("Word2Vec", "epochs"),
+                help="word2vec 에폭 (기본 {default})")
+    library_arg(p, "--negative", type=positive_int, default_of=("Word2Vec", "negative"),
+                help="word2vec 네거티브 샘플 수 (기본 {default})")
+    library_arg(p, "--sample", type=positive_float, default_of=("Word2Vec", "sample"),
+                help="word2vec 고빈도 단어 서브샘플링 임계값 (기본 {default})")
+    library_arg(p, "--alpha", type=positive_float, default_of=("PPMISVD", "alpha"),
+                help="ppmi 문맥 분포 평활 지수 (기본 {default})")
+    library_arg(p, "--shift", type=positive_float, default_of=("PPMISVD", "shift"),
+                help="ppmi 이동 k: PMI - log k (기본 {default})")
+    library_arg(p, "--svd", choices=["randomized", "arpack"], default_of=("PPMISVD", "svd"),
+                help="ppmi 절단 SVD 방식 (기본 {default})")
+    p.add_argument("--format", default=None, choices=["ours", "word2vec", "word2vec-binary"],
+                   help="저장 형식을 직접 지정 (기본: -o의 확장자로 정함; ours = 폴더)")
     p.add_argument("--keep-markers", action="store_true",
                    help="형태소 분석기의 어절 시작 표시 ▁를 단어에 남김 (기본: 뗌)")
-    p.add_argument("--skip-bad-lines", action="store_true",
-                   help="UTF-8이 아닌 줄을 건너뛰고 개수를 보고 (기본: 오류)")
     tokenizer_options(p)
     add_common(p)
-    p.set_defaults(func=_cmd_vectors)
+    p.set_defaults(func=_cmd_vectors, workload=_vector_flops, check_inputs=("input",),
+                   check_outputs={"output": lambda a: "dir" if output_format(a) == "ours" else "file"})
 
-    p = sub.add_parser("similar", help="가장 비슷한 단어")
-    p.add_argument("vectors", metavar="VECS", help="단어 벡터 (디렉터리 또는 word2vec 파일)")
-    p.add_argument("word", metavar="WORD")
-    p.add_argument("-k", type=int, default=10, help="보여 줄 단어 수 (기본 10)")
+    p = add_command(sub, "similar", "가장 비슷한 단어 (코사인 유사도)")
+    p.add_argument("vectors", metavar="VECS", help="단어 벡터 (폴더 또는 word2vec .txt/.bin 파일)")
+    p.add_argument("word", metavar="WORD", help="찾을 단어 (▁ 표시 없이)")
+    p.add_argument("-k", type=positive_int, default=10, help="보여 줄 단어 수 (기본 10)")
     add_common(p)
-    p.set_defaults(func=_cmd_similar)
+    p.set_defaults(func=_cmd_similar, check_inputs=("vectors",))
 
-    p = sub.add_parser("analogy", help="유추: A : B = C : ?")
-    p.add_argument("vectors", metavar="VECS")
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
-    p.add_argument("c", metavar="C")
-    p.add_argument("-k", type=int, default=5, help="후보 수 (기본 5)")
+    p = add_command(sub, "analogy", "유추: A : B = C : ? (B - A + C, 3CosAdd)")
+    p.add_argument("vectors", metavar="VECS", help="단어 벡터 (폴더 또는 word2vec .txt/.bin 파일)")
+    p.add_argument("a", metavar="A", help="첫째 단어 (예: 남자)")
+    p.add_argument("b", metavar="B", help="둘째 단어 (예: 왕)")
+    p.add_argument("c", metavar="C", help="셋째 단어 (예: 여자)")
+    p.add_argument("-k", type=positive_int, default=5, help="후보 수 (기본 5)")
     add_common(p)
-    p.set_defaults(func=_cmd_analogy)
-
-    p = sub.add_parser("evaluate", help="단어 쌍 유사도와 유추로 단어 벡터 평가")
-    p.add_argument("vectors", metavar="VECS")
-    p.add_argument("--pairs", metavar="CSV", help="word1,word2,score (머리줄 포함) CSV")
-    p.add_argument("--analogies", metavar="TXT", help="questions-words.txt 형식 (: 구역 줄)")
-    p.add_argument("--restrict-vocab", type=int, default=300_000,
-                   help="빈도 상위 몇 단어까지 쓸지 (기본 300000, gensim과 같음)")
-    add_common(p)
-    p.set_defaults(func=_cmd_evaluate)
+    p.set_defaults(func=_cmd_analogy, check_inputs=("vectors",))
