@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from hangul_dl import register
 from hangul_dl.errors import FormatError
 from hangul_dl.nn.gradcheck import check_model
 from hangul_dl.nn.layers import Affine, Embedding, SoftmaxWithLoss
@@ -8,6 +9,7 @@ from hangul_dl.nn.mlp import TwoLayerNet
 from hangul_dl.nn.model import Model
 
 
+@register
 class TiedLM(Model):
     """Embedding -> Affine whose weight is the embedding transposed (book ch.6 weight tying)."""
 

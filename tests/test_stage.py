@@ -2,10 +2,12 @@ import json
 
 import pytest
 
+from hangul_dl import register
 from hangul_dl.errors import FormatError, InputError, NotFittedError
 from hangul_dl.stage import Stage, stage_class
 
 
+@register
 class Upper(Stage):
     requires_fit = False
 
@@ -17,6 +19,7 @@ class Upper(Stage):
         return (s.upper() * self.repeat + self.suffix for s in data)
 
 
+@register
 class Counter(Stage):
     def __init__(self, min_count: int = 1):
         self.min_count = min_count
@@ -60,10 +63,11 @@ def test_save_load_round_trip_and_registry(tmp_path):
     stage.save(tmp_path / "c")
     loaded = Stage.load(tmp_path / "c")
     assert isinstance(loaded, Counter) and loaded.min_count == 3 and loaded.total_ == 5
-    assert stage_class("Counter") is Counter
+    assert stage_class(json.loads((tmp_path / "c" / "manifest.json").read_text(
+        encoding="utf-8"))["kind"]) is Counter
     with pytest.raises(FormatError, match="not a Upper"):
         Upper.load(tmp_path / "c")
-    with pytest.raises(FormatError, match="unknown stage class 'Nope'"):
+    with pytest.raises(FormatError, match="unknown class 'Nope'"):
         stage_class("Nope")
     with pytest.raises(NotFittedError):
         Counter().save(tmp_path / "unfitted")
