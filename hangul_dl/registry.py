@@ -72,7 +72,7 @@ _BUILTIN: dict[str, str] = {
 }
 
 _PACKAGE = __name__.rpartition(".")[0]  # "hangul_dl"
-_NAME = re.compile(r"[A-Za-z_][\w.\-]{0,199}")
+_NAME = re.compile(r"[^\s]{1,200}")
 _classes: dict[str, type] = {}  # name -> class (built-ins once imported, and user classes)
 _names: dict[type, str] = {}  # class -> name
 
@@ -88,9 +88,9 @@ def register(cls: T, name: str | None = None) -> T:
     if not isinstance(cls, type):
         raise InputError(f"register expects a class, got {cls!r}")
     name = _default_name(cls) if name is None else name
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or not name.isprintable():
         raise InputError(f"cannot register {cls.__qualname__} as {name!r}: a name is 1-200 "
-                         "letters, digits, '_', '.' or '-', starting with a letter or '_'")
+                         "characters without spaces, e.g. 'mypackage.MyStage'")
     taken = _classes.get(name)
     if taken is None and name in _BUILTIN:
         taken = _builtin(name)
@@ -177,4 +177,4 @@ def _qualified(cls: type) -> str:
 
 def _short(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= 210 else text[:207] + "..."

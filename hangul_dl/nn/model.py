@@ -31,9 +31,9 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from .. import registry
 from ..backend import get_array_module, is_gpu_array, to_cpu, to_gpu
 from ..errors import FormatError, ShapeError
-from .. import registry
 from ..io import (
     MANIFEST,
     array_headers,
