@@ -71,7 +71,7 @@ def test_defining_a_subclass_does_not_make_it_loadable(tmp_path, caplog):
 
 
 def test_a_user_class_of_the_same_name_as_ours_never_loads_as_ours(tmp_path):
-    class Vocabulary(Stage):  # noqa: F811  (shadows ours on purpose)
+    class Vocabulary(Stage):  # shadows ours on purpose
         requires_fit = False
 
     Vocabulary().save(tmp_path / "mine")

@@ -102,3 +102,39 @@ def test_fingerprint_of_a_pipeline_covers_its_steps():
     a = (Upper() | Counter()).fit(["한국어", "문장"])
     b = (Upper() | Counter()).fit(["한국어 ㅋㅋ 😀"])
     assert a.fingerprint() != b.fingerprint()
+
+
+def test_a_version_1_folder_loads_or_says_how_to_save_it_again(tmp_path):
+    from hangul_dl.text.vocab import Vocabulary
+
+    Vocabulary().fit([["가", "나"]]).save(tmp_path / "v")
+    manifest = tmp_path / "v" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    assert data["version"] == 2
+    manifest.write_text(json.dumps({**data, "version": 1}), encoding="utf-8")
+    assert Stage.load(tmp_path / "v").id_to_token[4:] == ["가", "나"]  # built-in: loads
+
+    class Old(Stage):  # version 1 saved user classes under their bare name
+        requires_fit = False
+
+    Old().save(tmp_path / "old")
+    manifest = tmp_path / "old" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**data, "version": 1, "kind": "Old"}), encoding="utf-8")
+    with pytest.raises(FormatError, match=r"format version 1.*hangul_dl.register\(YourClass, "
+                                          r"name='Old'\).*save it again") as info:
+        Stage.load(tmp_path / "old")
+    assert "\n" not in str(info.value)
+    register(Old, name="Old")
+    Stage.load(tmp_path / "old").save(tmp_path / "new")
+    assert json.loads((tmp_path / "new" / "manifest.json").read_text(encoding="utf-8"))[
+        "version"] == 2
+
+
+def test_a_failure_inside_load_state_is_one_format_error_naming_the_folder(tmp_path):
+    Counter(min_count=3).fit(["한국어"]).save(tmp_path / "c")
+    (tmp_path / "c" / "total.json").write_text('"not a number"', encoding="utf-8")
+    Stage.load(tmp_path / "c")  # loads: total_ is whatever JSON held
+    (tmp_path / "c" / "total.json").write_bytes(b"\xff")
+    with pytest.raises(FormatError, match=r"c: cannot be loaded \(UnicodeDecodeError"):
+        Stage.load(tmp_path / "c")

@@ -421,11 +421,11 @@ def _read_vocab_file(path: Path, specials: Sequence[str] | None = None
             counts.append(int(count))
     if not header:
         raise FormatError(f"{path}: empty file; expected a hangul_dl vocabulary")
+    if specials is not None:
+        _check_specials(path, header["specials"], tokens, tuple(specials))
     if len(tokens) < header["specials"]:
         raise FormatError(f"{path}: the header announces {header['specials']} specials but only "
                           f"{len(tokens)} tokens follow; the file is truncated")
-    if specials is not None:
-        _check_specials(path, header["specials"], tokens, tuple(specials))
     return header, tokens, counts
 
 
