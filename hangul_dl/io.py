@@ -581,6 +581,14 @@ def read_manifest(directory: str | os.PathLike, kind: str | None = None) -> dict
     """
     directory = Path(directory)
     if not directory.is_dir() and not (recover(directory) and directory.is_dir()):
+        aside = [e.name for e in _scandir(directory.parent)
+                 if (m := _LEFTOVER.fullmatch(e.name)) and m["target"] == directory.name
+                 and m["tag"] == "old"]
+        if aside:
+            raise FormatError(f"{directory}: missing while a save that is still running (or "
+                              f"whose process id was reused) has the folder moved aside as "
+                              f"{aside[0]}; wait for it, or if no save is running rename that "
+                              "folder back")
         raise FormatError(f"{directory}: not a directory; expected a saved hangul_dl directory")
     _sweep(directory.parent, directory.name)
     path = directory / MANIFEST

@@ -42,6 +42,11 @@ File format (``vocab.txt``, UTF-8, one token per line, readable and editable)::
 The line number minus one is the ID. Backslash, tab, newline and carriage return inside a token
 are written as ``\\\\``, ``\\t``, ``\\n``, ``\\r``. A corrupted, truncated or foreign file raises
 :class:`~hangul_dl.errors.FormatError` naming ``file:line``.
+The file must agree with what it is loaded for: :meth:`Vocabulary.load` checks the header's
+``specials``, ``min_count`` and ``max_size`` and the special tokens and their IDs against
+``manifest.json``, and :meth:`Vocabulary.load_txt` the specials against the expected ones
+(``<pad> <unk> <bos> <eos>`` unless told otherwise) — a file with ``specials=99`` or with two
+specials swapped would silently give its IDs other meanings.
 
 Speed (measured on a 2-core CPU, 3M tokens / 250k sentences of
 :func:`hangul_dl.datasets.zipf_korean_corpus`, 336k types): ``fit`` counts with
