@@ -4,6 +4,10 @@ Importing the package has no side effects: no JVM, no CuPy, no printing. Public 
 resolved lazily on first use, so ``import hangul_dl`` stays fast::
 
     from hangul_dl import Normalizer, KonlpyTokenizer, Vocabulary
+
+(This table only serves ``from hangul_dl import NAME``. Which classes a saved folder may name
+is decided by :mod:`hangul_dl.registry` alone; a class of your own becomes loadable with
+``hangul_dl.register(MyStage)``.)
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ _EXPORTS = {
     "TokenizerError": "errors", "DivergenceError": "errors", "ShapeError": "errors",
     # engine
     "Stage": "stage",
+    "register": "registry",
     "Pipeline": "pipeline",
     "PipelineError": "pipeline",
     "Model": "nn.model",

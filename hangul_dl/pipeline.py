@@ -42,9 +42,10 @@ from typing import Any
 
 import numpy as np
 
+from . import registry
 from .errors import FormatError, HangulDLError, InputError
-from .io import atomic_directory, read_manifest, write_manifest
-from .stage import Stage, _same
+from .io import MANIFEST, atomic_directory, read_manifest, safe_path, write_manifest
+from .stage import Stage, _same, loading, saved_name
 
 __all__ = ["Pipeline", "PipelineError", "load_model"]
 
@@ -296,36 +297,48 @@ class Pipeline(Stage):
             for i, (name, stage) in enumerate(self.steps):
                 relative = f"steps/{i:02d}-{name}"
                 stage.save(tmp / relative)
-                entries.append({"name": name, "class": type(stage).__name__, "path": relative})
-            write_manifest(tmp, kind="Pipeline", config={"verbose": self.verbose},
+                entries.append({"name": name, "class": saved_name(type(stage)),
+                                "path": relative})
+            write_manifest(tmp, kind=saved_name(type(self)), config={"verbose": self.verbose},
                            stages=entries)
         return Path(directory)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> Pipeline:
-        """Load a directory written by :meth:`save`; a missing step or foreign file fails clearly."""
+        """Load a directory written by :meth:`save`; a missing step or foreign file fails clearly.
+
+        Every step's ``path`` must stay inside the folder (:func:`~hangul_dl.io.safe_path`) and
+        name a sub-folder, and every ``class`` must be a registered stage."""
         directory = Path(directory)
         manifest = read_manifest(directory, kind="Pipeline")
+        where = f"{directory / MANIFEST}"
         entries = manifest.get("stages")
         if not isinstance(entries, list) or not entries:
-            raise FormatError(f"{directory}/manifest.json: no 'stages' list; the file is damaged")
+            raise FormatError(f"{where}: no 'stages' list; the file is damaged")
         steps = []
-        for entry in entries:
-            try:
-                name, class_name, relative = entry["name"], entry["class"], entry["path"]
-            except (TypeError, KeyError):
-                raise FormatError(f"{directory}/manifest.json: bad stage entry {entry!r}; "
-                                  "expected name, class and path") from None
-            path = directory / relative
+        for i, entry in enumerate(entries):
+            key = f"{where}: stages[{i}]"
+            if not isinstance(entry, dict) or not all(k in entry for k in ("name", "class",
+                                                                             "path")):
+                raise FormatError(f"{key} is {str(entry)[:60]!r}; expected an object with "
+                                  "name, class and path")
+            name, class_name = entry["name"], entry["class"]
+            if not isinstance(name, str) or not name:
+                raise FormatError(f"{key}.name must be a non-empty string, found {name!r}")
+            registry.lookup(class_name, Stage, f"{key}.class")
+            path = safe_path(directory, entry["path"], f"{key}.path")
             if not path.is_dir():
                 raise FormatError(f"{path}: missing; the pipeline's step {name!r} "
                                   f"({class_name}) was not saved completely")
             stage = Stage.load(path)
-            if type(stage).__name__ != class_name:
-                raise FormatError(f"{path}: holds a {type(stage).__name__}, but the manifest "
+            if saved_name(type(stage)) != class_name:
+                raise FormatError(f"{path}: holds a {saved_name(type(stage))}, but the manifest "
                                   f"says {class_name}")
             steps.append((name, stage))
-        return cls(steps, **manifest.get("config", {}))
+        with loading(where):
+            pipe = cls(steps, **manifest["config"])
+            pipe._validate()
+        return pipe
 
 
 def load_model(directory: str | os.PathLike, expected: type | None = None,

@@ -10,59 +10,41 @@
 - ``fingerprint()``: a digest of the learned state (``None`` for stages that learn nothing), so
   caches keyed on a stage tell two fits with the same parameters apart.
 
-Subclasses register themselves by class name, so a saved pipeline can name its stages in JSON.
+A saved folder names its class by the name :mod:`hangul_dl.registry` gives it; hangul_dl's own
+stages are in the registry's fixed table, a stage of your own loads after
+``hangul_dl.register(MyStage)``. Loading checks the folder first (:func:`~hangul_dl.io.read_manifest`)
+and turns any failure into one :class:`~hangul_dl.errors.FormatError` naming it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import importlib
 import inspect
+import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from .errors import FormatError, InputError, NotFittedError
-from .io import atomic_directory, read_manifest, write_manifest
+from . import registry
+from .errors import FormatError, HangulDLError, InputError, NotFittedError, ShapeError
+from .io import FORMAT_VERSION, MANIFEST, atomic_directory, read_manifest, write_manifest
 
-__all__ = ["Stage", "build_from_manifest", "constructor_params", "find_registered",
-           "registered_stages", "stage_class"]
+__all__ = ["Stage", "build_from_manifest", "constructor_params", "loading", "saved_class",
+           "stage_class"]
 
-_REGISTRY: dict[str, type[Stage]] = {}
+logger = logging.getLogger(__name__)
+
 S = TypeVar("S", bound="Stage")
 T = TypeVar("T")
-
-
-def find_registered(registry: dict[str, type[T]], name: str) -> type[T] | None:
-    """``registry[name]``, importing the module of a public class first if it is not loaded.
-
-    Classes register themselves when their module is imported; a saved directory may name a
-    class whose module nobody has imported yet (``hangul-dl generate`` loading a tokenizer), so
-    the package's public-name map (``hangul_dl._EXPORTS``) says where to find it.
-    """
-    if name not in registry:
-        from . import _EXPORTS
-
-        if name in _EXPORTS:
-            importlib.import_module(f"{__package__}.{_EXPORTS[name]}")
-    return registry.get(name)
+_warned: set[type] = set()
 
 
 def stage_class(name: str) -> type[Stage]:
-    """The registered stage class called ``name`` (used when loading saved pipelines)."""
-    klass = find_registered(_REGISTRY, name)
-    if klass is None:
-        raise FormatError(
-            f"unknown stage class {name!r}; known: {', '.join(sorted(_REGISTRY)) or 'none'}. "
-            "Was it saved by a newer hangul_dl, or is the module defining it not imported?")
-    return klass
-
-
-def registered_stages() -> dict[str, type[Stage]]:
-    """A copy of the registry: class name -> class."""
-    return dict(_REGISTRY)
+    """The stage class a manifest calls ``name`` (``registry.lookup(name, Stage)``)."""
+    return registry.lookup(name, Stage)
 
 
 def _init_param_names(cls: type) -> list[str]:
@@ -80,22 +62,65 @@ def constructor_params(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in _init_param_names(type(obj))}
 
 
-def build_from_manifest(directory: str | os.PathLike, lookup: Callable[[str], type[T]],
-                        base: type) -> T:
-    """Read ``directory/manifest.json`` and construct its ``kind`` with its ``config``.
+def saved_name(cls: type) -> str:
+    """The class name :meth:`Stage.save` and :meth:`Model.save` write (see :mod:`.registry`);
+    logs a warning, once per class, when that name cannot be loaded back yet."""
+    name = registry.name_of(cls)
+    if not registry.is_registered(cls) and cls not in _warned:
+        _warned.add(cls)
+        logger.warning("%s is not registered, so a folder saved from it (kind %r) loads only "
+                       "after hangul_dl.register(%s)", cls.__qualname__, name, cls.__name__)
+    return name
 
-    ``lookup`` maps the saved class name to a class (a registry); the class must be ``base`` or a
-    subclass. Shared by :meth:`Stage.load` and :meth:`hangul_dl.nn.model.Model.load`.
+
+def saved_class(manifest: dict[str, Any], base: type[T], directory: str | os.PathLike) -> type[T]:
+    """The class ``manifest["kind"]`` names, which must be ``base`` or a subclass.
+
+    For a folder of an older format version the error also says how to save it again.
     """
-    manifest = read_manifest(directory)
-    klass = lookup(manifest["kind"])
-    if not issubclass(klass, base):
-        raise FormatError(f"{directory}: holds a {manifest['kind']}, not a {base.__name__}")
+    where = f"{Path(directory) / MANIFEST}"
     try:
+        return registry.lookup(manifest["kind"], base, where)
+    except FormatError as exc:
+        version = manifest.get("version")
+        if version == FORMAT_VERSION or "unknown class" not in str(exc):
+            raise
+        raise FormatError(f"{exc}. This folder has format version {version}, which named "
+                          f"classes by their bare name: register yours under that name "
+                          f"(hangul_dl.register(YourClass, name={manifest['kind']!r})), load "
+                          "it, and save it again to write format version "
+                          f"{FORMAT_VERSION}") from None
+
+
+@contextlib.contextmanager
+def loading(directory: str | os.PathLike, what: str = "") -> Iterator[None]:
+    """Turn any failure while building an object from a saved folder into one
+    :class:`FormatError` naming the folder (a folder is untrusted input: no tracebacks)."""
+    where = f"{directory}{': ' + what if what else ''}"
+    try:
+        yield
+    except (InputError, ShapeError) as exc:
+        raise FormatError(f"{where}: {exc}") from None
+    except HangulDLError:
+        raise
+    except (TypeError, ValueError, LookupError, AttributeError, ArithmeticError, RecursionError,
+            MemoryError) as exc:
+        raise FormatError(f"{where}: cannot be loaded ({type(exc).__name__}: "
+                          f"{str(exc)[:200]}); the folder is damaged or was not written by "
+                          "this hangul_dl (save it again)") from None
+
+
+def build_from_manifest(directory: str | os.PathLike, base: type[T],
+                        manifest: dict[str, Any] | None = None) -> T:
+    """Construct the class ``directory/manifest.json`` names with its ``config``.
+
+    The class comes from :mod:`hangul_dl.registry` and must be ``base`` or a subclass. Shared
+    by :meth:`Stage.load` and :meth:`hangul_dl.nn.model.Model.load`.
+    """
+    manifest = read_manifest(directory) if manifest is None else manifest
+    klass = saved_class(manifest, base, directory)
+    with loading(f"{Path(directory) / MANIFEST}", f"config does not fit {klass.__name__}"):
         return klass(**manifest["config"])
-    except TypeError as exc:
-        raise FormatError(f"{directory}/manifest.json: config does not fit "
-                          f"{klass.__name__} ({exc})") from None
 
 
 class Stage:
@@ -105,10 +130,6 @@ class Stage:
     requires_fit: ClassVar[bool] = True
     #: The step name ``a | b`` gives this stage in a pipeline ("normalize", "tokenize", ...).
     step_name: ClassVar[str] = "model"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
 
     # -- parameters ----------------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
@@ -134,11 +155,9 @@ class Stage:
 
     def __or__(self, other: Stage) -> Any:
         """``Normalizer() | KonlpyTokenizer() | Vocabulary()``: a :class:`~hangul_dl.pipeline.Pipeline`."""
-        from .pipeline import Pipeline
-
         if not isinstance(other, Stage):
             return NotImplemented
-        return Pipeline.chain(self, other)
+        return registry.lookup("Pipeline", Stage).chain(self, other)  # layer 5, found by name
 
     # -- fitting -------------------------------------------------------------------------
     @property
@@ -172,7 +191,7 @@ class Stage:
         """Save parameters and learned state to ``directory`` (atomic, no pickle)."""
         self.check_fitted()
         with atomic_directory(directory) as tmp:
-            write_manifest(tmp, kind=type(self).__name__, config=self._config())
+            write_manifest(tmp, kind=saved_name(type(self)), config=self._config())
             self._save_state(tmp)
         return Path(directory)
 
@@ -180,11 +199,13 @@ class Stage:
     def load(cls: type[S], directory: str | os.PathLike) -> S:
         """Load a stage written by :meth:`save`; the directory must hold this class or a subclass
         (``Stage.load(DIR)`` loads whatever stage or pipeline ``DIR`` holds)."""
-        saved = stage_class(read_manifest(directory)["kind"])
-        if issubclass(saved, cls) and saved.load.__func__ is not Stage.load.__func__:
+        manifest = read_manifest(directory)
+        saved = saved_class(manifest, cls, directory)
+        if saved.load.__func__ is not Stage.load.__func__:
             return saved.load(directory)  # e.g. a Pipeline, which loads its steps itself
-        stage = build_from_manifest(directory, stage_class, cls)
-        stage._load_state(Path(directory))
+        stage = build_from_manifest(directory, cls, manifest)
+        with loading(directory):
+            stage._load_state(Path(directory))
         return stage
 
     def fingerprint(self) -> str | None:

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from hangul_dl import register
 from hangul_dl.errors import FormatError
 from hangul_dl.nn.gradcheck import check_model
 from hangul_dl.nn.layers import Affine, Embedding, SoftmaxWithLoss
@@ -8,6 +9,7 @@ from hangul_dl.nn.mlp import TwoLayerNet
 from hangul_dl.nn.model import Model
 
 
+@register
 class TiedLM(Model):
     """Embedding -> Affine whose weight is the embedding transposed (book ch.6 weight tying)."""
 
@@ -111,3 +113,57 @@ def test_astype_float64_keeps_identity_between_model_and_layers():
 def test_repr_shows_config_and_size():
     text = repr(TwoLayerNet(2, 10, 3))
     assert "hidden_size=10" in text and "63 parameters" in text
+
+
+# -- a forged manifest is refused before the model is built ------------------------------------------
+def _set_config(folder, **changes):
+    import json
+
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["config"].update(changes)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("changes", "match"), [
+    ({"vocab_size": 10_000_000}, r"config 'vocab_size' = 10,000,000, but the largest array "
+                                 r"dimension in weights.npz is 7"),
+    ({"dim": 10**6}, "config 'dim'"),
+    ({"vocab_size": 8}, r"'embed.W' has shape \(7, 3\), the model expects \(8, 3\)"),
+    ({"vocab_size": -1}, "cannot be loaded|negative"),
+    ({"vocab_size": "7"}, "cannot be loaded"),
+    ({"colour": "red"}, "config does not fit TiedLM.*colour"),
+])
+def test_config_that_the_weights_cannot_back_is_refused_fast(tmp_path, changes, match):
+    import time
+
+    TiedLM().save(tmp_path / "m")
+    _set_config(tmp_path / "m", **changes)
+    start = time.process_time()  # CPU time: a busy machine does not make it fail
+    with pytest.raises(FormatError, match=match):
+        Model.load(tmp_path / "m")
+    assert time.process_time() - start < 1.0
+
+
+def test_layer_counts_are_bounded_by_the_number_of_arrays(tmp_path):
+    from hangul_dl.lm.rnnlm import RNNLM
+
+    RNNLM(vocab_size=11, embedding_size=4, hidden_size=4, num_layers=2).save(tmp_path / "lm")
+    _set_config(tmp_path / "lm", num_layers=10**6)
+    with pytest.raises(FormatError, match=r"config 'num_layers' = 1,000,000, but weights.npz "
+                                          r"holds 9 arrays"):
+        Model.load(tmp_path / "lm")
+    _set_config(tmp_path / "lm", num_layers=3)  # plausible, but the weights have two layers
+    with pytest.raises(FormatError, match="missing.*rnn.2"):
+        Model.load(tmp_path / "lm")
+
+
+def test_an_unregistered_model_saves_but_loads_only_once_registered(tmp_path):
+    class Mine(TwoLayerNet):
+        pass
+
+    Mine(2, 3, 2).save(tmp_path / "m")
+    with pytest.raises(FormatError, match="unknown class .*Mine.*register"):
+        Model.load(tmp_path / "m")
+    register(Mine)
+    assert type(Model.load(tmp_path / "m")) is Mine

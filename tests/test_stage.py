@@ -2,10 +2,12 @@ import json
 
 import pytest
 
+from hangul_dl import register
 from hangul_dl.errors import FormatError, InputError, NotFittedError
 from hangul_dl.stage import Stage, stage_class
 
 
+@register
 class Upper(Stage):
     requires_fit = False
 
@@ -17,6 +19,7 @@ class Upper(Stage):
         return (s.upper() * self.repeat + self.suffix for s in data)
 
 
+@register
 class Counter(Stage):
     def __init__(self, min_count: int = 1):
         self.min_count = min_count
@@ -60,10 +63,11 @@ def test_save_load_round_trip_and_registry(tmp_path):
     stage.save(tmp_path / "c")
     loaded = Stage.load(tmp_path / "c")
     assert isinstance(loaded, Counter) and loaded.min_count == 3 and loaded.total_ == 5
-    assert stage_class("Counter") is Counter
+    assert stage_class(json.loads((tmp_path / "c" / "manifest.json").read_text(
+        encoding="utf-8"))["kind"]) is Counter
     with pytest.raises(FormatError, match="not a Upper"):
         Upper.load(tmp_path / "c")
-    with pytest.raises(FormatError, match="unknown stage class 'Nope'"):
+    with pytest.raises(FormatError, match="unknown class 'Nope'"):
         stage_class("Nope")
     with pytest.raises(NotFittedError):
         Counter().save(tmp_path / "unfitted")
@@ -98,3 +102,39 @@ def test_fingerprint_of_a_pipeline_covers_its_steps():
     a = (Upper() | Counter()).fit(["한국어", "문장"])
     b = (Upper() | Counter()).fit(["한국어 ㅋㅋ 😀"])
     assert a.fingerprint() != b.fingerprint()
+
+
+def test_a_version_1_folder_loads_or_says_how_to_save_it_again(tmp_path):
+    from hangul_dl.text.vocab import Vocabulary
+
+    Vocabulary().fit([["가", "나"]]).save(tmp_path / "v")
+    manifest = tmp_path / "v" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    assert data["version"] == 2
+    manifest.write_text(json.dumps({**data, "version": 1}), encoding="utf-8")
+    assert Stage.load(tmp_path / "v").id_to_token[4:] == ["가", "나"]  # built-in: loads
+
+    class Old(Stage):  # version 1 saved user classes under their bare name
+        requires_fit = False
+
+    Old().save(tmp_path / "old")
+    manifest = tmp_path / "old" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**data, "version": 1, "kind": "Old"}), encoding="utf-8")
+    with pytest.raises(FormatError, match=r"format version 1.*hangul_dl.register\(YourClass, "
+                                          r"name='Old'\).*save it again") as info:
+        Stage.load(tmp_path / "old")
+    assert "\n" not in str(info.value)
+    register(Old, name="Old")
+    Stage.load(tmp_path / "old").save(tmp_path / "new")
+    assert json.loads((tmp_path / "new" / "manifest.json").read_text(encoding="utf-8"))[
+        "version"] == 2
+
+
+def test_a_failure_inside_load_state_is_one_format_error_naming_the_folder(tmp_path):
+    Counter(min_count=3).fit(["한국어"]).save(tmp_path / "c")
+    (tmp_path / "c" / "total.json").write_text('"not a number"', encoding="utf-8")
+    Stage.load(tmp_path / "c")  # loads: total_ is whatever JSON held
+    (tmp_path / "c" / "total.json").write_bytes(b"\xff")
+    with pytest.raises(FormatError, match=r"c: cannot be loaded \(UnicodeDecodeError"):
+        Stage.load(tmp_path / "c")

@@ -307,3 +307,28 @@ def test_garbage_files_raise_format_error_or_load(tmp_path_factory, header, body
         except (FormatError, InputError):
             continue
         assert wv.vectors.dtype == np.float32 and wv.vectors.shape[0] == len(wv)
+
+
+# -- NaN and infinity are refused wherever vectors are read ----------------------------------------
+@pytest.mark.parametrize("bad", ["nan", "NaN", "inf", "-Infinity", "1e39"])  # 1e39 overflows f4
+def test_non_finite_numbers_in_a_text_file_name_line_and_word(tmp_path, bad):
+    path = tmp_path / "v.txt"
+    path.write_text(f"3 2\n서울 0.5 1\n부산 {bad} 0.25\n한국 1 0\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"v.txt:3: the vector of '부산' holds NaN or infinity"):
+        load_word_vectors(path)
+
+
+def test_non_finite_numbers_in_a_binary_file_name_the_record(tmp_path):
+    path = tmp_path / "v.bin"
+    rows = [("서울", [0.5, 1.0]), ("부산", [float("nan"), 0.25])]
+    path.write_bytes(b"2 2\n" + b"".join(w.encode() + b" " + struct.pack("<2f", *v) + b"\n"
+                                         for w, v in rows))
+    with pytest.raises(FormatError, match=r"v.bin: record 2: the vector of '부산' holds NaN"):
+        load_word_vectors(path)
+
+
+def test_non_finite_vectors_in_our_folder_name_the_word(small, tmp_path):
+    small.vectors[3, 1] = np.inf
+    small.save(tmp_path / "wv")
+    with pytest.raises(FormatError, match=r"vectors.npz: row 3: the vector of '사과' holds NaN"):
+        load_word_vectors(tmp_path / "wv")

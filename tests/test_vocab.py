@@ -208,3 +208,54 @@ def test_missing_file_and_bom(tmp_path):
 def test_from_counts():
     v = Vocabulary.from_counts({"가": 3, "나": 5, "다": 3}, n_sequences=2, min_count=1)
     assert v.id_to_token[4:] == ["나", "가", "다"] and v.counts_[3] == 2
+
+
+# -- vocab.txt must agree with its manifest (a swapped or widened special loses tokens) -------------
+def _edit_lines(path, edit):
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(edit(lines)), encoding="utf-8")
+
+
+def test_a_directory_whose_vocab_txt_disagrees_with_the_manifest_is_refused(vocab, tmp_path):
+    import json
+
+    vocab.save(tmp_path / "v")
+    path = tmp_path / "v" / "vocab.txt"
+    good = path.read_text(encoding="utf-8")
+    _edit_lines(path, lambda lines: [lines[0].replace("specials=4", "specials=99"), *lines[1:]])
+    with pytest.raises(FormatError, match=r"vocab.txt:1: the header declares specials=99, "
+                                          "expected 4"):
+        Vocabulary.load(tmp_path / "v")
+    path.write_text(good, encoding="utf-8")
+    _edit_lines(path, lambda lines: [lines[0], lines[2], lines[1], *lines[3:]])
+    with pytest.raises(FormatError, match=r"vocab.txt:2: ID 0 is '<unk>', expected the special "
+                                          "'<pad>'"):
+        Vocabulary.load(tmp_path / "v")
+    path.write_text(good, encoding="utf-8")
+    _edit_lines(path, lambda lines: [lines[0].replace("min_count=1", "min_count=3"), *lines[1:]])
+    with pytest.raises(FormatError, match=r"vocab.txt:1: min_count=3 in the header, but "
+                                          "min_count=1 in manifest.json"):
+        Vocabulary.load(tmp_path / "v")
+    path.write_text(good, encoding="utf-8")
+    manifest = tmp_path / "v" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**data, "config": {**data["config"], "specials": 5}}),
+                        encoding="utf-8")
+    with pytest.raises(FormatError, match="specials must be a sequence"):
+        Vocabulary.load(tmp_path / "v")
+
+
+def test_load_txt_expects_the_standard_specials_unless_told(tmp_path):
+    custom = Vocabulary(specials=("[PAD]", "[UNK]", "[BOS]", "[EOS]", "[MASK]")).fit(SENTENCES)
+    path = custom.save_txt(tmp_path / "custom.txt")
+    with pytest.raises(FormatError, match=r"custom.txt:1: the header declares specials=5, "
+                                          r"expected 4 \(<pad> <unk> <bos> <eos>\)"):
+        Vocabulary.load_txt(path)
+    assert Vocabulary.load_txt(path, specials=None).id_to_token == custom.id_to_token
+    assert Vocabulary.load_txt(path, specials=custom.specials).specials == custom.specials
+    standard = Vocabulary().fit(SENTENCES).save_txt(tmp_path / "v.txt")
+    _edit_lines(standard, lambda lines: [lines[0], lines[1], lines[4], lines[3], lines[2],
+                                         *lines[5:]])
+    with pytest.raises(FormatError, match=r"v.txt:3: ID 1 is '<eos>', expected the special "
+                                          "'<unk>'"):
+        Vocabulary.load_txt(standard)

@@ -32,11 +32,19 @@ import numpy as np
 
 from ..backend import DEFAULT_DTYPE, get_array_module, to_cpu
 from ..errors import FormatError, HangulDLError, InputError, ShapeError
-from ..io import atomic_directory, load_arrays, read_manifest, save_arrays, write_manifest
+from ..io import (
+    array_headers,
+    atomic_directory,
+    load_arrays,
+    read_manifest,
+    save_arrays,
+    write_manifest,
+)
 from ..text.tokenizers import MARKER
 from .wordlist import read_word_list, write_word_list
 
-__all__ = ["VECTORS_FILE", "VOCAB_FILE", "UnknownWordError", "WordVectors", "load_word_vectors"]
+__all__ = ["VECTORS_FILE", "VOCAB_FILE", "UnknownWordError", "WordVectors", "check_finite",
+           "load_word_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -356,19 +364,27 @@ class WordVectors:
 
     @classmethod
     def read_files(cls, directory: Path) -> WordVectors:
-        """Read ``vectors.npz`` and ``vocab.txt`` from a directory (used by stages)."""
-        arrays = load_arrays(directory / VECTORS_FILE)
-        if "vectors" not in arrays:
-            raise FormatError(f"{directory / VECTORS_FILE}: no 'vectors' array; found "
-                              f"{sorted(arrays)}")
+        """Read ``vectors.npz`` and ``vocab.txt`` from a directory (used by stages).
+
+        The array shapes are checked against the word list before any data is read, and every
+        vector must be finite (a NaN or infinity raises ``FormatError`` naming the word)."""
+        path = directory / VECTORS_FILE
+        headers = array_headers(path)
+        if "vectors" not in headers:
+            raise FormatError(f"{path}: no 'vectors' array; found {sorted(headers)}")
         words = read_word_list(directory / VOCAB_FILE)
-        vectors = arrays["vectors"]
-        if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise FormatError(f"{directory}: vectors.npz has shape {vectors.shape} but vocab.txt "
+        shape, dtype = headers["vectors"]
+        if len(shape) != 2 or shape[0] != len(words):
+            raise FormatError(f"{directory}: vectors.npz has shape {shape} but vocab.txt "
                               f"lists {len(words)} words; the directory was mixed up")
-        if vectors.dtype != DEFAULT_DTYPE:
-            raise FormatError(f"{directory / VECTORS_FILE}: vectors are {vectors.dtype}, "
-                              "expected float32")
+        if dtype != DEFAULT_DTYPE:
+            raise FormatError(f"{path}: vectors are {dtype}, expected float32")
+        if "counts" in headers and tuple(headers["counts"][0]) != (len(words),):
+            raise FormatError(f"{path}: 'counts' has shape {headers['counts'][0]}, expected "
+                              f"({len(words)},); the directory was mixed up")
+        arrays = load_arrays(path)
+        vectors = arrays["vectors"]
+        check_finite(vectors, words, str(path))
         return cls(words, vectors, arrays.get("counts"))
 
     def save_word2vec_format(self, path: str | os.PathLike, binary: bool = False) -> Path:
@@ -395,6 +411,22 @@ class WordVectors:
         from ..plotting import plot_word_map
 
         return plot_word_map(list(words), to_cpu(self[list(words)]), path, title=title)
+
+
+def check_finite(vectors: np.ndarray, words: Sequence[str], source: str,
+                 where: Any = None) -> None:
+    """Raise ``FormatError`` naming the first word whose vector holds a NaN or infinity.
+
+    ``where(row)`` gives the location of a row (``"file:line"``); by default ``source`` and the
+    row number."""
+    finite = np.isfinite(vectors).all(axis=1) if vectors.size else np.ones(len(vectors), bool)
+    if finite.all():
+        return
+    row = int(np.flatnonzero(~finite)[0])
+    place = where(row) if where is not None else f"{source}: row {row}"
+    raise FormatError(f"{place}: the vector of {words[row]!r} holds NaN or infinity "
+                      f"({int((~finite).sum())} such vectors); the file is damaged, or the "
+                      "training diverged")
 
 
 def load_word_vectors(path: str | os.PathLike, format: str = "auto") -> WordVectors:

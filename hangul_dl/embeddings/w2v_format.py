@@ -13,8 +13,8 @@ We write numbers with 9 significant digits, which read back to the very same flo
 file loads bit-for-bit), and we read gensim's and fastText's ``.vec`` files (trailing spaces,
 CRLF, a UTF-8 BOM) and headerless GloVe-style text. A broken file raises
 :class:`~hangul_dl.errors.FormatError` naming the file and line (text) or record and byte
-offset (binary); a repeated word keeps its first vector, with a warning that counts them (as
-gensim does).
+offset (binary), and so does a NaN or infinite number (it would poison every similarity); a
+repeated word keeps its first vector, with a warning that counts them (as gensim does).
 """
 
 from __future__ import annotations
@@ -175,10 +175,10 @@ def _read_text(f: Any, path: Path, header: tuple[int, int] | None, first: bytes,
         words.append(word)
         numbers.append(rest)
         if len(numbers) >= 8192:
-            blocks.append(_parse_block(numbers, D, path, start_line))
+            blocks.append(_parse_block(numbers, words[-len(numbers):], D, path, start_line))
             numbers, start_line = [], lineno + 1
     if numbers:
-        blocks.append(_parse_block(numbers, D, path, start_line))
+        blocks.append(_parse_block(numbers, words[-len(numbers):], D, path, start_line))
     if target >= 0 and len(words) < target:
         raise FormatError(f"{path}: the header announces {V} vectors but only {len(words)} "
                           "follow; the file is truncated")
@@ -191,17 +191,23 @@ def _chain_first(first: bytes, f: Any):
     yield from f
 
 
-def _parse_block(numbers: list[str], D: int, path: Path, start_line: int) -> np.ndarray:
-    """Parse lines of ``D`` numbers each; a bad line raises FormatError naming it."""
+def _parse_block(numbers: list[str], words: list[str], D: int, path: Path,
+                 start_line: int) -> np.ndarray:
+    """Parse lines of ``D`` numbers each; a bad line, or a NaN or infinity (also one that
+    overflows float32), raises FormatError naming it."""
+    from .vectors import check_finite
+
+    block = None
     if all(numbers):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # loadtxt warns before failing on odd input
                 block = np.loadtxt(numbers, dtype=np.float32, ndmin=2, comments=None)
-            if block.shape == (len(numbers), D):
-                return block
         except ValueError:
-            pass
+            block = None
+    if block is not None and block.shape == (len(numbers), D):
+        check_finite(block, words, str(path), lambda row: f"{path}:{start_line + row}")
+        return block
     for i, text in enumerate(numbers):  # find the culprit
         fields = text.split()
         where = f"{path}:{start_line + i}"
@@ -261,4 +267,7 @@ def _read_binary(f: Any, path: Path, V: int, D: int, limit: int | None,
         words.append(_decode(raw, f"{path}: record {i + 1} (byte {offset + pos})", unicode_errors))
         vectors[i] = np.frombuffer(buf, dtype="<f4", count=D, offset=space + 1)
         pos = space + 1 + width
+    from .vectors import check_finite
+
+    check_finite(vectors, words, str(path), lambda row: f"{path}: record {row + 1}")
     return words, vectors

@@ -15,7 +15,10 @@ is seen by both; ``model.params`` lists the owner once, and :meth:`Model.accumul
 (called at the end of :meth:`Model.backward`) adds the follower's gradient into the owner's, once.
 
 Saved models are a directory with ``manifest.json`` (class name, constructor config) and
-``weights.npz`` (arrays by dotted name). No pickle.
+``weights.npz`` (arrays by dotted name). No pickle. :meth:`Model.load` checks before it
+allocates: the array headers of ``weights.npz`` are read without their data, every size in the
+config must be backed by them (:meth:`Model.check_config`), and the built model's parameter
+shapes must equal the headers' before a byte of data is read.
 """
 
 from __future__ import annotations
@@ -28,10 +31,20 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from .. import registry
 from ..backend import get_array_module, is_gpu_array, to_cpu, to_gpu
 from ..errors import FormatError, ShapeError
-from ..io import atomic_directory, load_arrays, save_arrays, write_manifest
-from ..stage import build_from_manifest, constructor_params, find_registered
+from ..io import (
+    MANIFEST,
+    array_headers,
+    atomic_directory,
+    check_shapes,
+    load_arrays,
+    read_manifest,
+    save_arrays,
+    write_manifest,
+)
+from ..stage import build_from_manifest, constructor_params, loading, saved_class, saved_name
 from .layers import Layer
 
 __all__ = ["Model", "map_arrays", "model_class"]
@@ -91,16 +104,9 @@ class _Tie:
     transpose: bool
 
 
-_MODELS: dict[str, type[Model]] = {}
-
-
 def model_class(name: str) -> type[Model]:
-    """The registered Model subclass called ``name`` (its module is imported when needed)."""
-    klass = find_registered(_MODELS, name)
-    if klass is None:
-        raise FormatError(f"unknown model class {name!r}; known: "
-                          f"{', '.join(sorted(_MODELS)) or 'none'}")
-    return klass
+    """The model class a manifest calls ``name`` (``registry.lookup(name, Model)``)."""
+    return registry.lookup(name, Model)
 
 
 class Model:
@@ -108,10 +114,12 @@ class Model:
 
     #: Attribute names not scanned for layers (caches, configs).
     _skip_attributes: ClassVar[tuple[str, ...]] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _MODELS[cls.__name__] = cls
+    #: Config keys that are no size (:meth:`check_config` leaves them alone).
+    config_free: ClassVar[tuple[str, ...]] = ("seed",)
+    #: Config keys that count repeated layers: at most the number of arrays in the weights.
+    config_counts: ClassVar[tuple[str, ...]] = ("num_layers",)
+    #: Config integers up to this are never refused by :meth:`check_config`.
+    SMALL: ClassVar[int] = 1024
 
     # -- structure -------------------------------------------------------------------------
     def _layer_items(self, prefix: str = "") -> Iterator[tuple[str, Layer]]:
@@ -305,19 +313,66 @@ class Model:
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``manifest.json`` + ``weights.npz`` (+ ``_save_extra`` files), atomically."""
         with atomic_directory(directory) as tmp:
-            write_manifest(tmp, kind=type(self).__name__, config=self.get_config())
+            write_manifest(tmp, kind=saved_name(type(self)), config=self.get_config())
             save_arrays(tmp / WEIGHTS, self.state_dict())
             self._save_extra(tmp)
         return Path(directory)
 
     @classmethod
     def load(cls: type[M], directory: str | os.PathLike) -> M:
-        """Rebuild a model saved by :meth:`save` (on the CPU)."""
-        model = build_from_manifest(directory, model_class, cls)
-        path = Path(directory) / WEIGHTS
+        """Rebuild a model saved by :meth:`save` (on the CPU).
+
+        In this order, so that a forged folder costs neither memory nor time: the manifest and
+        the folder are checked, the array headers of ``weights.npz`` are read (no data), the
+        config's sizes are checked against them (:meth:`check_config`), the model is built, its
+        parameter shapes are compared with the headers, and only then is the data read.
+        """
+        directory = Path(directory)
+        manifest = read_manifest(directory)
+        klass = saved_class(manifest, cls, directory)
+        path = directory / WEIGHTS
+        headers = array_headers(path)
+        klass.check_config(manifest["config"], headers, f"{directory / MANIFEST}")
+        model = build_from_manifest(directory, cls, manifest)
+        expected = {name: tuple(p.shape) for name, p in model.state_dict().items()}
+        check_shapes(headers, expected, str(path))
         model.load_state_dict(load_arrays(path), source=str(path))
-        model._load_extra(Path(directory))
+        with loading(directory):
+            model._load_extra(directory)
         return model
+
+    @classmethod
+    def check_config(cls, config: dict[str, Any],
+                     headers: dict[str, tuple[tuple[int, ...], Any]], where: str) -> None:
+        """Refuse, before anything is built, a config whose sizes the saved weights cannot back.
+
+        ``headers`` are the weights' ``{name: (shape, dtype)}``. Every integer in the config
+        (and the length of every list) must be at most the largest dimension of any array —
+        each size of a model is a dimension of one of its parameters — or at most
+        :attr:`SMALL` (too small to cost anything, e.g. ``sample_size``), and the keys in
+        :attr:`config_counts` (``num_layers``) at most the number of arrays; keys in
+        :attr:`config_free` (``seed``) are skipped. So a manifest claiming ``vocab_size``
+        10,000,000 over 37-row weights, or ``num_layers`` 10**6, is refused in microseconds;
+        what passes is then built and its parameter shapes compared with the headers exactly.
+        Subclasses with sizes of another kind may extend it.
+        """
+        largest = max((d for shape, _ in headers.values() for d in shape), default=0)
+        for key, value in config.items():
+            if key in cls.config_free:
+                continue
+            if isinstance(value, (list, tuple)):
+                size, what = len(value), f"has {len(value):,} entries"
+            elif isinstance(value, int) and not isinstance(value, bool):
+                size, what = value, f"= {value:,}"
+            else:
+                continue
+            counts = key in cls.config_counts
+            bound = len(headers) if counts else max(largest, cls.SMALL)
+            if size > bound:
+                backing = (f"weights.npz holds {len(headers)} arrays" if counts else
+                           f"the largest array dimension in weights.npz is {largest:,}")
+                raise FormatError(f"{where}: config {key!r} {what}, but {backing}; the manifest "
+                                  "does not belong to these weights (damaged or forged)")
 
     def _save_extra(self, directory: Path) -> None:
         """Hook: write extra files (vocabulary, tokenizer settings) beside the weights."""

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .. import registry
 from ..errors import FormatError
 from ..io import atomic_directory, read_manifest, save_arrays, write_csv, write_json
 from ..stage import Stage
@@ -38,7 +39,7 @@ class TranslatorFiles:
         config = self.get_params()
         for key in ("src_tokenizer", "tgt_tokenizer"):
             if isinstance(config[key], Tokenizer):
-                config[key] = {"stage": type(config[key]).__name__,
+                config[key] = {"stage": registry.name_of(type(config[key])),
                                "params": config[key]._config()}
         if config["checkpoint_dir"] is not None:
             config["checkpoint_dir"] = str(config["checkpoint_dir"])
@@ -76,7 +77,6 @@ class TranslatorFiles:
         import pandas as pd
 
         from ..nn.model import Model
-        from ..text import subword  # noqa: F401  (registers WordTokenizer/SubwordTokenizer for Stage.load)
         from ..text.vocab import Vocabulary
 
         directory = Path(directory)

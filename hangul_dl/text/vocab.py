@@ -42,6 +42,11 @@ File format (``vocab.txt``, UTF-8, one token per line, readable and editable)::
 The line number minus one is the ID. Backslash, tab, newline and carriage return inside a token
 are written as ``\\\\``, ``\\t``, ``\\n``, ``\\r``. A corrupted, truncated or foreign file raises
 :class:`~hangul_dl.errors.FormatError` naming ``file:line``.
+The file must agree with what it is loaded for: :meth:`Vocabulary.load` checks the header's
+``specials``, ``min_count`` and ``max_size`` and the special tokens and their IDs against
+``manifest.json``, and :meth:`Vocabulary.load_txt` the specials against the expected ones
+(``<pad> <unk> <bos> <eos>`` unless told otherwise) — a file with ``specials=99`` or with two
+specials swapped would silently give its IDs other meanings.
 
 Speed (measured on a 2-core CPU, 3M tokens / 250k sentences of
 :func:`hangul_dl.datasets.zipf_korean_corpus`, 336k types): ``fit`` counts with
@@ -323,10 +328,17 @@ class Vocabulary(Stage):
         return path
 
     @classmethod
-    def load_txt(cls, path: str | os.PathLike) -> Vocabulary:
-        """Read a file written by :meth:`save_txt`; problems raise FormatError with file:line."""
+    def load_txt(cls, path: str | os.PathLike,
+                 specials: Sequence[str] | None = DEFAULT_SPECIALS) -> Vocabulary:
+        """Read a file written by :meth:`save_txt`; problems raise FormatError with file:line.
+
+        ``specials``: the special tokens the file must start with, in ID order (by default
+        ``<pad> <unk> <bos> <eos>``, what every hangul_dl model builds); a file declaring
+        another number of specials, or others, or in another order, is refused — its IDs would
+        mean something else. ``None`` accepts the specials the file declares.
+        """
         path = Path(path)
-        header, tokens, counts = _read_vocab_file(path)
+        header, tokens, counts = _read_vocab_file(path, specials)
         max_size = header.get("max_size", "None")
         try:
             vocab = cls(min_count=int(header.get("min_count", "1")),
@@ -358,17 +370,25 @@ class Vocabulary(Stage):
 
     def _load_state(self, directory: Path) -> None:
         path = directory / VOCAB_FILE
-        header, tokens, counts = _read_vocab_file(path)
-        self.specials = tuple(self.specials)
-        n_spec = header["specials"]
-        if tuple(tokens[:n_spec]) != self.specials:
-            raise FormatError(f"{path}: specials {tuple(tokens[:n_spec])!r} differ from "
-                              f"{self.specials!r} in manifest.json; the directory was mixed up")
+        min_count, max_size, self.specials = self._checked_params()  # the manifest's values
+        header, tokens, counts = _read_vocab_file(path, self.specials)
+        for key, value in (("min_count", min_count), ("max_size", max_size)):
+            if key in header and header[key] != str(value):
+                raise FormatError(f"{path}:1: {key}={header[key]} in the header, but "
+                                  f"{key}={value} in manifest.json; the files do not belong "
+                                  "together")
+        if max_size is not None and len(tokens) > max_size:
+            raise FormatError(f"{path}:{max_size + 2}: {len(tokens):,} tokens, but manifest.json "
+                              f"says max_size={max_size}; the files do not belong together")
         self._set_state(tokens, counts, header)
 
 
-def _read_vocab_file(path: Path) -> tuple[dict[str, Any], list[str], list[int]]:
-    """Parse and check a vocab.txt; return (header fields, tokens, counts)."""
+def _read_vocab_file(path: Path, specials: Sequence[str] | None = None
+                     ) -> tuple[dict[str, Any], list[str], list[int]]:
+    """Parse and check a vocab.txt; return (header fields, tokens, counts).
+
+    With ``specials``, the file must declare exactly those special tokens, in that order.
+    """
     if not path.is_file():
         raise FormatError(f"{path}: vocabulary file not found; expected a file written by "
                           "Vocabulary.save_txt (or a directory from Vocabulary.save)")
@@ -406,10 +426,26 @@ def _read_vocab_file(path: Path) -> tuple[dict[str, Any], list[str], list[int]]:
             counts.append(int(count))
     if not header:
         raise FormatError(f"{path}: empty file; expected a hangul_dl vocabulary")
+    if specials is not None:
+        _check_specials(path, header["specials"], tokens, tuple(specials))
     if len(tokens) < header["specials"]:
         raise FormatError(f"{path}: the header announces {header['specials']} specials but only "
                           f"{len(tokens)} tokens follow; the file is truncated")
     return header, tokens, counts
+
+
+def _check_specials(path: Path, declared: int, tokens: list[str],
+                    specials: tuple[str, ...]) -> None:
+    """The file's specials must be ``specials``: same number (header), same tokens, same IDs."""
+    if declared != len(specials):
+        raise FormatError(f"{path}:1: the header declares specials={declared}, expected "
+                          f"{len(specials)} ({' '.join(specials)}); the file does not belong to "
+                          "this model (its IDs would mean other tokens)")
+    for i, (found, expected) in enumerate(zip(tokens, specials)):
+        if found != expected:
+            raise FormatError(f"{path}:{i + 2}: ID {i} is {found!r}, expected the special "
+                              f"{expected!r}; the specials are missing or out of order "
+                              f"(expected {' '.join(specials)})")
 
 
 def _parse_header(line: str, where: str) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, TokenizerError
-from ..stage import stage_class
 
 if TYPE_CHECKING:
     from .tokenizers import Tokenizer
@@ -46,8 +45,8 @@ def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs i
         os.environ.setdefault("HANGUL_DL_JVM_OPTIONS",
                               "-XX:+UseSerialGC -XX:ActiveProcessorCount=1")
         module, name, config = spec
-        importlib.import_module(module)  # registers the class (it may be a user subclass)
-        tokenizer = stage_class(name)(**config)
+        # the parent's own class (it may be a user subclass), not a name read from a file
+        tokenizer = getattr(importlib.import_module(module), name)(**config)
         tokenizer.tokenize("가")  # start the JVM and tagger before any time limit applies
         tokenizer.stats_.clear()
         conn.send((_READY, None, None))
