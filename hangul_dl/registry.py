@@ -51,6 +51,7 @@ _BUILTIN: dict[str, str] = {
     "WordTokenizer": "text.subword",
     "SubwordTokenizer": "text.subword",
     "Vocabulary": "text.vocab",
+    "TextEncoder": "text.encoder",
     "LanguageModel": "lm.language_model",
     "PPMISVD": "embeddings.count",
     "Word2Vec": "embeddings.word2vec",
