@@ -49,7 +49,7 @@ def test_nan_loss_names_epoch_and_step():
     trainer = Trainer(model, SGD(lr=1.0), quiet=True)
     trainer.fit(x, t, max_epoch=1, batch_size=30)
     model.params[0][...] = np.nan
-    with pytest.raises(DivergenceError, match=r"epoch 2, step 10"):
+    with pytest.raises(DivergenceError, match=r"epoch 2, step 11"):
         trainer.fit(x, t, max_epoch=1, batch_size=30)
     assert len(trainer.history) >= 1  # history from before the failure is kept
 

@@ -1,4 +1,3 @@
-import time
 import tracemalloc
 
 import numpy as np
@@ -136,31 +135,35 @@ def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
     np.testing.assert_array_equal(W[untouched], before[untouched])
 
 
-def _one_step_peak_and_time(V, D=8, B=64):
+def _one_step_peak_and_touched(V, D=8, B=64):
+    """Peak memory of ten sparse steps on a V-word table, and the rows they changed."""
     rng = np.random.default_rng(0)
     W_in = rng.standard_normal((V, D)).astype(np.float32)
-    W_out = np.zeros((V, D), dtype=np.float32)
+    W_out = rng.standard_normal((V, D)).astype(np.float32)
+    before_in, before_out = W_in.copy(), W_out.copy()
     sampler = UnigramSampler(np.ones(V), sample_size=5, seed=0)
     owner = np.repeat(np.arange(B), 4)
     contexts = rng.integers(0, V, B * 4).astype(np.int32)
     centers = rng.integers(0, V, B).astype(np.int32)
     tracemalloc.start()
-    t = time.perf_counter()
     for _ in range(5):
         sg_step(W_in, W_out, owner, contexts, centers, sampler, 0.025)
         cbow_step(W_in, W_out, owner, contexts, centers, sampler, 0.025)
-    seconds = time.perf_counter() - t
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return peak, seconds
+    touched = int((W_in != before_in).any(axis=1).sum() + (W_out != before_out).any(axis=1).sum())
+    return peak, touched
 
 
 def test_step_cost_does_not_depend_on_vocabulary_size():
-    small_peak, small_time = _one_step_peak_and_time(1_000)
-    big_peak, big_time = _one_step_peak_and_time(1_000_000)  # W is 32 MB here
+    """A step allocates and touches only the rows of its batch (no V×D work): the behaviour
+    behind 'a step costs the same for 10 thousand or 1 million words', without timing it."""
+    small_peak, small_touched = _one_step_peak_and_touched(1_000)
+    big_peak, big_touched = _one_step_peak_and_touched(1_000_000)  # W is 32 MB here
     assert big_peak < 1_000_000 * 8 * 4 / 20  # no V×D buffer is ever allocated
     assert big_peak < 3 * small_peak + 200_000
-    assert big_time < 10 * small_time + 0.05  # loose: cache misses, not V-sized work
+    # at most: centers + contexts in W_in, contexts/centers + 5 negatives each in W_out, x10
+    assert big_touched <= 10 * (64 + 256 + 256 * 6 + 64 * 6)
 
 
 # -- chapter 3 and 4 models -------------------------------------------------------------------
@@ -254,8 +257,8 @@ def test_word2vec_recovers_planted_structure(planted, method):
     assert w2v.wv_.evaluate_word_analogies(paths["analogies.txt"]).accuracy > 0.8
     assert w2v.wv_.vectors.dtype == np.float32 and w2v.wv_.vector_size == 32
     h = w2v.history_
-    assert len(h) == 5 and h[-1]["loss"] < h[0]["loss"]
-    assert h[-1]["lr"] < 0.003  # decayed linearly towards min_lr
+    assert len(h) == 5 and h["loss"].iloc[-1] < h["loss"].iloc[0]
+    assert h["lr"].iloc[-1] < 0.003  # decayed linearly towards min_lr
 
 
 def test_word2vec_is_reproducible_with_a_seed(planted):
