@@ -17,8 +17,9 @@ observable, resumable and safe to stop.
   ``checkpoint_dir/best`` (the best model, for use); :meth:`Trainer.load_checkpoint` resumes
   mid-epoch at the step reached, with the best weights, so that ``restore_best`` at the end
   gives the best of the whole run, before and after the interruption;
-- divergence: a non-finite loss or parameter, or a loss above ``divergence_factor`` times the
-  loss of the run's first step, stops training with
+- divergence: a non-finite loss or parameter, a step's loss above ``divergence_factor`` (100)
+  times the loss of the run's first step, or an epoch's mean loss above 10 times it, stops
+  training with
   :class:`~hangul_dl.errors.DivergenceError` naming the epoch and the step; nothing is saved
   from a diverged state (the last good checkpoint stays as it was);
 - progress (:class:`~hangul_dl.progress.TrainingProgress`): a tqdm bar on a terminal, log
@@ -67,8 +68,11 @@ __all__ = ["DIVERGENCE_FACTOR", "BPTTTrainer", "Trainer", "check_settings", "las
 
 log = logging.getLogger(__name__)
 
-#: A loss above this many times the run's first loss (at least 1) counts as divergence.
+#: A step's loss above this many times the run's first loss (at least 1) counts as divergence.
 DIVERGENCE_FACTOR = 100.0
+#: An epoch's mean loss above this many times the run's first loss (at least 1) does too: the
+#: model then predicts far worse than it did untrained (e.g. a language model at lr=1000).
+EPOCH_DIVERGENCE_FACTOR = 10.0
 
 BEST_WEIGHTS = "best_weights.npz"
 
@@ -173,6 +177,8 @@ class Trainer:
     #: The validation metric that decides the best weights, and whether lower or higher is better.
     monitor: str | None = "val_loss"
     mode: str = "min"
+    #: What a DivergenceError suggests besides a lower learning rate.
+    divergence_hint = " or clip gradients harder (a smaller max_grad)"
 
     def __init__(self, model: Model, optimizer: Optimizer, quiet: bool = False,
                  checkpoint_dir: str | os.PathLike | None = None,
@@ -346,8 +352,9 @@ class Trainer:
                 if count:
                     rows.append(self._row(total / max(weight_sum, 1e-300), start))
                 self.history, rows = _append(self.history, rows), []
-                self.epoch_step = 0
+                self._check_epoch_loss(self.epoch_loss_sum / max(self.epoch_weight, 1e-300))
                 self._check_params()
+                self.epoch_step = 0
                 summary = self._row(self.epoch_loss_sum / max(self.epoch_weight, 1e-300), start)
                 summary.update(self._epoch_extra())
                 if validate is not None:
@@ -383,12 +390,13 @@ class Trainer:
         return self.history
 
     # -- divergence ---------------------------------------------------------------------------
-    def _diverged(self, what: str) -> DivergenceError:
+    def _diverged(self, what: str, step: int | None = None) -> DivergenceError:
+        """The error naming the epoch and the step (default: the step being taken)."""
         lr = self.optimizer.lr
         return DivergenceError(
-            f"training diverged at epoch {self.epoch}, step {self.step + 1}: {what} "
-            f"(lr={lr:g}); lower the learning rate (e.g. lr={lr / 10:g}) or clip gradients "
-            "harder (a smaller max_grad); nothing from this step on was saved")
+            f"training diverged at epoch {self.epoch}, step {step or self.step + 1}: {what} "
+            f"(lr={lr:g}); lower the learning rate (e.g. lr={lr / 10:g}){self.divergence_hint}; "
+            "nothing from this step on was saved")
 
     def _check_loss(self, loss: float) -> None:
         """A non-finite loss, or one far above the run's first loss, is divergence."""
@@ -402,12 +410,21 @@ class Trainer:
             raise self._diverged(f"the loss {loss:.4g} is more than {self.divergence_factor:g} "
                                  f"times the first loss ({self.loss_reference:.4g})")
 
+    def _check_epoch_loss(self, loss: float) -> None:
+        """An epoch whose mean loss is far above the run's start has diverged as well."""
+        bound = EPOCH_DIVERGENCE_FACTOR * max(self.loss_reference or 0.0, 1.0)
+        if self.loss_reference is not None and loss > bound:
+            raise self._diverged(f"the epoch's mean loss {loss:.4g} is more than "
+                                 f"{EPOCH_DIVERGENCE_FACTOR:g} times the first loss "
+                                 f"({self.loss_reference:.4g})", step=self.step)
+
     def _check_params(self) -> None:
         """Every parameter finite (checked before anything is saved and after each epoch)."""
         for name, param, _ in self.model.named_params():
             if param.size and not (math.isfinite(float(param.max()))
                                    and math.isfinite(float(param.min()))):
-                raise self._diverged(f"parameter {name!r} is no longer finite")
+                raise self._diverged(f"parameter {name!r} is no longer finite after it",
+                                     step=self.step)
 
     # -- the best weights ---------------------------------------------------------------------
     def _track_best(self, summary: dict[str, Any]) -> bool:
@@ -478,9 +495,12 @@ class Trainer:
         return True
 
     def _save_best(self) -> None:
+        """Write ``checkpoint_dir/best`` (the best model, for use) when a directory was given."""
+        if self.checkpoint_dir is None:
+            return
         if self.save_best is not None:
             self.save_best()
-        elif self.checkpoint_dir is not None:
+        else:
             self.model.save(Path(self.checkpoint_dir) / "best")
 
     def save_checkpoint(self, directory: str | os.PathLike) -> Path:

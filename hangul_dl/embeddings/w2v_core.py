@@ -282,6 +282,7 @@ class Word2VecTrainer(Trainer):
     """
 
     monitor = None
+    divergence_hint = ""
 
     def __init__(self, model: Word2VecTables, method: str, sampler: UnigramSampler, window: int,
                  lr: float, min_lr: float, quiet: bool = False,
