@@ -325,12 +325,14 @@ class Trainer:
         report = TrainingProgress(
             max_epoch * steps - resumed, steps, self.epoch + max_epoch - (1 if resumed else 0),
             quiet=self.quiet, interval=self.log_interval)
+        in_epoch = False  # an epoch begun whose row is not recorded yet
         try:
             for i in range(max_epoch):
                 resumed_at = self.epoch_step
                 if not resumed_at:
                     self.epoch += 1
                     self.epoch_loss_sum, self.epoch_weight = 0.0, 0.0
+                in_epoch = True
                 rng = shared_rng or np.random.default_rng([int(seed), self.epoch])
                 total, weight_sum, count = 0.0, 0.0, 0
                 for args, weight in self._batches(data, batch_size, rng, resumed_at):
@@ -352,16 +354,17 @@ class Trainer:
                 if count:
                     rows.append(self._row(total / max(weight_sum, 1e-300), start))
                 self.history, rows = _append(self.history, rows), []
-                self._check_epoch_loss(self.epoch_loss_sum / max(self.epoch_weight, 1e-300))
+                mean = self.epoch_loss_sum / max(self.epoch_weight, 1e-300)
+                self._check_epoch_loss(mean)
                 self._check_params()
-                self.epoch_step = 0
-                summary = self._row(self.epoch_loss_sum / max(self.epoch_weight, 1e-300), start)
+                summary = self._row(mean, start)
                 summary.update(self._epoch_extra())
                 if validate is not None:
                     summary.update(validate())
                     self.model.train()
                 self.epochs = _append(self.epochs, [summary])
                 improved = self._track_best(summary)
+                self.epoch_step, in_epoch = 0, False  # the epoch is complete from here on
                 self._on_epoch_end(summary)
                 report.epoch_end(self.epoch, {k: v for k, v in summary.items()
                                               if k not in ("epoch", "step", "seconds")})
@@ -377,8 +380,10 @@ class Trainer:
                     break
         except KeyboardInterrupt:
             self.interrupted = True
+            if in_epoch and self.epoch_step == 0:
+                self.epoch -= 1  # stopped before the epoch's first step: it has not begun
             log.warning("training interrupted at epoch %d, step %d; the model and history "
-                        "are kept", self.epoch, self.step)
+                        "are kept", max(self.epoch, 1), self.step)
         finally:
             report.close()
             self.history = _append(self.history, rows)

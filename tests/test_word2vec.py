@@ -158,7 +158,7 @@ def _one_step_peak_and_touched(V, D=8, B=64):
 def test_step_cost_does_not_depend_on_vocabulary_size():
     """A step allocates and touches only the rows of its batch (no V×D work): the behaviour
     behind 'a step costs the same for 10 thousand or 1 million words', without timing it."""
-    small_peak, small_touched = _one_step_peak_and_touched(1_000)
+    small_peak, _ = _one_step_peak_and_touched(1_000)
     big_peak, big_touched = _one_step_peak_and_touched(1_000_000)  # W is 32 MB here
     assert big_peak < 1_000_000 * 8 * 4 / 20  # no V×D buffer is ever allocated
     assert big_peak < 3 * small_peak + 200_000
