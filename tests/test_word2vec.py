@@ -337,3 +337,60 @@ def test_word2vec_same_code_on_cupy(planted):
 
 def test_core_module_lists_public_names():
     assert set(w2v_core.__all__) >= {"cbow_step", "sg_step", "window_pairs", "keep_probabilities"}
+
+
+# -- the shared training loop: settings, divergence, resume ------------------------------------
+@pytest.mark.parametrize("params, message", [
+    ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
+    ({"window": 0}, "window must be an integer >= 1, got 0"),
+    ({"negative": -1}, "negative must be an integer >= 1, got -1"),
+    ({"dim": -5}, "dim must be an integer >= 1"),
+    ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+    ({"lr": 0.0}, "lr must be a number > 0, got 0.0"),
+    ({"sample": 1.5}, r"sample must be a number in \[0, 1\)"),
+    ({"max_vocab": 0}, "max_vocab must be an integer >= 1 or None"),
+    ({"min_lr": 0.5}, "min_lr must be <= lr"),
+])
+def test_word2vec_refuses_bad_settings_before_any_work(params, message):
+    with pytest.raises(InputError, match=f"^Word2Vec: {message}"):
+        Word2Vec(quiet=True, **params).fit(iter([]))  # an empty corpus would fail later
+
+
+def test_word2vec_divergence_is_reported_and_nothing_is_saved(planted, tmp_path):
+    from hangul_dl.errors import DivergenceError
+
+    w2v = Word2Vec(dim=16, epochs=2, min_count=2, lr=10.0, quiet=True,
+                   checkpoint_dir=tmp_path / "ck")
+    with pytest.raises(DivergenceError, match=r"diverged at epoch 1, step \d+: the loss .* lower "
+                                              r"the learning rate"):
+        w2v.fit(planted[0].sentences[:2000])
+    assert not (tmp_path / "ck" / "last").exists()
+    assert "wv_" not in vars(w2v)
+
+
+def test_word2vec_resumes_mid_epoch_and_completes_the_plan(planted, tmp_path, monkeypatch):
+    from hangul_dl.embeddings.w2v_core import Word2VecTrainer
+
+    sentences = planted[0].sentences[:3000]
+    params = dict(dim=16, epochs=3, min_count=2, batch_size=256, quiet=True, seed=0)
+    reference = Word2Vec(**params).fit(sentences)
+    original, calls = Word2VecTrainer._step, {"n": 0}
+
+    def step(self, *args):
+        calls["n"] += 1
+        if calls["n"] == reference.trainer_.step // 2:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(Word2VecTrainer, "_step", step)
+    first = Word2Vec(checkpoint_dir=tmp_path / "ck", **params).fit(sentences)
+    assert first.trainer_.interrupted and first.trainer_.epoch_step > 0
+    assert (tmp_path / "ck" / "last" / "model" / "weights.npz").is_file()
+    monkeypatch.setattr(Word2VecTrainer, "_step", original)
+    resumed = Word2Vec(checkpoint_dir=tmp_path / "ck", **params).fit(sentences,
+                                                                    resume=tmp_path / "ck")
+    assert not resumed.trainer_.interrupted
+    assert resumed.trainer_.step == reference.trainer_.step  # no step repeated or lost
+    assert list(resumed.history_["epoch"]) == [1, 2, 3]
+    assert resumed.history_["loss"].iloc[-1] < resumed.history_["loss"].iloc[0]
+    assert np.isfinite(resumed.wv_.vectors).all()
