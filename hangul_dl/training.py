@@ -356,7 +356,7 @@ class Trainer:
                 self.history, rows = _append(self.history, rows), []
                 mean = self.epoch_loss_sum / max(self.epoch_weight, 1e-300)
                 self._check_epoch_loss(mean)
-                self._check_params()
+                self._check_weights()
                 summary = self._row(mean, start)
                 summary.update(self._epoch_extra())
                 if validate is not None:
@@ -423,7 +423,7 @@ class Trainer:
                                  f"{EPOCH_DIVERGENCE_FACTOR:g} times the first loss "
                                  f"({self.loss_reference:.4g})", step=self.step)
 
-    def _check_params(self) -> None:
+    def _check_weights(self) -> None:
         """Every parameter finite (checked before anything is saved and after each epoch)."""
         for name, param, _ in self.model.named_params():
             if param.size and not (math.isfinite(float(param.max()))
@@ -491,7 +491,7 @@ class Trainer:
         """Save the resumable state to ``checkpoint_dir/last`` when a directory was given."""
         if self.checkpoint_dir is None:
             return False
-        self._check_params()  # a diverged model never replaces a good checkpoint
+        self._check_weights()  # a diverged model never replaces a good checkpoint
         last = Path(self.checkpoint_dir) / "last"
         if self.save_last is not None:
             self.save_last(last)
