@@ -394,3 +394,5 @@ def test_word2vec_resumes_mid_epoch_and_completes_the_plan(planted, tmp_path, mo
     assert list(resumed.history_["epoch"]) == [1, 2, 3]
     assert resumed.history_["loss"].iloc[-1] < resumed.history_["loss"].iloc[0]
     assert np.isfinite(resumed.wv_.vectors).all()
+    resumed.save(tmp_path / "w2v")  # a checkpoint_dir given as a Path is saved as text
+    assert Stage.load(tmp_path / "w2v").get_params()["checkpoint_dir"] == str(tmp_path / "ck")

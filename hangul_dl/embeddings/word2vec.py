@@ -240,6 +240,12 @@ class Word2Vec(VectorStage):
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
 
+    def _config(self) -> dict[str, Any]:
+        config = super()._config()
+        if config.get("checkpoint_dir") is not None:
+            config["checkpoint_dir"] = str(config["checkpoint_dir"])  # JSON
+        return config
+
     def _check_params(self) -> None:
         from ..training import check_settings
 
