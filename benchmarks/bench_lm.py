@@ -146,10 +146,10 @@ def torch_perplexity(model, ids: np.ndarray) -> float:
 def train_ours(trainer: BPTTTrainer, ids: np.ndarray, steps: int) -> float:
     xs, ts = ids[:-1], ids[1:]
     trainer.model.train()
-    batches = trainer._batches(xs, ts, BATCH, np.random.default_rng(0))
+    batches = trainer._batches((xs, ts), BATCH, np.random.default_rng(0))
     t0 = time.perf_counter()
     for _ in range(steps):
-        bx, bt = next(batches)
+        (bx, bt), _ = next(batches)
         trainer._step(bx, bt, CLIP)
     return time.perf_counter() - t0
 

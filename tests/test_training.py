@@ -49,7 +49,7 @@ def test_nan_loss_names_epoch_and_step():
     trainer = Trainer(model, SGD(lr=1.0), quiet=True)
     trainer.fit(x, t, max_epoch=1, batch_size=30)
     model.params[0][...] = np.nan
-    with pytest.raises(DivergenceError, match=r"epoch 2, step 10"):
+    with pytest.raises(DivergenceError, match=r"epoch 2, step 11"):
         trainer.fit(x, t, max_epoch=1, batch_size=30)
     assert len(trainer.history) >= 1  # history from before the failure is kept
 
@@ -146,3 +146,144 @@ def test_last_checkpoint_accepts_the_checkpoint_dir_or_its_last_folder(tmp_path)
     assert last_checkpoint(tmp_path / "ck" / "last") == tmp_path / "ck" / "last"
     with pytest.raises(InputError, match="no such checkpoint"):
         last_checkpoint(tmp_path / "nope")
+
+
+# -- settings refused before any work ----------------------------------------------------------
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_epoch": 0}, "max_epoch must be an integer >= 1, got 0"),
+    ({"max_epoch": -2}, "max_epoch must be an integer >= 1, got -2"),
+    ({"max_grad": -1.0}, r"max_grad must be a number > 0 or None \(no clipping\), got -1.0"),
+    ({"batch_size": 0}, "batch_size must be an integer >= 1, got 0"),
+    ({"eval_interval": 0}, "eval_interval must be an integer >= 1"),
+])
+def test_bad_fit_settings_are_refused_before_any_step(kwargs, message):
+    x, t = spiral(seed=1)
+    model = TwoLayerNet(2, 10, 3)
+    before = [p.copy() for p in model.params]
+    trainer = Trainer(model, SGD(lr=1.0), quiet=True)
+    with pytest.raises(InputError, match=message):
+        trainer.fit(x, t, **kwargs)
+    assert trainer.step == 0
+    for a, b in zip(model.params, before):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.1, float("nan"), float("inf")])
+def test_non_positive_learning_rate_is_refused(lr):
+    x, t = spiral(seed=1)
+    with pytest.raises(InputError, match=r"Trainer: lr must be a number > 0"):
+        Trainer(TwoLayerNet(2, 10, 3), SGD(lr=lr), quiet=True).fit(x, t)
+
+
+def test_check_settings_names_parameter_and_range():
+    from hangul_dl.training import check_settings
+
+    with pytest.raises(InputError, match=r"^X: dropout must be a number in \[0, 1\), got 1.0$"):
+        check_settings("X", dropout=1.0)
+    with pytest.raises(InputError, match="hidden_size must be an integer >= 1, got -3"):
+        check_settings("X", hidden_size=-3)
+    with pytest.raises(InputError, match="batch_size must be an integer >= 1, got True"):
+        check_settings("X", batch_size=True)
+    with pytest.raises(InputError, match="lr_decay must be a number >= 1"):
+        check_settings("X", lr_decay=0.5)
+    check_settings("X", max_grad=None, max_vocab=None, patience=None, dropout=0.0, lr=1e-3)
+
+
+# -- divergence ----------------------------------------------------------------------------------
+def test_exploding_loss_stops_with_divergence_and_keeps_the_good_checkpoint(tmp_path):
+    x, t = spiral(seed=1)
+    model = TwoLayerNet(2, 10, 3, seed=0)
+    trainer = Trainer(model, SGD(lr=1.0), quiet=True, checkpoint_dir=tmp_path)
+    trainer.fit(x, t, max_epoch=1, batch_size=30)
+    good = {k: v.copy() for k, v in model.state_dict().items()}
+    saved = (tmp_path / "last" / "model" / "weights.npz").read_bytes()
+    trainer.optimizer.lr = 1e6  # clipping keeps every loss finite, but not small
+    with pytest.raises(DivergenceError, match=r"epoch 2, step 1[1-9].*lower the learning rate"):
+        trainer.fit(x, t, max_epoch=3, batch_size=30, max_grad=5.0)
+    assert (tmp_path / "last" / "model" / "weights.npz").read_bytes() == saved
+    resumed = Trainer(TwoLayerNet(2, 10, 3, seed=5), SGD(lr=1.0), quiet=True)
+    resumed.load_checkpoint(tmp_path / "last")
+    for name, value in resumed.model.state_dict().items():
+        np.testing.assert_array_equal(value, good[name])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_non_finite_parameters_are_never_saved(tmp_path):
+    x, t = spiral(seed=1)
+    model = TwoLayerNet(2, 10, 3)
+    trainer = Trainer(model, SGD(lr=1.0), quiet=True, checkpoint_dir=tmp_path)
+    model.params[-1][...] = np.inf  # the output bias: the loss becomes nan at once
+    with pytest.raises(DivergenceError, match="epoch 1, step 1"):
+        trainer.fit(x, t, max_epoch=1, batch_size=30)
+    assert not (tmp_path / "last").exists()
+
+
+def test_an_epoch_far_worse_than_the_start_is_divergence():
+    """A loss that stays finite and below the per-step bound, yet averages 10x the untrained
+    model's, is reported (a language model at lr=1000 did this with perplexity 1e29)."""
+    x, t = spiral(seed=1)
+    trainer = Trainer(TwoLayerNet(2, 10, 3), SGD(lr=1.0), quiet=True)
+    losses = iter([1.0] + [30.0] * 100)
+    trainer._step = lambda bx, bt, max_grad: next(losses)
+    with pytest.raises(DivergenceError, match=r"epoch 1, step 10: the epoch's mean loss 27.1"):
+        trainer.fit(x, t, max_epoch=2, batch_size=30)
+
+
+def test_perplexity_never_overflows():
+    from hangul_dl.training import safe_exp
+
+    assert safe_exp(1e6) == float("inf") and safe_exp(2.0) == pytest.approx(np.exp(2.0))
+
+
+# -- best weights in the checkpoint, restored on resume ----------------------------------------
+def test_resume_keeps_the_best_weights_of_the_epochs_before_the_interruption(tmp_path):
+    """Issue 12 #4: a resumed run must end with the best weights of the whole run, also when
+    the best epoch came before the interruption (lm train --valid ... --resume)."""
+    from hangul_dl.lm.rnnlm import RNNLM
+    from hangul_dl.training import BPTTTrainer
+
+    corpus = np.tile(np.arange(4, 14, dtype=np.int32), 60)
+    scripted = iter([5.0, 9.0, 8.0])  # validation perplexity per epoch: best at epoch 1
+
+    def evaluate(self, corpus, batch_size=10):
+        ppl = next(scripted)
+        return {"val_loss": float(np.log(ppl)), "val_perplexity": ppl}
+
+    kwargs = dict(max_epoch=3, batch_size=4, time_size=5, validation=corpus[:100])
+    first = BPTTTrainer(RNNLM(14, 8, 8, seed=0), SGD(lr=1.0), quiet=True, lr_decay=None,
+                        checkpoint_dir=tmp_path)
+    first.evaluate = evaluate.__get__(first)
+    epoch_one = {}
+    original = first._save_last
+
+    def save_last():
+        if first.epoch == 1 and not epoch_one:
+            epoch_one.update({k: v.copy() for k, v in first.model.state_dict().items()})
+        return original()
+
+    first._save_last = save_last
+    _interrupt_at(first, 40)  # 29 steps per epoch: in the middle of epoch 2
+    first.fit(corpus, **kwargs)
+    assert first.interrupted and first.epoch == 2 and first.best_epoch == 1
+
+    resumed = BPTTTrainer(RNNLM(14, 8, 8, seed=7), SGD(lr=1.0), quiet=True, lr_decay=None)
+    resumed.evaluate = evaluate.__get__(resumed)
+    resumed.load_checkpoint(tmp_path / "last")
+    assert resumed.best_epoch == 1 and resumed.best_perplexity == 5.0
+    resumed.fit(corpus, **{**kwargs, "max_epoch": 2})
+    assert list(resumed.epochs["epoch"]) == [1, 2, 3]
+    for name, value in resumed.model.state_dict().items():
+        np.testing.assert_array_equal(value, epoch_one[name], err_msg=name)
+
+
+def test_history_is_a_dataframe_with_one_row_per_epoch_after_resume(tmp_path):
+    x, t = spiral(seed=1)
+    trainer = Trainer(TwoLayerNet(2, 10, 3), SGD(lr=1.0), quiet=True, checkpoint_dir=tmp_path)
+    _interrupt_at(trainer, 15)
+    trainer.fit(x, t, max_epoch=3, batch_size=30, validation=(x[:60], t[:60]))
+    resumed = Trainer(TwoLayerNet(2, 10, 3), SGD(lr=1.0), quiet=True)
+    resumed.load_checkpoint(tmp_path / "last")
+    resumed.fit(x, t, max_epoch=2, batch_size=30, validation=(x[:60], t[:60]))
+    assert isinstance(resumed.history, pd.DataFrame) and isinstance(resumed.epochs, pd.DataFrame)
+    assert list(resumed.epochs["epoch"]) == [1, 2, 3]
+    assert resumed.best_weights is not None and 1 <= resumed.best_epoch <= 3

@@ -20,15 +20,18 @@ SMALL = dict(embedding_size=16, hidden_size=64, lr=0.01, quiet=True)
 
 @pytest.fixture(scope="module")
 def data():
-    return korean_dates(3000, seed=1, formats=FORMATS), korean_dates(300, seed=2, formats=FORMATS)
+    return korean_dates(1000, seed=1, formats=FORMATS), korean_dates(300, seed=2, formats=FORMATS)
 
 
 @pytest.fixture(scope="module")
 def dates(data, tmp_path_factory):
-    """A character-level attention translator trained on the date task (about 6 s)."""
+    """A character-level attention translator trained on the date task (about 8 s quiet; 1,000
+    pairs in batches of 32 at lr 0.02 reach in 6 epochs the exact match that 3,000 pairs in
+    batches of 64 at lr 0.01 reached in 7, in 40% of the time)."""
     train, valid = data
     ckpt = tmp_path_factory.mktemp("ckpt")
-    tr = Translator("char", "char", max_epoch=7, checkpoint_dir=ckpt, **SMALL)
+    tr = Translator("char", "char", max_epoch=6, batch_size=32, checkpoint_dir=ckpt,
+                    **{**SMALL, "lr": 0.02})
     return tr.fit(train, valid=valid)
 
 
@@ -100,16 +103,17 @@ def test_plot_attention_saves_png(dates, tmp_path):
 
 def test_checkpoints_and_resume(data, tmp_path):
     train, valid = data
-    train = train[:600]
+    train = train[:300]
     ckpt = tmp_path / "ckpt"
-    first = Translator("char", "char", max_epoch=2, checkpoint_dir=ckpt, **SMALL)
-    first.fit(train, valid=valid[:50])
+    tiny = dict(embedding_size=8, hidden_size=16, lr=0.01, quiet=True)
+    first = Translator("char", "char", max_epoch=2, checkpoint_dir=ckpt, **tiny)
+    first.fit(train, valid=valid[:30])
     assert (ckpt / "best" / "manifest.json").is_file()
     assert (ckpt / "last" / "trainer" / "optimizer.npz").is_file()
     best = Stage.load(ckpt / "best")
     assert isinstance(best, Translator)
-    resumed = Translator("char", "char", max_epoch=3, checkpoint_dir=ckpt, **SMALL)
-    resumed.fit(train, valid=valid[:50], resume=ckpt)
+    resumed = Translator("char", "char", max_epoch=3, checkpoint_dir=ckpt, **tiny)
+    resumed.fit(train, valid=valid[:30], resume=ckpt)
     assert list(resumed.epochs_["epoch"]) == [1, 2, 3]
     assert resumed.trainer_.step == 3 * resumed.epochs_["step"].iloc[0]
     # same vocabularies as the first run (restored, not refitted)
@@ -118,9 +122,9 @@ def test_checkpoints_and_resume(data, tmp_path):
 
 def test_early_stopping(data):
     train, valid = data
-    tr = Translator("char", "char", max_epoch=20, patience=1, lr=0.0, embedding_size=8,
+    tr = Translator("char", "char", max_epoch=20, patience=1, lr=1e-12, embedding_size=8,
                     hidden_size=16, quiet=True).fit(train[:200], valid=valid[:20])
-    assert tr.trainer_.stopped_early  # no update (lr 0): nothing improves after epoch 1
+    assert tr.trainer_.stopped_early  # lr 1e-12 moves no float32 weight: nothing improves
     assert len(tr.epochs_) == 2 and tr.trainer_.best_epoch == 1
 
 
@@ -251,3 +255,22 @@ def test_subword_translator_loads_in_a_fresh_process(tmp_path):
             f"t = Stage.load({str(tmp_path / 'sw')!r}); print(type(t.tgt_tokenizer_).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "SubwordTokenizer"
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"max_epoch": -3}, "max_epoch must be an integer >= 1, got -3"),
+    ({"max_epoch": 0}, "max_epoch must be an integer >= 1, got 0"),
+    ({"lr": 0}, "lr must be a number > 0, got 0"),
+    ({"max_grad": -1}, "max_grad must be a number > 0 or None"),
+    ({"dropout": 1.0}, r"dropout must be a number in \[0, 1\), got 1.0"),
+    ({"hidden_size": 0}, "hidden_size must be an integer >= 1, got 0"),
+    ({"embedding_size": -8}, "embedding_size must be an integer >= 1"),
+    ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+    ({"beam": 0}, "beam must be an integer >= 1"),
+    ({"valid_fraction": 1.0}, r"valid_fraction must be a number in \[0, 1\)"),
+    ({"architecture": "transformer"}, "architecture='transformer': expected one of"),
+    ({"bidirectional": True, "hidden_size": 15}, "bidirectional=True needs an even hidden_size"),
+])
+def test_bad_settings_are_refused_before_reading_pairs(params, message, tmp_path):
+    with pytest.raises(InputError, match=f"^Translator: {message}"):
+        Translator("char", "char", quiet=True, **params).fit(tmp_path / "missing.tsv")

@@ -26,19 +26,26 @@ they are sequential, as in word2vec.
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import DEFAULT_DTYPE, get_array_module, to_cpu, xp_generator
 from ..nn.functions import sigmoid, softplus
+from ..nn.layers import Layer
+from ..nn.model import Model
 from ..nn.sampling import UnigramSampler
+from ..training import Trainer
 
 MAX_EXP = 6.0  # |score| beyond which word2vec.c's sigmoid table ends and gensim skips the update
 
-__all__ = ["EpochStream", "cbow_step", "keep_probabilities", "scatter_add_rows", "segment_mean_rows",
-           "segment_sum_sorted", "sg_step", "window_pairs"]
+__all__ = ["EpochStream", "Word2VecTables", "Word2VecTrainer", "cbow_step", "keep_probabilities",
+           "scatter_add_rows", "segment_mean_rows", "segment_sum_sorted", "sg_step",
+           "window_pairs"]
 
 
 def keep_probabilities(counts: Any, sample: float) -> np.ndarray:
@@ -231,3 +238,118 @@ class EpochStream:
 
     def __len__(self) -> int:
         return int(self.words.shape[0])
+
+
+# -- the training loop: the shared Trainer with word2vec's sparse step -----------------------------
+class Word2VecTables(Model):
+    """The two tables word2vec learns, as a :class:`~hangul_dl.nn.model.Model` so that the
+    shared :class:`~hangul_dl.training.Trainer` checkpoints, checks and restores them.
+
+    ``syn0.W`` (V, D) the input vectors (the word vectors), uniform in ``[-1/D, 1/D)`` as in
+    gensim; ``syn1neg.W`` (V, D) the output vectors, zeros. No gradient arrays are allocated:
+    the sparse steps update the touched rows in place.
+    """
+
+    def __init__(self, vocab_size: int, dim: int, seed: int = 0):
+        self.vocab_size, self.dim, self.seed = vocab_size, dim, seed
+        rng = np.random.default_rng(seed)
+        V, D = vocab_size, dim
+        W_in = ((rng.random((V, D), dtype=np.float32) * 2 - 1) / D).astype(DEFAULT_DTYPE)
+        self.syn0 = _Table(W_in)
+        self.syn1neg = _Table(np.zeros((V, D), dtype=DEFAULT_DTYPE))
+
+
+class _Table(Layer):
+    """A parameter table updated in place by the sparse steps (no dense gradient)."""
+
+    param_names = ("W",)
+
+    def __init__(self, W: Any):
+        super().__init__()
+        self.params, self.grads = [W], [None]
+
+
+class Word2VecTrainer(Trainer):
+    """Word2vec epochs in the shared :class:`~hangul_dl.training.Trainer` loop.
+
+    Each epoch subsamples the stream and draws reduced windows from ``(seed, epoch)``
+    (:class:`EpochStream`), so a run resumed mid-epoch continues the same stream at the batch it
+    reached. A step takes ``batch_size`` center words, all pairs of their windows, and applies
+    :func:`sg_step` or :func:`cbow_step` with the learning rate decayed linearly from ``lr`` to
+    ``min_lr`` over all epochs by the position in the raw stream (word2vec.c, gensim). The loss
+    of a step is the mean loss per prediction; the epoch's loss is weighted by predictions.
+    No validation: checkpoints hold the last vectors.
+    """
+
+    monitor = None
+    divergence_hint = ""
+
+    def __init__(self, model: Word2VecTables, method: str, sampler: UnigramSampler, window: int,
+                 lr: float, min_lr: float, quiet: bool = False,
+                 checkpoint_dir: Any = None, checkpoint_every: int | None = None):
+        from ..nn.optimizers import SGD
+
+        super().__init__(model, SGD(lr=lr), quiet, checkpoint_dir, checkpoint_every)
+        self.method, self.sampler, self.window = method, sampler, window
+        self.lr_start, self.min_lr = lr, min_lr
+        self._epoch_start = 0.0
+        self._epoch_words = 0
+
+    def train_stream(self, words: Any, sentence: Any, keep_p: Any, epochs: int,
+                     batch_size: int, seed: int, eval_interval: int = 100) -> Any:
+        """Train until ``epochs`` epochs in all (a resumed checkpoint's included)."""
+        done = self.epoch - (1 if self.epoch_step else 0)
+        if done >= epochs:
+            return self.epochs
+        self._n_raw, self._epochs_total = int(words.shape[0]), int(epochs)
+        self._expected = float((keep_p[words]).sum())  # kept words per epoch, on average
+        return self._run((words, sentence, keep_p), epochs - done, batch_size, None,
+                         eval_interval, None, seed, restore_best=False)
+
+    def lr_at(self, fraction: float) -> float:
+        """The linearly decayed learning rate after ``fraction`` of all training words."""
+        return max(self.min_lr, self.lr_start - (self.lr_start - self.min_lr) * fraction)
+
+    def _steps_per_epoch(self, data: Any, batch_size: int) -> int:
+        return max(1, math.ceil(self._expected / batch_size))
+
+    def _batches(self, data: Any, batch_size: int, rng: np.random.Generator, start: int = 0
+                 ) -> Iterator[tuple[tuple[Any, ...], float]]:
+        words, sentence, keep_p = data
+        xp = get_array_module(words)
+        ep = EpochStream.draw(words, sentence, keep_p, self.window, xp_generator(rng, xp))
+        raw_pos = to_cpu(ep.raw_position)
+        self._epoch_start, self._epoch_words = time.perf_counter(), len(ep)
+        total = self._n_raw * self._epochs_total
+        for first in range(start * batch_size, len(ep), batch_size):
+            stop = min(first + batch_size, len(ep))
+            self.optimizer.lr = self.lr_at(((self.epoch - 1) * self._n_raw
+                                            + int(raw_pos[first])) / total)
+            center, context = window_pairs(ep.sentence, ep.effective, first, stop, self.window)
+            if center.shape[0] == 0:
+                yield (None, None, None), 0.0
+                continue
+            # number the centers that have a context 0..B-1 (``center`` is sorted)
+            is_first = xp.concatenate([xp.ones(1, dtype=bool), center[1:] != center[:-1]])
+            owner = xp.cumsum(is_first) - 1
+            centers = xp.take(ep.words, center[is_first])
+            contexts = xp.take(ep.words, context)
+            n_pred = owner.shape[0] if self.method == "skipgram" else centers.shape[0]
+            yield (owner, contexts, centers), float(n_pred)
+
+    def _step(self, owner: Any, contexts: Any, centers: Any, max_grad: float | None) -> float:
+        """One sparse SGD step; returns the mean loss per prediction."""
+        if owner is None:
+            return 0.0
+        W_in, W_out = self.model.syn0.params[0], self.model.syn1neg.params[0]
+        lr = self.optimizer.lr
+        if self.method == "skipgram":
+            loss, n = sg_step(W_in, W_out, owner, contexts, centers, self.sampler, lr), owner.shape[0]
+        else:
+            loss, n = cbow_step(W_in, W_out, owner, contexts, centers, self.sampler, lr), centers.shape[0]
+        return loss / max(int(n), 1)
+
+    def _epoch_extra(self) -> dict[str, Any]:
+        seconds = max(time.perf_counter() - self._epoch_start, 1e-9)
+        return {"words_per_s": self._n_raw / seconds, "trained_words": self._epoch_words,
+                "epoch_seconds": seconds}

@@ -25,19 +25,20 @@ words::
 from __future__ import annotations
 
 import logging
-import time
+import os
 from typing import Any
 
 import numpy as np
 
-from ..backend import DEFAULT_DTYPE, as_generator, get_array_module, get_xp, to_cpu, xp_generator
-from ..errors import DivergenceError, InputError
+from ..backend import DEFAULT_DTYPE, as_generator, get_xp, to_cpu
+from ..errors import InputError
 from ..nn.layers import Embedding, MatMul, SoftmaxWithLoss
 from ..nn.model import Model
 from ..nn.sampling import NegativeSamplingLoss, UnigramSampler
-from ..progress import progress
+from ..progress import say
 from .base import IdStream, VectorStage
-from .w2v_core import EpochStream, cbow_step, keep_probabilities, sg_step, window_pairs
+from .vectors import WordVectors
+from .w2v_core import Word2VecTables, Word2VecTrainer, keep_probabilities
 
 __all__ = ["CBOW", "SimpleCBOW", "SimpleSkipGram", "SkipGram", "Word2Vec"]
 
@@ -204,17 +205,24 @@ class Word2Vec(VectorStage):
         skip-gram). Larger is faster per word, smaller is closer to word2vec's sequential SGD.
     seed : int — same seed, same data, same device ⇒ identical vectors (on the CPU).
     device : "cpu", "gpu", "auto" or None (``HANGUL_DL_DEVICE``).
-    quiet : bool — no progress bar.
+    quiet : bool — no progress bar or progress lines.
+    checkpoint_dir, checkpoint_every : ``checkpoint_dir/last`` (resumable: ``fit(...,
+        resume=checkpoint_dir)``) after every epoch, every ``checkpoint_every`` steps and on
+        Ctrl-C (:class:`~hangul_dl.training.Trainer`).
 
     Learned: ``wv_`` (:class:`~hangul_dl.embeddings.vectors.WordVectors`, on the CPU),
-    ``vocab_``, ``history_`` (one dict per epoch: loss per prediction, words/s, lr at the end).
+    ``vocab_``, ``history_`` (a DataFrame, one row per epoch: loss per prediction, lr at the
+    end, words/s), ``trainer_`` (the :class:`~hangul_dl.embeddings.w2v_core.Word2VecTrainer`:
+    per-interval ``history``, ``interrupted``). A diverging run (loss non-finite or far above
+    its start) stops with :class:`~hangul_dl.errors.DivergenceError` and saves nothing.
     """
 
     def __init__(self, method: str = "cbow", dim: int = 100, window: int = 5, negative: int = 5,
                  sample: float = 1e-3, min_count: int = 5, max_vocab: int | None = None,
                  epochs: int = 5, lr: float = 0.025, min_lr: float = 0.0001,
                  batch_size: int = 1024, seed: int = 0, device: str | None = None,
-                 quiet: bool = False):
+                 quiet: bool = False, checkpoint_dir: str | os.PathLike | None = None,
+                 checkpoint_every: int | None = None):
         self.method = method
         self.dim = dim
         self.window = window
@@ -229,90 +237,76 @@ class Word2Vec(VectorStage):
         self.seed = seed
         self.device = device
         self.quiet = quiet
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_every = checkpoint_every
+
+    def _config(self) -> dict[str, Any]:
+        config = super()._config()
+        if config.get("checkpoint_dir") is not None:
+            config["checkpoint_dir"] = str(config["checkpoint_dir"])  # JSON
+        return config
 
     def _check_params(self) -> None:
+        from ..training import check_settings
+
         if self.method not in METHODS:
             raise InputError(f"Word2Vec: method must be one of {', '.join(METHODS)}, got "
                              f"{self.method!r} (use PPMISVD for the count-based method)")
-        for name in ("dim", "window", "negative", "epochs", "batch_size", "min_count"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InputError(f"Word2Vec: {name} must be an integer >= 1, got {value!r}")
-        if not (self.lr > 0 and 0 <= self.min_lr <= self.lr):
-            raise InputError(f"Word2Vec: need lr > 0 and 0 <= min_lr <= lr, got lr={self.lr!r}, "
+        check_settings("Word2Vec", dim=self.dim, window=self.window, negative=self.negative,
+                       epochs=self.epochs, batch_size=self.batch_size, min_count=self.min_count,
+                       max_vocab=self.max_vocab, lr=self.lr, min_lr=self.min_lr,
+                       sample=self.sample, checkpoint_every=self.checkpoint_every)
+        if self.min_lr > self.lr:
+            raise InputError(f"Word2Vec: min_lr must be <= lr, got lr={self.lr!r}, "
                              f"min_lr={self.min_lr!r}")
-        if not 0 <= self.sample < 1:
-            raise InputError(f"Word2Vec: sample must be in [0, 1) (0 disables subsampling), got "
-                             f"{self.sample!r}")
 
-    def fit(self, corpus: Any, vocab: Any = None) -> Word2Vec:
-        """Learn vectors from ``corpus`` (token lists, ID arrays with ``vocab``, or one ID array)."""
+    def fit(self, corpus: Any, vocab: Any = None,
+            resume: str | os.PathLike | None = None) -> Word2Vec:
+        """Learn vectors from ``corpus`` (token lists, ID arrays with ``vocab``, or one ID array).
+
+        ``resume``: the ``checkpoint_dir`` (or its ``last/``) of a stopped run on the same corpus
+        with the same settings; training continues at the step it reached.
+        """
         self._check_params()
-        return super().fit(corpus, vocab)  # type: ignore[return-value]
+        stream = self.prepare(corpus, vocab)
+        vectors = self._fit_stream(stream, resume=resume)
+        self.wv_ = WordVectors(stream.index_to_key, vectors, stream.counts)
+        return self
 
-    def _fit_stream(self, stream: IdStream) -> Any:
+    def _fit_stream(self, stream: IdStream, resume: str | os.PathLike | None = None) -> Any:
+        from ..training import last_checkpoint
+
         xp = get_xp(self.device)
-        rng = as_generator(self.seed)
         V, D = len(stream.index_to_key), int(self.dim)
         if V < 2 or stream.words.shape[0] < 2:
             raise InputError(f"Word2Vec: the corpus has {stream.words.shape[0]} token(s) of {V} "
                              f"distinct word(s) with min_count={self.min_count}; word2vec needs "
                              "context windows and negatives: give more text or lower min_count")
-        W_in = ((rng.random((V, D), dtype=np.float32) * 2 - 1) / D).astype(DEFAULT_DTYPE)
-        W_in, W_out = xp.asarray(W_in), xp.zeros((V, D), dtype=DEFAULT_DTYPE)
-        sampler = UnigramSampler(stream.counts, power=0.75, sample_size=int(self.negative), seed=rng)
-        dev_rng = xp_generator(rng, xp)
+        say(self.quiet, "word2vec %s: %s words of %s tokens, %d dims, %d epochs", self.method,
+            f"{V:,}", f"{stream.words.shape[0]:,}", D, self.epochs)
+        model = Word2VecTables(V, D, seed=int(self.seed))
+        if xp is not np:
+            model.to_gpu()
+        sampler = UnigramSampler(stream.counts, power=0.75, sample_size=int(self.negative),
+                                 seed=np.random.default_rng([int(self.seed), 1]))
+        trainer = Word2VecTrainer(model, self.method, sampler, int(self.window), float(self.lr),
+                                  float(self.min_lr), quiet=self.quiet,
+                                  checkpoint_dir=self.checkpoint_dir,
+                                  checkpoint_every=self.checkpoint_every)
+        if resume is not None:
+            last = last_checkpoint(resume)
+            trainer.load_checkpoint(last)
+            logger.info("resumed from %s at epoch %d, step %d", last, trainer.epoch, trainer.step)
         words = xp.asarray(stream.words)
         sentence = xp.asarray(stream.sentence_ids())
         keep_p = xp.asarray(keep_probabilities(stream.counts, self.sample).astype(np.float32))
-        n_raw, epochs, window, B = words.shape[0], int(self.epochs), int(self.window), int(self.batch_size)
-        total = n_raw * epochs
-        self.history_: list[dict[str, Any]] = []
-        bar = progress(total=total, quiet=self.quiet, unit="word", unit_scale=True,
-                       desc=f"word2vec {self.method}")
-        lr = float(self.lr)
+        self.trainer_ = trainer
         try:
-            for epoch in range(epochs):
-                t0, loss_sum, n_pred, done = time.perf_counter(), 0.0, 0, 0
-                ep = EpochStream.draw(words, sentence, keep_p, window, dev_rng)
-                raw_pos = to_cpu(ep.raw_position)
-                for start in range(0, len(ep), B):
-                    stop = min(start + B, len(ep))
-                    lr = self._lr_at((epoch * n_raw + int(raw_pos[start])) / total)
-                    loss, n = self._step(W_in, W_out, ep, start, stop, window, sampler, lr)
-                    loss_sum, n_pred = loss_sum + loss, n_pred + n
-                    now = n_raw if stop == len(ep) else int(raw_pos[stop])
-                    bar.update(now - done)
-                    done = now
-                    if n_pred:
-                        bar.set_postfix(loss=f"{loss_sum / n_pred:.3f}", lr=f"{lr:.5f}", refresh=False)
-                if not np.isfinite(loss_sum):
-                    raise DivergenceError(f"Word2Vec: the loss became {loss_sum} in epoch "
-                                          f"{epoch + 1}; lower lr (now {self.lr})")
-                seconds = time.perf_counter() - t0
-                self.history_.append({"epoch": epoch + 1, "loss": loss_sum / max(n_pred, 1),
-                                      "words_per_s": n_raw / seconds, "lr": lr,
-                                      "trained_words": len(ep), "seconds": seconds})
-                logger.info("word2vec epoch %d: loss %.4f, %.0f words/s", epoch + 1,
-                            self.history_[-1]["loss"], n_raw / seconds)
+            trainer.train_stream(words, sentence, keep_p, int(self.epochs), int(self.batch_size),
+                                 int(self.seed))
         finally:
-            bar.close()
-        return to_cpu(W_in)
+            self.history_ = trainer.epochs
+        return to_cpu(model.syn0.params[0])
 
     def _lr_at(self, progress_fraction: float) -> float:
         return max(self.min_lr, self.lr - (self.lr - self.min_lr) * progress_fraction)
-
-    def _step(self, W_in: Any, W_out: Any, ep: EpochStream, start: int, stop: int, window: int,
-              sampler: UnigramSampler, lr: float) -> tuple[float, int]:
-        center, context = window_pairs(ep.sentence, ep.effective, start, stop, window)
-        if center.shape[0] == 0:
-            return 0.0, 0
-        # number the centers that have a context 0..B-1 (``center`` is sorted)
-        xp = get_array_module(center)
-        first = xp.concatenate([xp.ones(1, dtype=bool), center[1:] != center[:-1]])
-        owner = xp.cumsum(first) - 1
-        centers = xp.take(ep.words, center[first])
-        contexts = xp.take(ep.words, context)
-        if self.method == "skipgram":
-            return sg_step(W_in, W_out, owner, contexts, centers, sampler, lr), int(owner.shape[0])
-        return cbow_step(W_in, W_out, owner, contexts, centers, sampler, lr), int(centers.shape[0])

@@ -35,13 +35,17 @@ import numpy as np
 from ..errors import FormatError, InputError
 from ..io import write_csv
 from ..nn.model import Model
+from ..progress import say
 from ..stage import Stage
 from .generate import GenerationConfig, generate_ids
-from .rnnlm import RNNLM
+from .rnnlm import CELLS, RNNLM
 
-__all__ = ["LanguageModel"]
+__all__ = ["DEFAULT_LR", "LanguageModel"]
 
 log = logging.getLogger(__name__)
+
+#: The learning rate ``lr=None`` means, per optimizer (clipped gradients, max_grad 0.25).
+DEFAULT_LR = {"sgd": 20.0, "momentum": 2.0, "adagrad": 0.1, "rmsprop": 0.001, "adam": 0.001}
 
 Sentences = Iterable[str] | Iterable[Sequence[str]] | Iterable[np.ndarray] | str | os.PathLike
 
@@ -55,10 +59,16 @@ class LanguageModel(Stage):
             ``"whitespace"``, ...); a pipeline passes its own tokenizer to ``fit`` instead.
         cell, embedding_size, hidden_size, num_layers, dropout, tie_weights: the
             :class:`~hangul_dl.lm.rnnlm.RNNLM` (defaults: the book's ``Rnnlm``).
-        min_count, max_vocab: the vocabulary built when ``fit`` is given no ``vocab``.
+        min_count, max_vocab: the vocabulary built when ``fit`` is given no ``vocab``; bounded
+            by default (tokens seen at least twice, at most 10,000 entries with the specials —
+            the size of the book's PTB vocabulary), so that the softmax over the vocabulary
+            stays affordable on real text; ``max_vocab=None`` keeps every token seen
+            ``min_count`` times. Both are stated in the run's first log lines.
         optimizer, lr, max_epoch, batch_size, time_size, max_grad, lr_decay: training
             (:class:`~hangul_dl.training.BPTTTrainer`); ``max_epoch`` counts all epochs, also
-            across a resumed run.
+            across a resumed run. ``lr=None`` takes the optimizer's default for language models
+            (:data:`DEFAULT_LR`: SGD 20 as in the book, Adam and RMSprop 0.001, Momentum 2,
+            AdaGrad 0.1).
         checkpoint_dir, checkpoint_every: ``last/`` (resumable) after every epoch, every
             ``checkpoint_every`` steps and on Ctrl-C; ``best/`` (best validation weights).
         device: ``"cpu"``, ``"gpu"`` or None (``HANGUL_DL_DEVICE``); seed, quiet, n_jobs
@@ -71,8 +81,8 @@ class LanguageModel(Stage):
 
     def __init__(self, tokenizer: Any = "okt", cell: str = "lstm", embedding_size: int = 100,
                  hidden_size: int = 100, num_layers: int = 1, dropout: float = 0.0,
-                 tie_weights: bool = False, min_count: int = 1, max_vocab: int | None = None,
-                 optimizer: str = "sgd", lr: float = 20.0, max_epoch: int = 4,
+                 tie_weights: bool = False, min_count: int = 2, max_vocab: int | None = 10_000,
+                 optimizer: str = "sgd", lr: float | None = None, max_epoch: int = 4,
                  batch_size: int = 20, time_size: int = 35, max_grad: float | None = 0.25,
                  lr_decay: float | None = 4.0, checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int | None = None, device: str | None = None, seed: int = 0,
@@ -133,6 +143,8 @@ class LanguageModel(Stage):
         from ..text.vocab import Vocabulary
         from ..training import BPTTTrainer, last_checkpoint
 
+        self._check_params()
+        resume = None if resume is None else last_checkpoint(resume)
         tok = tokenizer if tokenizer is not None else self.tokenizer
         tok = get_tokenizer(tok) if isinstance(tok, str) else tok
         train_items = self._token_source(data, tok)
@@ -141,6 +153,11 @@ class LanguageModel(Stage):
                 raise InputError("the training data holds ID arrays but no vocab was given; pass "
                                  "the fitted Vocabulary (fit(ids, vocab=...)) or token lists")
             vocab = Vocabulary(min_count=self.min_count, max_size=self.max_vocab).fit(train_items())
+            unk = int(vocab.counts_[vocab.unk_id])
+            say(self.quiet, "vocabulary: %s entries (min_count=%d, max_vocab=%s); %s of %s "
+                "training tokens (%.1f%%) are rarer and read as <unk>", f"{len(vocab):,}",
+                self.min_count, "None" if self.max_vocab is None else f"{self.max_vocab:,}",
+                f"{unk:,}", f"{vocab.n_tokens_:,}", 100.0 * unk / max(vocab.n_tokens_, 1))
         vocab.check_fitted()
         corpus = train_items.encode(vocab)
         if len(corpus) == np.count_nonzero(corpus == vocab.eos_id):
@@ -154,20 +171,58 @@ class LanguageModel(Stage):
             corpus = xp.asarray(corpus)
             valid_ids = None if valid_ids is None else xp.asarray(valid_ids)
         batch_size = max(1, min(self.batch_size, (len(corpus) - 1) // self.time_size))
-        trainer = BPTTTrainer(model, get_optimizer(self.optimizer, lr=self.lr), quiet=self.quiet,
+        lr = self.learning_rate()
+        trainer = BPTTTrainer(model, get_optimizer(self.optimizer, lr=lr), quiet=self.quiet,
                               lr_decay=self.lr_decay, checkpoint_dir=self.checkpoint_dir,
                               checkpoint_every=self.checkpoint_every)
         if resume is not None:
-            resume = last_checkpoint(resume)
             trainer.load_checkpoint(resume)
             log.info("resumed from %s at epoch %d, step %d", resume, trainer.epoch, trainer.step)
         done = trainer.epoch - (1 if trainer.epoch_step else 0)  # epochs fully trained
-        trainer.fit(corpus, max_epoch=max(0, self.max_epoch - done), batch_size=batch_size,
-                    time_size=self.time_size, max_grad=self.max_grad, validation=valid_ids,
-                    seed=self.seed)
+        say(self.quiet, "training: %s IDs, %s steps per epoch (batch_size %d x time_size %d), "
+            "epochs %d to %d, %s lr=%g", f"{len(corpus):,}",
+            f"{(len(corpus) - 1) // (batch_size * self.time_size):,}", batch_size,
+            self.time_size, done + 1, self.max_epoch, self.optimizer, trainer.optimizer.lr)
+        if done < self.max_epoch:
+            trainer.fit(corpus, max_epoch=self.max_epoch - done, batch_size=batch_size,
+                        time_size=self.time_size, max_grad=self.max_grad, validation=valid_ids,
+                        seed=self.seed)
+        else:
+            log.warning("the checkpoint has %d epochs, max_epoch is %d: nothing left to train "
+                        "(raise max_epoch to train more)", done, self.max_epoch)
+            trainer.restore_best()
         self.model_, self.vocab_, self.tokenizer_ = model.to_cpu(), vocab, tok
         self.history_, self.trainer_ = trainer.history, trainer
         return self
+
+    def learning_rate(self) -> float:
+        """``lr``, or the optimizer's default (:data:`DEFAULT_LR`) when ``lr`` is None."""
+        return DEFAULT_LR[self.optimizer.lower()] if self.lr is None else self.lr
+
+    def _check_params(self) -> None:
+        """Every setting in range, before any text is read or tokenized."""
+        from ..training import check_settings
+
+        if self.cell not in CELLS:
+            raise InputError(f"LanguageModel: cell must be one of {', '.join(CELLS)}, got "
+                             f"{self.cell!r}")
+        if not isinstance(self.optimizer, str) or self.optimizer.lower() not in DEFAULT_LR:
+            raise InputError(f"LanguageModel: optimizer must be one of {', '.join(DEFAULT_LR)}, "
+                             f"got {self.optimizer!r}")
+        check_settings("LanguageModel", embedding_size=self.embedding_size,
+                       hidden_size=self.hidden_size, num_layers=self.num_layers,
+                       dropout=self.dropout, min_count=self.min_count, max_vocab=self.max_vocab,
+                       max_epoch=self.max_epoch, batch_size=self.batch_size,
+                       time_size=self.time_size, max_grad=self.max_grad, lr_decay=self.lr_decay,
+                       checkpoint_every=self.checkpoint_every)
+        if self.lr is not None:
+            check_settings("LanguageModel", lr=self.lr)
+        if self.max_vocab is not None and self.max_vocab < 5:
+            raise InputError(f"LanguageModel: max_vocab counts the 4 special tokens, so it must "
+                             f"be >= 5 or None; got {self.max_vocab!r}")
+        if self.tie_weights and self.embedding_size != self.hidden_size:
+            raise InputError(f"LanguageModel: tie_weights needs embedding_size == hidden_size "
+                             f"(got {self.embedding_size} and {self.hidden_size})")
 
     def _token_source(self, items: Sentences, tok: Any) -> _TokenSource:
         if isinstance(items, (str, os.PathLike)):  # a file: tokenize once into the cache

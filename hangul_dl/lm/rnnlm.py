@@ -29,6 +29,7 @@ from ..errors import InputError, ShapeError
 from ..nn.model import Model
 from ..nn.recurrent import TimeGRU, TimeLSTM, TimeRNN
 from ..nn.time_layers import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
+from ..training import check_settings
 
 __all__ = ["CELLS", "RNNLM"]
 
@@ -44,7 +45,8 @@ class RNNLM(Model):
         hidden_size: H of each recurrent layer.
         num_layers: stacked recurrent layers.
         cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
-        dropout: inverted-dropout ratio after the embedding and after each recurrent layer.
+        dropout: inverted-dropout ratio in [0, 1) after the embedding and after each recurrent
+            layer.
         tie_weights: share the embedding with the output layer (needs D == H).
         seed: seed of the initial weights and of the dropout masks.
     """
@@ -65,8 +67,8 @@ class RNNLM(Model):
         if tie_weights and embedding_size != hidden_size:
             raise InputError(f"tie_weights needs embedding_size == hidden_size "
                              f"(got {embedding_size} and {hidden_size})")
-        if num_layers < 1:
-            raise InputError(f"num_layers must be >= 1, got {num_layers}")
+        check_settings("RNNLM", vocab_size=vocab_size, embedding_size=embedding_size,
+                       hidden_size=hidden_size, num_layers=num_layers, dropout=dropout)
         rng = as_generator(seed)
         V, D, H = vocab_size, embedding_size, hidden_size
         dtype = DEFAULT_DTYPE

@@ -198,20 +198,19 @@ class Translator(TranslatorFiles, Stage):
         from ..backend import resolve_device
         from ..nn.optimizers import Adam
         from ..text.vocab import Vocabulary
-        from ..training import last_checkpoint
+        from ..training import BEST_WEIGHTS, last_checkpoint
         from .trainer import Seq2seqTrainer
 
+        self._check_params()
+        last = None if resume is None else last_checkpoint(resume)
         pairs = read_pairs(data, "training")
         valid_pairs = None if valid is None else read_pairs(valid, "validation")
         if valid_pairs is None and self.valid_fraction:
-            if not 0 < self.valid_fraction < 1:
-                raise InputError(f"valid_fraction={self.valid_fraction!r}: expected 0 <= f < 1")
             order = np.random.default_rng(self.seed).permutation(len(pairs))
             n_valid = max(1, round(len(pairs) * self.valid_fraction))
             valid_pairs = [pairs[i] for i in order[:n_valid]]
             pairs = [pairs[i] for i in order[n_valid:]]
             log.info("held out %d of %d pairs for validation", n_valid, n_valid + len(pairs))
-        last = None if resume is None else last_checkpoint(resume)
         if last is not None:
             self._load_state(last)
         else:
@@ -238,12 +237,22 @@ class Translator(TranslatorFiles, Stage):
         self.max_target_length_ = max(len(t) for t in tgt) - 2
         if resolve_device(self.device) == "gpu":
             self.model_.to_gpu()
+
+        def save_last(directory: Path) -> None:
+            self.history_, self.epochs_ = trainer.history, trainer.epochs
+            self._save_last(directory)
+
+        def save_best() -> None:
+            self.history_, self.epochs_ = trainer.history, trainer.epochs
+            self.save(Path(self.checkpoint_dir) / "best")
+
         trainer = Seq2seqTrainer(self.model_, Adam(lr=self.lr), quiet=self.quiet,
-                                 patience=self.patience)
+                                 patience=self.patience, checkpoint_dir=self.checkpoint_dir,
+                                 save_last=save_last, save_best=save_best)
         if last is not None:
             trainer.load_checkpoint(last / "trainer")
-            if (last / "best_weights.npz").is_file():
-                trainer.best_weights = load_arrays(last / "best_weights.npz")
+            if trainer.best_weights is None and (last / BEST_WEIGHTS).is_file():
+                trainer.best_weights = load_arrays(last / BEST_WEIGHTS)  # format version 1
             log.info("resumed from %s at epoch %d, step %d", last, trainer.epoch, trainer.step)
         self.trainer_ = trainer
         validate = None
@@ -254,22 +263,34 @@ class Translator(TranslatorFiles, Stage):
             def validate() -> dict[str, float]:
                 return self._validate(v_src, v_tgt, refs)
 
-        def on_epoch_end(improved: bool) -> None:
+        try:
+            trainer.train_pairs(src, tgt, self.max_epoch, self.batch_size, self.max_grad,
+                                seed=self.seed, validate=validate)
+        finally:
             self.history_, self.epochs_ = trainer.history, trainer.epochs
-            if self.checkpoint_dir is None:
-                return
-            if improved:
-                self.save(Path(self.checkpoint_dir) / "best")
-            self._save_last(Path(self.checkpoint_dir) / "last")
-
-        trainer.train_pairs(src, tgt, self.max_epoch, self.batch_size, self.max_grad,
-                            seed=self.seed, validate=validate, on_epoch_end=on_epoch_end)
         if trainer.restore_best():
             log.info("restored the weights of epoch %d (best validation BLEU %.2f)",
                      trainer.best_epoch, trainer.best_score)
         self.model_.to_cpu()
-        self.history_, self.epochs_ = trainer.history, trainer.epochs
         return self
+
+    def _check_params(self) -> None:
+        """Every setting in range, before any file is read or any text tokenized."""
+        from ..training import check_settings
+
+        if self.architecture not in ARCHITECTURES:
+            raise InputError(f"Translator: architecture={self.architecture!r}: expected one of "
+                             f"{', '.join(ARCHITECTURES)}")
+        check_settings("Translator", embedding_size=self.embedding_size,
+                       hidden_size=self.hidden_size, num_layers=self.num_layers,
+                       dropout=self.dropout, min_count=self.min_count, max_vocab=self.max_vocab,
+                       max_length=self.max_length, batch_size=self.batch_size,
+                       max_epoch=self.max_epoch, lr=self.lr, max_grad=self.max_grad,
+                       patience=self.patience, beam=self.beam,
+                       valid_fraction=self.valid_fraction)
+        if self.bidirectional and self.hidden_size % 2:
+            raise InputError(f"Translator: bidirectional=True needs an even hidden_size, got "
+                             f"{self.hidden_size}")
 
     def _validate(self, src: list, tgt: list, refs: list[str]) -> dict[str, float]:
         """Validation loss (eval mode) and BLEU / chrF / exact match of greedy translations."""

@@ -11,8 +11,8 @@ translations::
     DIR/history.csv         DIR/epochs.csv               training curves
 
 A resumable checkpoint (``checkpoint_dir/last``) is the same directory plus ``trainer/`` (the
-:class:`~hangul_dl.training.Trainer` checkpoint: optimizer state, counters, history) and
-``best_weights.npz``. Every write is atomic; nothing is pickled.
+:class:`~hangul_dl.training.Trainer` checkpoint: optimizer state, counters, history and the best
+weights). Every write is atomic; nothing is pickled.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import registry
 from ..errors import FormatError
-from ..io import atomic_directory, read_manifest, save_arrays, write_csv, write_json
+from ..io import atomic_directory, read_manifest, write_csv, write_json
 from ..stage import Stage
 
 __all__ = ["TranslatorFiles"]
@@ -69,9 +69,7 @@ class TranslatorFiles:
             for item in (tmp / "translator").iterdir():
                 os.replace(item, tmp / item.name)
             (tmp / "translator").rmdir()
-            trainer.save_checkpoint(tmp / "trainer")
-            if trainer.best_weights is not None:
-                save_arrays(tmp / "best_weights.npz", trainer.best_weights)
+            trainer.save_checkpoint(tmp / "trainer")  # holds the best weights too
 
     def _load_state(self, directory: Path) -> None:
         import pandas as pd
