@@ -202,6 +202,22 @@ def test_set_embeddings_and_freeze():
         model.set_embeddings(vectors, rows=[3, 9])
 
 
+def test_init_from_word_vectors():
+    from hangul_dl.embeddings.vectors import WordVectors
+
+    wv = WordVectors(["좋다", "별로", "<pad>"], np.arange(12, dtype=np.float32).reshape(3, 4))
+    model = RNNClassifier(V, 2, 4, 3)
+    before = model.embed.params[0].copy()
+    id_to_token = ["<pad>", "<unk>", "<bos>", "<eos>", "좋다", "재밌다", "별로"]
+    assert model.init_from_word_vectors(wv, id_to_token) == 2  # specials and misses keep theirs
+    W = model.embed.params[0]
+    np.testing.assert_array_equal(W[4], wv["좋다"])
+    np.testing.assert_array_equal(W[6], wv["별로"])
+    np.testing.assert_array_equal(W[[0, 1, 2, 3, 5]], before[[0, 1, 2, 3, 5]])
+    with pytest.raises(ShapeError, match="size 3"):
+        RNNClassifier(V, 2, 3, 3).init_from_word_vectors(wv, id_to_token)
+
+
 @pytest.mark.parametrize("name", ["bow-bigrams", "bilstm-max-2layers", "bigru-attention", "cnn"])
 def test_save_and_load_give_the_same_predictions(tmp_path, name):
     model = TINY[name]()
@@ -209,3 +225,22 @@ def test_save_and_load_give_the_same_predictions(tmp_path, name):
     loaded = Model.load(tmp_path / "m")
     assert type(loaded) is type(model)
     np.testing.assert_array_equal(loaded.predict_proba(IDS), model.predict_proba(IDS))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", TINY)
+def test_gpu_gives_the_cpu_numbers(name):
+    """The same code on CuPy: probabilities, loss and every gradient match the CPU's."""
+    from hangul_dl.backend import to_cpu
+
+    model = TINY[name]().astype(np.float64).eval()  # dropout off: masks differ by device
+    p_cpu = model.predict_proba(IDS)
+    loss_cpu = float(model.forward(IDS, LABELS))
+    model.backward()
+    grads_cpu = [g.copy() for g in model.grads]
+    model.to_gpu()
+    np.testing.assert_allclose(to_cpu(model.predict_proba(IDS)), p_cpu, rtol=1e-9)
+    assert float(model.forward(IDS, LABELS)) == pytest.approx(loss_cpu, rel=1e-9)
+    model.backward()
+    for g_gpu, g_cpu in zip(model.grads, grads_cpu):
+        np.testing.assert_allclose(to_cpu(g_gpu), g_cpu, rtol=1e-7, atol=1e-12)

@@ -6,6 +6,14 @@
   shape, and its ``label<TAB>text`` TSV writer.
 """
 
+from .data import sentiment_reviews, write_reviews_tsv
 from .models import BagOfEmbeddings, ClassifierModel, CNNClassifier, RNNClassifier
 
-__all__ = ["BagOfEmbeddings", "CNNClassifier", "ClassifierModel", "RNNClassifier"]
+__all__ = [
+    "BagOfEmbeddings",
+    "CNNClassifier",
+    "ClassifierModel",
+    "RNNClassifier",
+    "sentiment_reviews",
+    "write_reviews_tsv",
+]

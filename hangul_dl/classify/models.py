@@ -29,7 +29,7 @@ what the padding holds never matters. Binary tasks are two classes.
     model.predict(ids)                       # logits (N, C), in the current mode
     model.predict_proba(ids)                 # probabilities (N, C), always in evaluation mode
     model.predict_classes(ids)               # class IDs (N,), always in evaluation mode
-    model.set_embeddings(vectors, rows=...)  # start from trained word vectors
+    model.init_from_word_vectors(wv, vocab.id_to_token)  # start from trained word vectors
 
 Shapes: N batch, T time, V vocabulary, D embedding, H hidden (per direction), C classes.
 """
@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import DEFAULT_DTYPE, as_generator, get_array_module
+from ..backend import DEFAULT_DTYPE, as_generator, get_array_module, to_cpu
 from ..errors import InputError, ShapeError
 from ..nn.bidirectional import TimeBiLSTM
 from ..nn.conv import MultiWidthConv1D
@@ -253,6 +253,25 @@ class ClassifierModel(Model):
             raise InputError(f"rows must be token IDs 0..{self.vocab_size - 1}; found "
                              f"{int(rows.min())}..{int(rows.max())}")
         W[rows] = vectors
+
+
+    def init_from_word_vectors(self, word_vectors: Any, id_to_token: Sequence[str]) -> int:
+        """Copy the vector of every vocabulary token that ``word_vectors`` knows; returns how many.
+
+        ``word_vectors`` is anything with ``word in wv`` and ``wv[word]`` (the package's
+        :class:`~hangul_dl.embeddings.vectors.WordVectors` from a Word2Vec or PPMISVD folder, or
+        read from a word2vec text file); ``id_to_token[i]`` is the token of ID i (the
+        vocabulary's ``id_to_token``). Special tokens and unknown words keep their random start.
+        """
+        if len(id_to_token) > self.vocab_size:
+            raise ShapeError(f"id_to_token has {len(id_to_token)} tokens but the model's vocabulary "
+                             f"has {self.vocab_size}")
+        rows = [i for i, token in enumerate(id_to_token)
+                if not (token.startswith("<") and token.endswith(">")) and token in word_vectors]
+        if rows:
+            vectors = np.stack([np.asarray(to_cpu(word_vectors[id_to_token[i]])) for i in rows])
+            self.set_embeddings(vectors, rows=rows)
+        return len(rows)
 
 
 class BagOfEmbeddings(ClassifierModel):
