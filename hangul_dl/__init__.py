@@ -72,6 +72,12 @@ _EXPORTS = {
     "beam_search": "seq2seq.decode",
     "addition": "datasets",
     "korean_dates": "datasets",
+    # text classification
+    "BagOfEmbeddings": "classify.models",
+    "RNNClassifier": "classify.models",
+    "CNNClassifier": "classify.models",
+    "sentiment_reviews": "classify.data",
+    "write_reviews_tsv": "classify.data",
     # translation
     "Translator": "seq2seq.translator",
     "corpus_bleu": "seq2seq.metrics",

@@ -70,6 +70,11 @@ _BUILTIN: dict[str, str] = {
     "Seq2seq": "seq2seq.models",
     "PeekySeq2seq": "seq2seq.models",
     "AttentionSeq2seq": "seq2seq.models",
+    "Word2VecTables": "embeddings.w2v_core",
+    "ClassifierModel": "classify.models",
+    "BagOfEmbeddings": "classify.models",
+    "RNNClassifier": "classify.models",
+    "CNNClassifier": "classify.models",
 }
 
 _PACKAGE = __name__.rpartition(".")[0]  # "hangul_dl"

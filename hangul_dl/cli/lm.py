@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
           f"{lm.model_.num_params():,}개)")
     if len(epochs):
         last = epochs.iloc[-1]
-        text = f"  에폭 {int(last['epoch'])}: 학습 퍼플렉서티 {math.exp(min(last['loss'], 700)):.2f}"
+        text = f"  에폭 {int(last['epoch'])}: 학습 퍼플렉서티 {last['perplexity']:.2f}"
         if "val_perplexity" in epochs:
             text += f", 검증 퍼플렉서티 {last['val_perplexity']:.2f}"
         print(text)
