@@ -106,7 +106,7 @@ def corpus_to_ids(corpus: Any, vocab: Vocabulary | None = None, min_count: int =
             raise InputError("the corpus holds vocabulary IDs (IdSequences), so fit(corpus, "
                              "vocab=...) needs the Vocabulary that made them, e.g. "
                              "fit(encoder.ids_, vocab=encoder.vocab_)")
-        ids = _joined_with_eos(corpus, vocab.eos_id)
+        ids = corpus.joined(vocab.eos_id)
         return _checked_ids(ids, vocab, f"the IDs of {corpus.directory}"), vocab
     if isinstance(corpus, str) or not isinstance(corpus, Iterable):
         raise InputError(f"corpus must be an iterable of sentences (token lists or ID arrays), "
@@ -128,21 +128,11 @@ def corpus_to_ids(corpus: Any, vocab: Vocabulary | None = None, min_count: int =
         encoder = TextEncoder("whitespace", min_count=int(min_count),
                               max_size=None if max_vocab is None else int(max_vocab) + n_spec)
         encoder.fit(_checked_token_lists(itertools.chain([first], it)))
-        return _joined_with_eos(encoder.ids_, encoder.vocab_.eos_id), encoder.vocab_
+        return encoder.ids_.joined(encoder.vocab_.eos_id), encoder.vocab_
     vocab.check_fitted()
     from ..text.ids import encode_corpus
 
     return encode_corpus(itertools.chain([first], it), None, vocab, add_eos=True), vocab
-
-
-def _joined_with_eos(sentences: Any, eos: int) -> np.ndarray:
-    """:class:`~hangul_dl.text.ids.IdSequences` → one 1-D int32 stream, ``<eos>`` after each."""
-    n = len(sentences)
-    out = np.full(sentences.ids.shape[0] + n, eos, dtype=np.int32)
-    is_word = np.ones(out.shape[0], dtype=bool)
-    is_word[sentences.offsets[1:] + np.arange(n)] = False  # the <eos> after sentence i
-    out[is_word] = sentences.ids
-    return out
 
 
 def _checked_token_lists(sentences: Iterable[Any]) -> Iterable[Any]:

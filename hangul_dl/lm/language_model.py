@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ from ..io import write_csv
 from ..nn.model import Model
 from ..progress import say
 from ..stage import Stage
+from ..text.encoder import TextEncoder
+from ..text.ids import IdSequences
 from .generate import GenerationConfig, generate_ids
 from .rnnlm import CELLS, RNNLM
 
@@ -140,29 +142,33 @@ class LanguageModel(Stage):
         from ..backend import get_xp, resolve_device
         from ..nn.optimizers import get_optimizer
         from ..text.tokenizers import get_tokenizer
-        from ..text.vocab import Vocabulary
         from ..training import BPTTTrainer, last_checkpoint
 
         self._check_params()
         resume = None if resume is None else last_checkpoint(resume)
         tok = tokenizer if tokenizer is not None else self.tokenizer
         tok = get_tokenizer(tok) if isinstance(tok, str) else tok
-        train_items = self._token_source(data, tok)
-        if vocab is None:
-            if train_items.ids:
+        data, holds_ids = _peek_ids(data)
+        if holds_ids:  # a pipeline's vocabulary step already encoded the text
+            if vocab is None:
                 raise InputError("the training data holds ID arrays but no vocab was given; pass "
                                  "the fitted Vocabulary (fit(ids, vocab=...)) or token lists")
-            vocab = Vocabulary(min_count=self.min_count, max_size=self.max_vocab).fit(train_items())
-            unk = int(vocab.counts_[vocab.unk_id])
-            say(self.quiet, "vocabulary: %s entries (min_count=%d, max_vocab=%s); %s of %s "
-                "training tokens (%.1f%%) are rarer and read as <unk>", f"{len(vocab):,}",
-                self.min_count, "None" if self.max_vocab is None else f"{self.max_vocab:,}",
-                f"{unk:,}", f"{vocab.n_tokens_:,}", 100.0 * unk / max(vocab.n_tokens_, 1))
-        vocab.check_fitted()
-        corpus = train_items.encode(vocab)
+            corpus = _ids_stream(data, vocab)
+        else:  # the one text → IDs path: tokenized once, vocabulary built, IDs on disk
+            built = vocab is None
+            encoder = TextEncoder(tok, min_count=self.min_count, max_size=self.max_vocab,
+                                  n_jobs=self.n_jobs, quiet=self.quiet).fit(data, vocab=vocab)
+            vocab, tok = encoder.vocab_, encoder.tokenizer_
+            corpus = encoder.ids_.joined(vocab.eos_id, skip_empty=True)
+            if built:
+                unk = int(vocab.counts_[vocab.unk_id])
+                say(self.quiet, "vocabulary: %s entries (min_count=%d, max_vocab=%s); %s of %s "
+                    "training tokens (%.1f%%) are rarer and read as <unk>", f"{len(vocab):,}",
+                    self.min_count, "None" if self.max_vocab is None else f"{self.max_vocab:,}",
+                    f"{unk:,}", f"{vocab.n_tokens_:,}", 100.0 * unk / max(vocab.n_tokens_, 1))
         if len(corpus) == np.count_nonzero(corpus == vocab.eos_id):
             raise InputError("the training text is empty: no tokens to learn from")
-        valid_ids = None if valid is None else self._token_source(valid, tok).encode(vocab)
+        valid_ids = None if valid is None else self._valid_ids(valid, tok, vocab)
         model = RNNLM(len(vocab), self.embedding_size, self.hidden_size, self.num_layers,
                       self.cell, self.dropout, self.tie_weights, self.seed)
         if resolve_device(self.device) == "gpu":
@@ -224,21 +230,13 @@ class LanguageModel(Stage):
             raise InputError(f"LanguageModel: tie_weights needs embedding_size == hidden_size "
                              f"(got {self.embedding_size} and {self.hidden_size})")
 
-    def _token_source(self, items: Sentences, tok: Any) -> _TokenSource:
-        if isinstance(items, (str, os.PathLike)):  # a file: tokenize once into the cache
-            from ..text.cache import cached_tokenize, read_cached
-
-            path = cached_tokenize(items, tok, n_jobs=self.n_jobs, quiet=self.quiet, as_path=True)
-            return _TokenSource(lambda: (tokens for tokens in read_cached(path) if tokens))
-        items = list(items)
-        first = items[0] if items else ""
-        if isinstance(first, str):
-            lists = list(tok.pipe(items, n_jobs=self.n_jobs, quiet=self.quiet))
-            return _TokenSource(lambda: lists)
-        if isinstance(first, np.ndarray) and first.dtype.kind in "iu":
-            return _TokenSource(lambda: items, ids=True)
-        lists = [list(tokens) for tokens in items]
-        return _TokenSource(lambda: lists)
+    def _valid_ids(self, valid: Sentences, tok: Any, vocab: Any) -> np.ndarray:
+        """Held-out sentences as one ID stream, encoded like the training text."""
+        valid, holds_ids = _peek_ids(valid)
+        if holds_ids:
+            return _ids_stream(valid, vocab)
+        encoder = TextEncoder(tok, n_jobs=self.n_jobs, quiet=self.quiet).fit(valid, vocab=vocab)
+        return encoder.ids_.joined(vocab.eos_id, skip_empty=True)
 
     def transform(self, data: Iterable[str | Sequence[str] | np.ndarray]) -> list[float]:
         """Per-sentence perplexity (lower: more typical text) of sentences given as strings,
@@ -348,21 +346,22 @@ class LanguageModel(Stage):
         return text
 
 
-class _TokenSource:
-    """Token lists (or ID arrays) that can be read more than once: vocabulary, then IDs."""
+def _peek_ids(data: Any) -> tuple[Any, bool]:
+    """``(data, True)`` when ``data`` holds vocabulary-ID arrays (an iterator is re-chained)."""
+    if isinstance(data, (str, os.PathLike)):
+        return data, False
+    if isinstance(data, IdSequences):
+        return data, True
+    items = data if isinstance(data, (list, tuple)) else list(data)
+    first = items[0] if items else None
+    return items, isinstance(first, np.ndarray) and first.dtype.kind in "iu"
 
-    def __init__(self, read: Callable[[], Iterable[Any]], ids: bool = False):
-        self.read, self.ids = read, ids
 
-    def __call__(self) -> Iterable[Any]:
-        return self.read()
-
-    def encode(self, vocab: Any) -> np.ndarray:
-        """One int32 stream with ``<eos>`` after every sentence."""
-        from ..text.ids import encode_corpus
-
-        if not self.ids:
-            return encode_corpus(self.read(), None, vocab)
-        eos = np.array([vocab.eos_id], dtype=np.int32)
-        parts = [part for ids in self.read() for part in (np.asarray(ids, dtype=np.int32), eos)]
-        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+def _ids_stream(sentences: Iterable[np.ndarray], vocab: Any) -> np.ndarray:
+    """ID arrays → one int32 stream with ``<eos>`` after every non-empty sentence."""
+    if isinstance(sentences, IdSequences):
+        return sentences.joined(vocab.eos_id, skip_empty=True)
+    eos = np.array([vocab.eos_id], dtype=np.int32)
+    parts = [part for ids in sentences if len(ids)
+             for part in (np.asarray(ids, dtype=np.int32), eos)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int32)

@@ -89,16 +89,21 @@ class TextEncoder(Stage):
         self.quiet = quiet
 
     # -- fitting -------------------------------------------------------------------------------
-    def fit(self, data: Iterable[Any] | str | os.PathLike) -> TextEncoder:
+    def fit(self, data: Iterable[Any] | str | os.PathLike,
+            vocab: Vocabulary | None = None) -> TextEncoder:
         """Tokenize ``data`` once into the store, build the vocabulary, write ``ids_``.
 
         ``data``: texts, token lists (already tokenized; the tokenizer is then used only by
         :meth:`encode`/:meth:`decode`), or the path of a UTF-8 text file (``.gz`` too).
+        ``vocab``: a fitted vocabulary to encode with instead of building one (a pipeline's).
         """
         from .tokenizers import get_tokenizer
 
-        vocab = Vocabulary(self.min_count, self.max_size, self.specials)
-        vocab._checked_params()  # refuse bad settings before tokenizing anything
+        if vocab is None:
+            vocab = Vocabulary(self.min_count, self.max_size, self.specials)
+            vocab._checked_params()  # refuse bad settings before tokenizing anything
+        else:
+            vocab.check_fitted()
         tok = get_tokenizer(self.tokenizer) if isinstance(self.tokenizer, (str, dict)) \
             else self.tokenizer
         if not (hasattr(tok, "pipe") and hasattr(tok, "detokenize")):
@@ -108,16 +113,18 @@ class TextEncoder(Stage):
         if tok.requires_fit and not tok.is_fitted:
             tok.fit(_texts_for_tokenizer(data))
         tokens_path = self._tokenize_into(store, data, tok)
-        vocab.fit(_read_tokens(tokens_path))
+        if not vocab.is_fitted:
+            vocab.fit(_read_tokens(tokens_path))
         self.tokenizer_, self.vocab_ = tok, vocab
         self.ids_ = IdSequences.write(store / "ids", vocab.transform(_read_tokens(tokens_path)))
         log.info("encoded %d sentences, %d tokens, vocabulary of %d", len(self.ids_),
                  self.ids_.ids.shape[0], len(vocab))
         return self
 
-    def fit_transform(self, data: Iterable[Any] | str | os.PathLike) -> IdSequences:
+    def fit_transform(self, data: Iterable[Any] | str | os.PathLike,
+                      vocab: Vocabulary | None = None) -> IdSequences:
         """``fit(data)`` and the IDs of ``data`` from the store (no second tokenization)."""
-        return self.fit(data).ids_
+        return self.fit(data, vocab=vocab).ids_
 
     def _new_store(self) -> Path:
         if self.store_dir is not None:

@@ -193,6 +193,20 @@ class IdSequences(Sequence):
         for start, stop in pairwise(offsets):
             yield ids[start:stop]
 
+    def joined(self, eos_id: int, skip_empty: bool = False) -> np.ndarray:
+        """One 1-D ``int32`` stream with ``eos_id`` after every sentence (the layout language
+        models and word2vec read), built without a per-sentence loop. ``skip_empty`` leaves
+        empty sentences out instead of giving each a lone ``eos_id`` (a language model reads an
+        empty line as a sentence break, not as a sentence)."""
+        lengths = np.diff(self.offsets)
+        n = int(np.count_nonzero(lengths)) if skip_empty else len(self)
+        ends = self.offsets[1:][lengths > 0] if skip_empty else self.offsets[1:]
+        out = np.full(self.ids.shape[0] + n, eos_id, dtype=np.int32)
+        is_word = np.ones(out.shape[0], dtype=bool)
+        is_word[ends + np.arange(n)] = False  # the eos after each (kept) sentence
+        out[is_word] = self.ids
+        return out
+
     def __repr__(self) -> str:
         return f"IdSequences({len(self):,} sentences, {self.ids.shape[0]:,} IDs, {self.directory})"
 
