@@ -43,6 +43,7 @@ from ..backend import to_cpu
 from ..errors import InputError
 from ..io import load_arrays
 from ..stage import Stage, stage_class
+from ..text.encoder import TextEncoder
 from .batching import pad_pairs, sorted_batches
 from .pairs import read_pairs
 from .translator_files import TranslatorFiles
@@ -162,9 +163,6 @@ class Translator(TranslatorFiles, Stage):
             return stage_class(spec["stage"])(**spec.get("params", {}))
         return get_tokenizer(spec)
 
-    def _tokens(self, tokenizer: Any, texts: Sequence[str]) -> list[list[str]]:
-        return list(tokenizer.pipe(texts, n_jobs=self.n_jobs, quiet=self.quiet))
-
     def _build_model(self, src_vocab_size: int, tgt_vocab_size: int) -> Any:
         from .models import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 
@@ -177,12 +175,27 @@ class Translator(TranslatorFiles, Stage):
             hidden_size=self.hidden_size, num_layers=self.num_layers, dropout=self.dropout,
             bidirectional=self.bidirectional, reverse_input=self.reverse_input, seed=self.seed)
 
+    def _encoders(self, pairs: Sequence[tuple[str, str]], vocabs: tuple[Any, Any] = (None, None)
+                  ) -> tuple[TextEncoder, TextEncoder]:
+        """One :class:`~hangul_dl.text.encoder.TextEncoder` per language, fitted on its side of
+        ``pairs`` (each sentence tokenized once); with ``vocabs`` they encode with those."""
+        encoders = []
+        for side, tok, vocab in ((0, self.src_tokenizer_, vocabs[0]),
+                                 (1, self.tgt_tokenizer_, vocabs[1])):
+            encoder = TextEncoder(tok, min_count=self.min_count, max_size=self.max_vocab,
+                                  n_jobs=self.n_jobs, quiet=self.quiet)
+            encoders.append(encoder.fit([p[side] for p in pairs], vocab=vocab))
+        return encoders[0], encoders[1]
+
+    @staticmethod
+    def _ids(src: TextEncoder, tgt: TextEncoder) -> tuple[list, list]:
+        """Source ID arrays, and target ID arrays framed by ``<bos>`` … ``<eos>``."""
+        bos, eos = tgt.vocab_.bos_id, tgt.vocab_.eos_id
+        framed = [np.concatenate([[bos], ids, [eos]]).astype(np.int32) for ids in tgt.ids_]
+        return [np.array(ids) for ids in src.ids_], framed
+
     def _encode(self, pairs: Sequence[tuple[str, str]]) -> tuple[list, list]:
-        src_tok = self._tokens(self.src_tokenizer_, [s for s, _ in pairs])
-        tgt_tok = self._tokens(self.tgt_tokenizer_, [t for _, t in pairs])
-        src = [self.src_vocab_.encode(t) for t in src_tok]
-        tgt = [self.tgt_vocab_.encode(t, add_bos=True, add_eos=True) for t in tgt_tok]
-        return src, tgt
+        return self._ids(*self._encoders(pairs, (self.src_vocab_, self.tgt_vocab_)))
 
     # -- training ----------------------------------------------------------------------------
     def fit(self, data: Any, valid: Any = None,
@@ -197,7 +210,6 @@ class Translator(TranslatorFiles, Stage):
         """
         from ..backend import resolve_device
         from ..nn.optimizers import Adam
-        from ..text.vocab import Vocabulary
         from ..training import BEST_WEIGHTS, last_checkpoint
         from .trainer import Seq2seqTrainer
 
@@ -216,15 +228,10 @@ class Translator(TranslatorFiles, Stage):
         else:
             self.src_tokenizer_ = self._make_tokenizer(self.src_tokenizer)
             self.tgt_tokenizer_ = self._make_tokenizer(self.tgt_tokenizer)
-            for tok, side in ((self.src_tokenizer_, 0), (self.tgt_tokenizer_, 1)):
-                if tok.requires_fit and not tok.is_fitted:
-                    tok.fit([p[side] for p in pairs], quiet=self.quiet)
-            src_tok = self._tokens(self.src_tokenizer_, [s for s, _ in pairs])
-            tgt_tok = self._tokens(self.tgt_tokenizer_, [t for _, t in pairs])
-            self.src_vocab_ = Vocabulary(self.min_count, self.max_vocab).fit(src_tok)
-            self.tgt_vocab_ = Vocabulary(self.min_count, self.max_vocab).fit(tgt_tok)
+            src_encoder, tgt_encoder = self._encoders(pairs)
+            self.src_vocab_, self.tgt_vocab_ = src_encoder.vocab_, tgt_encoder.vocab_
             self.model_ = self._build_model(len(self.src_vocab_), len(self.tgt_vocab_))
-        src, tgt = self._encode(pairs)
+        src, tgt = self._encode(pairs) if last is not None else self._ids(src_encoder, tgt_encoder)
         keep = [i for i in range(len(src))
                 if len(src[i]) <= self.max_length and len(tgt[i]) - 2 <= self.max_length]
         if len(keep) < len(src):
@@ -356,8 +363,8 @@ class Translator(TranslatorFiles, Stage):
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise InputError(f"translate expects strings; item {i} is {type(text).__name__}")
-        tokens = self._tokens(self.src_tokenizer_, texts)
-        src = [self.src_vocab_.encode(t) for t in tokens]
+        tokens = self.src_tokenizer_.pipe(texts, n_jobs=self.n_jobs, quiet=self.quiet)
+        src = list(self.src_vocab_.transform(tokens))
         out = self._decode_ids(src, beam=beam, batch_size=batch_size, max_len=max_len)
         return out[0] if single else out
 
