@@ -16,7 +16,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hangul_dl.batch import build_vocab, run_script
+from hangul_dl.batch import build_vocab
+from hangul_dl.cli.script import run_script
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,8 +18,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hangul_dl.batch import export_vectors, run_script
+from hangul_dl.batch import export_vectors
 from hangul_dl.batch.tools import EXPORT_FORMATS
+from hangul_dl.cli.script import run_script
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hangul_dl.batch import TokenizeJob, run_script
+from hangul_dl.batch import TokenizeJob
+from hangul_dl.cli.script import run_script
 
 
 def build_parser() -> argparse.ArgumentParser:
