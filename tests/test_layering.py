@@ -57,12 +57,10 @@ LAYERS: dict[str, int] = {
     "hangul_dl.stage": 1,
     "hangul_dl.io": 1,
     "hangul_dl.registry": 1,
-    "hangul_dl.loader": 1,
     # 0  xp (NumPy|CuPy), errors, progress and logging helpers
     "hangul_dl.backend": 0,
     "hangul_dl.errors": 0,
     "hangul_dl.progress": 0,
-    "hangul_dl.threads": 0,
     # the package itself: __version__ and lazy public names (resolved by name on first use;
     # importing it imports nothing), so any module may read hangul_dl.__version__
     "hangul_dl": 0,
