@@ -51,6 +51,10 @@ def test_other_settings_are_checked_with_their_allowed_values(tmp_path):
         KonlpyTokenizer("komoran", userdic=str(tmp_path / "missing.dic")).pipe([])
     with pytest.raises(InputError, match="heap"):
         KonlpyTokenizer(heap="lots").pipe([])
+    from hangul_dl.text.tokenizers import get_tokenizer
+
+    with pytest.raises(InputError, match="max_chars=0"):  # the factory checks at once
+        get_tokenizer("okt:max_chars=0")
 
 
 @pytest.mark.slow  # two Komoran taggers load their models (tens of seconds on a busy machine)

@@ -36,6 +36,7 @@ def get_tokenizer(spec: str | dict | Tokenizer = "okt", **params: Any) -> Tokeni
     Names: ``okt`` (``twitter``), ``komoran``, ``kkma``, ``hannanum``, ``mecab``, ``char``,
     ``jamo``, ``whitespace``, ``word`` and ``subword`` (``bpe``; needs ``fit``, see
     :mod:`hangul_dl.text.subword`). Values are JSON (``true``, ``3``, ``"x"``) or bare words.
+    The options are checked here (``"okt:max_chars=0"`` raises :class:`InputError`).
 
     >>> get_tokenizer("okt:pos=true")
     KonlpyTokenizer(pos=True)
@@ -66,10 +67,13 @@ def get_tokenizer(spec: str | dict | Tokenizer = "okt", **params: Any) -> Tokeni
     name = name.lower()
     try:
         if name in _SIMPLE:
-            return _SIMPLE[name](**options)
-        if name in BACKENDS or name in ALIASES:
-            return KonlpyTokenizer(backend=ALIASES.get(name, name), **options)
+            tokenizer = _SIMPLE[name](**options)
+        elif name in BACKENDS or name in ALIASES:
+            tokenizer = KonlpyTokenizer(backend=ALIASES.get(name, name), **options)
+        else:
+            known = sorted({*_SIMPLE, *BACKENDS})
+            raise InputError(f"unknown tokenizer {name!r}; known: {', '.join(known)}")
     except TypeError as exc:
         raise InputError(f"tokenizer {spec!r}: {exc}") from None
-    known = sorted({*_SIMPLE, *BACKENDS})
-    raise InputError(f"unknown tokenizer {name!r}; known: {', '.join(known)}")
+    tokenizer._check_params()  # a bad option fails here, before a command reads its input
+    return tokenizer
