@@ -47,10 +47,10 @@ import time
 import numpy as np
 
 from hangul_dl.datasets import korean_dates
+from hangul_dl.metrics import corpus_bleu, exact_match
 from hangul_dl.nn.optimizers import Adam, clip_grads
 from hangul_dl.seq2seq.batching import bucketed_batches, pad_pairs
 from hangul_dl.seq2seq.decode import greedy_decode
-from hangul_dl.seq2seq.metrics import corpus_bleu, exact_match
 from hangul_dl.seq2seq.models import AttentionSeq2seq
 from hangul_dl.text.vocab import Vocabulary
 

@@ -35,6 +35,8 @@ __all__ = [
     "resolve_device",
     "segment_sum",
     "solve_triangular",
+    "sparse_module",
+    "sparse_svds",
     "to_cpu",
     "to_device",
     "to_gpu",
@@ -189,3 +191,24 @@ def solve_triangular(a: Any, b: Any, lower: bool = False) -> Any:
     import cupyx.scipy.linalg
 
     return cupyx.scipy.linalg.solve_triangular(a, b, lower=lower)
+
+
+def sparse_module(xp: ModuleType) -> ModuleType:
+    """``scipy.sparse`` for NumPy, ``cupyx.scipy.sparse`` for CuPy (CuPy is loaded already when
+    ``xp`` is CuPy; this only reaches its sparse companion)."""
+    if xp is np:
+        import scipy.sparse
+
+        return scipy.sparse
+    import cupyx.scipy.sparse
+
+    return cupyx.scipy.sparse
+
+
+def sparse_svds(M: Any, k: int) -> tuple[Any, Any, Any]:
+    """``svds(M, k)`` of a CuPy sparse matrix (``cupyx.scipy.sparse.linalg``); SciPy's for others."""
+    if get_array_module(M.data if hasattr(M, "indptr") else M) is np:
+        from scipy.sparse.linalg import svds
+    else:
+        from cupyx.scipy.sparse.linalg import svds
+    return svds(M, k=k)

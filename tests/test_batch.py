@@ -327,7 +327,7 @@ def test_any_text_any_shard_size_round_trips(tmp_path_factory, lines, shard_line
 
 _PIPE_SCRIPT = """
 import argparse, sys
-from hangul_dl.batch import run_script
+from hangul_dl.cli.script import run_script
 
 def command(args):
     if args.other:

@@ -1,5 +1,6 @@
 """Tests for hangul_dl.text.jvm: lazy start and a useful error when no JVM is found."""
 
+import os
 import subprocess
 import sys
 
@@ -79,3 +80,44 @@ def test_ctrl_c_reaches_python_and_the_jvm_keeps_working():
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == "interrupted" and "대통령" in lines[1]
+
+
+def test_one_line_messages(monkeypatch, tmp_path):
+    monkeypatch.setattr(jvm, "CANDIDATES", [lambda: jvm.JVMCandidate("x", None, problem="gone")])
+    with pytest.raises(JVMError) as info:
+        jvm.find_jvm()
+    assert "\n" not in str(info.value)
+
+
+def test_settings_the_jvm_would_exit_on_are_refused(monkeypatch):
+    monkeypatch.delenv(jvm.HEAP_ENV, raising=False)
+    monkeypatch.delenv(jvm.OPTIONS_ENV, raising=False)
+    jvm.check_jvm_settings()  # the default 1g is fine here
+    monkeypatch.setenv(jvm.HEAP_ENV, "100000g")
+    with pytest.raises(JVMError, match=r"JVM heap 100000g \(\$HANGUL_DL_JVM_HEAP=100000g\) is "
+                                       r"more than this machine's memory .*such as 1g"):
+        jvm.check_jvm_settings()
+    with pytest.raises(JVMError, match="too small"):
+        jvm.check_jvm_settings("1m")
+    with pytest.raises(JVMError, match=r"initial heap \$HANGUL_DL_JVM_OPTIONS -Xms4g is larger"):
+        jvm.check_jvm_settings("1g", ["-Xms4g"])
+    with pytest.raises(JVMError, match=r"-Xmx100000g"):
+        jvm.check_jvm_settings("1g", ["-Xmx100000g"])
+    monkeypatch.setattr(jvm, "_address_space_left", lambda: 3 << 30)
+    with pytest.raises(JVMError, match="ulimit -v"):
+        jvm.check_jvm_settings("1g")
+    assert jvm.heap_bytes("512m") == 512 << 20
+
+
+def test_huge_heap_is_a_one_line_cli_error(tmp_path):
+    """Before, the JVM printed its own message and exited the process with status 1."""
+    text = tmp_path / "a.txt"
+    text.write_text("아버지가방에 들어가신다\n", encoding="utf-8")
+    env = {**os.environ, jvm.HEAP_ENV: "100000g"}
+    result = subprocess.run([sys.executable, "-m", "hangul_dl", "tokenize", str(text),
+                             "--tokenizer", "okt", "--no-cache"], capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hangul-dl: error: JVM heap 100000g"), lines
+    assert jvm.HEAP_ENV in lines[0] and "Traceback" not in result.stderr

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hangul_dl.errors import InputError
-from hangul_dl.seq2seq.metrics import (
+from hangul_dl.metrics import (
     BLEUScore,
     corpus_bleu,
     corpus_chrf,

@@ -1,4 +1,5 @@
-"""Tests for hangul_dl.text.tokenizers: round trips, real KoNLPy taggers, workers, limits."""
+"""Tests for the tokenizers (hangul_dl.text.tokenizers and the modules it gathers): round trips,
+real KoNLPy taggers, workers, limits, the factory."""
 
 import time
 
@@ -8,7 +9,6 @@ from hypothesis import strategies as st
 
 from hangul_dl.errors import InputError, TokenizerError
 from hangul_dl.stage import Stage
-from hangul_dl.text import tokenizers as tk
 from hangul_dl.text.tokenizers import (
     MARKER,
     CharTokenizer,
@@ -18,6 +18,10 @@ from hangul_dl.text.tokenizers import (
     detokenize,
     get_tokenizer,
 )
+
+#: Seconds within which a pathological input must be done: generous, because the machine running
+#: the tests may be busy (tens of seconds for 100,000 characters then); a blow-up takes minutes.
+SLOW = 120
 
 SENTENCES = [
     "아버지가방에들어가신다",
@@ -110,12 +114,12 @@ def test_pathological_inputs(okt):
         for text in cases[:1] + cases[2:]:
             t0 = time.perf_counter()
             tokens = tok.tokenize(text)
-            assert time.perf_counter() - t0 < 30
+            assert time.perf_counter() - t0 < SLOW  # a blow-up takes minutes (Kkma's search)
             if tok.round_trips:
                 assert tok.detokenize(tokens) == tok.normalize_text(text)
     t0 = time.perf_counter()
     tokens = okt.tokenize(long_line)
-    assert time.perf_counter() - t0 < 30
+    assert time.perf_counter() - t0 < SLOW
     assert okt.detokenize(tokens) == okt.normalize_text(long_line)
 
 
@@ -128,13 +132,6 @@ def test_segments_cut_long_text():
     assert all(text[s] != " " and text[e - 1] != " " for s, e in segs)
     covered = "".join(text[s:e] for s, e in segs).replace(" ", "")
     assert covered == text.replace(" ", "")
-
-
-def test_alignment_recovers_dropped_text():
-    text = "아버지가 방에 들어가신다"
-    pieces = tk._align_surface(text, 0, len(text), [("아버지", "Noun"), ("들어가신다", "Verb")])
-    assert [p[0] for p in pieces] == ["아버지", "가", "방에", "들어가신다"]
-    assert tk.UNKNOWN_TAG in {p[1] for p in pieces}
 
 
 def test_pipe_matches_and_workers(okt):

@@ -9,13 +9,15 @@ scale):
   job resumes where it stopped and ends byte-identical to an uninterrupted one.
 - :func:`~.tools.build_vocab` — tokens (or raw text + tokenizer) → :class:`Vocabulary`, streaming.
 - :func:`~.tools.export_vectors` — word vectors → word2vec text/binary or TensorBoard TSV.
+
+The scripts share the command line's error policy through :func:`hangul_dl.cli.script.run_script`.
 """
 
 from __future__ import annotations
 
 from .job import BatchResult, TokenizeJob
 from .shards import PartStore, Shard, read_shards
-from .tools import build_vocab, export_vectors, run_script, token_files
+from .tools import build_vocab, export_vectors, token_files
 
 __all__ = ["BatchResult", "PartStore", "Shard", "TokenizeJob", "build_vocab", "export_vectors",
-           "read_shards", "run_script", "token_files"]
+           "read_shards", "token_files"]

@@ -46,6 +46,7 @@ from ..io import atomic_open, write_manifest
 from ..progress import progress
 from ..text.cache import _tokenizer_identity
 from ..text.corpus import TextCorpus
+from ..text.reader import count_lines
 from ..text.tokenizers import Tokenizer, get_tokenizer
 from ..text.vocab import Vocabulary
 from .shards import PartStore, Shard, read_shards
@@ -207,7 +208,7 @@ class TokenizeJob:
             store.remove_leftovers()
             bar = stack.enter_context(progress(None, self.quiet, unit="line", desc="tokenize"))
             if not bar.disable:
-                bar.total = sum(_count_lines(path) for _, path in inputs)
+                bar.total = sum(count_lines(path) for _, path in inputs)
             if not isinstance(self.tokenizer, Tokenizer):
                 stack.callback(tokenizer.close)  # stop the workers we started
             records = self._process(store, tokenizer, identity, bar, result)
@@ -305,18 +306,6 @@ class TokenizeJob:
         if result.stale_removed:
             logger.info("removed %d stale shard(s) of an earlier input or shard size",
                         result.stale_removed)
-
-
-def _count_lines(path: Path) -> int:
-    """Physical lines of a (possibly gzipped) file, for the progress bar's total."""
-    import gzip
-
-    n, last = 0, b"\n"
-    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
-        while block := f.read(1 << 20):
-            n += block.count(b"\n")
-            last = block[-1:]
-    return n + (last != b"\n")
 
 
 def _write_ids(path: Path, parts: list[Path], vocab: Vocabulary, total: int) -> None:

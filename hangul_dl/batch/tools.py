@@ -1,4 +1,4 @@
-"""Streaming vocabulary counts, word-vector exports and the error handling of the batch scripts.
+"""Streaming vocabulary counts and word-vector exports for the batch scripts.
 
 - :func:`build_vocab` — book ch.2 ``preprocess`` at corpus scale: count a
   :class:`~hangul_dl.text.vocab.Vocabulary` from ``tokens.txt`` (or raw text and a tokenizer)
@@ -6,16 +6,15 @@
 - :func:`export_vectors` — word vectors (book ch.2-4; our directory, a saved vector stage, or a
   word2vec file) → the word2vec text/binary format or the TSV pair of the TensorBoard
   projector (``vectors.tsv`` + ``metadata.tsv``).
-- :func:`run_script` — what every ``scripts/*.py`` shares: logging, one-line ``error: ...``
-  messages with exit status 2, exit status 130 on Ctrl-C, a quiet exit when stdout's reader
-  goes away (``| head``).
+
+The scripts' error policy (``run_script``) is a command-line concern: it lives in
+:mod:`hangul_dl.cli.script`, beside the one ``run_command``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from ..text.tokenizers import Tokenizer, get_tokenizer
 from ..text.vocab import Vocabulary
 from .job import JOB_KIND, TOKENS_FILE
 
-__all__ = ["EXPORT_FORMATS", "build_vocab", "export_vectors", "run_script", "token_files"]
+__all__ = ["EXPORT_FORMATS", "build_vocab", "export_vectors", "token_files"]
 
 PathLike = str | os.PathLike
 EXPORT_FORMATS = ("word2vec", "word2vec-binary", "tsv")
@@ -133,21 +132,3 @@ def export_vectors(source: PathLike, output: PathLike, format: str | None = None
             f.write("word\tcount\n")
             f.writelines(f"{w}\t{c}\n" for w, c in zip(words, wv.counts.tolist(), strict=True))
     return [out / "vectors.tsv", out / "metadata.tsv"]
-
-
-def run_script(parser: argparse.ArgumentParser, command: Callable[[argparse.Namespace], int],
-               argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv``, set up logging (``--quiet``/``-v``) and run ``command(args)`` with the
-    command line's error policy (:func:`hangul_dl.cli.common.run_command`): one line
-    ``PROG: error: ...`` and exit status 2 on bad input, 130 after Ctrl-C, 141 when the reader
-    of stdout went away.
-    """
-    from ..cli.common import run_command
-
-    def reword(message: str) -> str:  # the library's advice in the script's words
-        if any("--skip-bad" in action.option_strings for action in parser._actions):
-            message = message.replace("pass errors='skip'", "pass --skip-bad").replace(
-                "counted in corpus.stats and reported", "counted and reported")
-        return message
-
-    return run_command(parser, command, argv, reword)

@@ -39,6 +39,8 @@ from ..backend import (
     get_array_module,
     get_xp,
     solve_triangular,
+    sparse_module,
+    sparse_svds,
     to_cpu,
     xp_generator,
 )
@@ -52,19 +54,6 @@ __all__ = ["PPMISVD", "cooccurrence_matrix", "create_co_matrix", "ppmi", "ppmi_m
 logger = logging.getLogger(__name__)
 
 
-def sparse_module(xp: Any) -> Any:
-    """``scipy.sparse`` for NumPy, ``cupyx.scipy.sparse`` for CuPy (CuPy is already loaded then,
-    by the backend; this only reaches its sparse companion)."""
-    if xp is np:
-        import scipy.sparse
-
-        return scipy.sparse
-    import cupyx.scipy.sparse
-
-    return cupyx.scipy.sparse
-
-
-# -- the book's helpers (ch.2, common/util.py) ----------------------------------------------
 def preprocess(text: str) -> tuple[np.ndarray, dict[str, int], dict[int, str]]:
     """The book's ``preprocess``: lower-case, split off ``.``, split on spaces.
 
@@ -253,9 +242,7 @@ def truncated_svd(M: Any, k: int, method: str = "randomized", n_iter: int = 5,
             v0 = rng.uniform(-1, 1, size=min(m, n))
             U, s, Vt = svds(M.astype(np.float64), k=k, v0=v0)
         else:
-            from cupyx.scipy.sparse.linalg import svds
-
-            U, s, Vt = svds(M, k=k)
+            U, s, Vt = sparse_svds(M, k=k)
         order = xp.argsort(-s)
         U, s, Vt = U[:, order], s[order], Vt[order]
     elif method == "randomized":

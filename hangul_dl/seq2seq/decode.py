@@ -239,9 +239,9 @@ def decoding_accuracy(model: Any, src: Any, tgt: Any, batch_size: int = 256) -> 
 
     ``tgt`` (N, T) is in training layout: ``<bos>`` first, ``<eos>`` last, padded with 0; the
     ``<bos>``/``<eos>`` IDs are read from it. For texts, use
-    :func:`hangul_dl.seq2seq.metrics.exact_match` on the translations.
+    :func:`hangul_dl.metrics.exact_match` on the translations.
     """
-    from .metrics import exact_match
+    from ..metrics import exact_match
 
     tgt_host = np.asarray(to_cpu(tgt))
     if tgt_host.ndim != 2 or tgt_host.shape[1] < 2:

@@ -106,7 +106,7 @@ class Translator(TranslatorFiles, Stage):
         Early stopping: epochs without a better validation BLEU.
     beam, length_penalty : decoding defaults (``beam=1`` is greedy).
     bleu_tokenize : str
-        Tokenization of BLEU (:mod:`hangul_dl.seq2seq.metrics`), stated in the results.
+        Tokenization of BLEU (:mod:`hangul_dl.metrics`), stated in the results.
     valid_fraction : float
         Share of the training pairs held out for validation when no ``valid`` data is given.
     checkpoint_dir : path or None
@@ -301,7 +301,7 @@ class Translator(TranslatorFiles, Stage):
 
     def _validate(self, src: list, tgt: list, refs: list[str]) -> dict[str, float]:
         """Validation loss (eval mode) and BLEU / chrF / exact match of greedy translations."""
-        from .metrics import corpus_bleu, corpus_chrf, exact_match
+        from ..metrics import corpus_bleu, corpus_chrf, exact_match
 
         model, xp = self.model_, _xp(self.model_)
         model.eval()
@@ -387,7 +387,7 @@ class Translator(TranslatorFiles, Stage):
         Returns ``{"bleu", "chrf", "exact_match", "n", "bleu_signature", "hypotheses"}``;
         BLEU uses ``tokenize`` (default: the ``bleu_tokenize`` parameter).
         """
-        from .metrics import corpus_bleu, corpus_chrf, exact_match
+        from ..metrics import corpus_bleu, corpus_chrf, exact_match
 
         sources = list(sources)
         if len(sources) != len(references):

@@ -15,6 +15,9 @@ The heap limit comes from the ``heap`` argument or ``$HANGUL_DL_JVM_HEAP`` (``"1
 ``"512m"``; default ``"1g"``) and becomes ``-Xmx``. ``$HANGUL_DL_JVM_OPTIONS`` adds options;
 tokenizer worker processes set ``-XX:+UseSerialGC -XX:ActiveProcessorCount=1`` (with the
 default parallel collector, two JVMs on two cores ran no faster together than one alone).
+Settings a JVM would answer by exiting the whole process (a heap it cannot reserve, ``-Xms``
+above ``-Xmx``) are refused first by :func:`check_jvm_settings`, with a one-line
+:class:`~hangul_dl.errors.JVMError` naming the setting and how to fix it.
 On Java 22 and later ``--enable-native-access=ALL-UNNAMED`` is added, which silences JPype's
 native-access warnings (older JVMs refuse it, so it is passed only for a known version >= 22).
 """
@@ -32,8 +35,8 @@ from pathlib import Path
 
 from ..errors import InputError, JVMError
 
-__all__ = ["JVMCandidate", "find_jvm", "jvm_candidates", "jvm_started", "konlpy_classpath",
-           "start_jvm"]
+__all__ = ["JVMCandidate", "check_jvm_settings", "find_jvm", "heap_bytes", "jvm_candidates",
+           "jvm_started", "konlpy_classpath", "start_jvm"]
 
 logger = logging.getLogger(__name__)
 
@@ -174,25 +177,137 @@ def _fix_hint() -> str:
             "other is found), or point $JAVA_HOME at a JDK/JRE 8+ home.")
 
 
+def _tried(candidates: list[JVMCandidate]) -> str:
+    return "; ".join(c.describe() for c in candidates)
+
+
 def find_jvm() -> JVMCandidate:
     """The first usable JVM candidate; :class:`JVMError` listing every candidate otherwise."""
     candidates = jvm_candidates()
     for cand in candidates:
         if cand.problem is None:
             return cand
-    tried = "\n  ".join(c.describe() for c in candidates)
-    raise JVMError(f"no Java VM found for KoNLPy. Looked for:\n  {tried}\n{_fix_hint()}")
+    raise JVMError(f"no Java VM found for KoNLPy (looked for: {_tried(candidates)}). "
+                   f"{_fix_hint()}")
+
+
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+#: Below this the JVM does not start, or KoNLPy's dictionaries do not fit.
+MIN_HEAP = 64 << 20
+#: Address space a JVM reserves besides its heap (class space, code cache, thread stacks).
+_JVM_OVERHEAD = 5 << 29  # 2.5 GiB: a 1g JVM maps about 3.5 GiB in all
+
+
+def _heap_setting(heap: str | int | None) -> tuple[str, str]:
+    """(heap size as written, where it came from) for ``heap`` or the environment."""
+    if heap is not None:
+        value, source = heap, f"heap={heap!r}"
+    elif os.environ.get(HEAP_ENV):
+        value = os.environ[HEAP_ENV]
+        source = f"${HEAP_ENV}={value}"
+    else:
+        value, source = DEFAULT_HEAP, f"the default heap {DEFAULT_HEAP}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = f"{value}m"
+    value = str(value).strip()
+    if not re.fullmatch(r"\d+[kKmMgGtT]?", value):
+        raise InputError(f"JVM heap size {value!r} ({source}) is not understood; use a size "
+                         f"such as '1g' or '512m' (argument heap= or ${HEAP_ENV})")
+    return value, source
+
+
+def _size_bytes(size: str) -> int:
+    """``"512m"`` -> 536870912 (the JVM's units: k, m, g, t; a bare number is bytes)."""
+    unit = size[-1].lower() if size[-1].isalpha() else ""
+    return int(size[:-1] if unit else size) * _UNITS[unit]
+
+
+def heap_bytes(heap: str | int | None = None) -> int:
+    """The JVM heap ``heap`` (or ``$HANGUL_DL_JVM_HEAP``, or 1g) asks for, in bytes.
+
+    Raises :class:`InputError` for a size that is not understood (``"lots"``).
+    """
+    return _size_bytes(_heap_setting(heap)[0])
 
 
 def _heap_option(heap: str | int | None) -> str:
-    heap = heap if heap is not None else os.environ.get(HEAP_ENV) or DEFAULT_HEAP
-    if isinstance(heap, int) and not isinstance(heap, bool):
-        heap = f"{heap}m"
-    heap = str(heap).strip()
-    if not re.fullmatch(r"\d+[kKmMgG]?", heap):
-        raise InputError(f"JVM heap size {heap!r} is not understood; use a size such as "
-                         f"'1g' or '512m' (argument heap= or ${HEAP_ENV})")
-    return f"-Xmx{heap}"
+    return f"-Xmx{_heap_setting(heap)[0]}"
+
+
+def _physical_memory() -> int | None:
+    """Bytes of RAM of this machine (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _address_space_left() -> int | None:
+    """Bytes this process may still map under ``ulimit -v`` (None when unlimited/unknown)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, AttributeError, OSError, ValueError):
+        return None
+    if soft == resource.RLIM_INFINITY:
+        return None
+    used = 0
+    try:
+        with open("/proc/self/status", encoding="utf-8") as f:
+            match = re.search(r"^VmSize:\s+(\d+) kB", f.read(), re.MULTILINE)
+        used = int(match.group(1)) * 1024 if match else 0
+    except OSError:
+        pass
+    return soft - used
+
+
+def _gib(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB"
+
+
+def check_jvm_settings(heap: str | int | None = None, options: list[str] | None = None) -> None:
+    """Refuse JVM settings that would make the JVM abort the whole process at start.
+
+    A JVM that cannot reserve its heap, or whose initial heap (``-Xms``) exceeds its maximum,
+    prints to stderr and exits the process with status 1 (Python cannot catch it), so these
+    are checked before :func:`start_jvm` hands them over: a heap below 64 MiB or above this
+    machine's memory, one that does not fit under ``ulimit -v``, ``-Xms`` above ``-Xmx``.
+    ``options`` are extra JVM options (default: ``$HANGUL_DL_JVM_OPTIONS``), where an
+    ``-Xmx``/``-Xms`` overrides ``heap``. Raises :class:`JVMError` naming the setting.
+    """
+    size, source = _heap_setting(heap)
+    xmx = _size_bytes(size)
+    xms, xms_source = None, None
+    options = os.environ.get(OPTIONS_ENV, "").split() if options is None else options
+    for option in options:
+        match = re.fullmatch(r"-Xm([xs])(\d+[kKmMgGtT]?)", option)
+        if match is None:
+            if option.startswith(("-Xmx", "-Xms")):
+                raise JVMError(f"JVM option {option!r} (${OPTIONS_ENV}) is not understood; "
+                               "write sizes such as -Xmx2g or -Xms512m")
+            continue
+        if match.group(1) == "x":
+            xmx, size, source = _size_bytes(match.group(2)), match.group(2), f"${OPTIONS_ENV} {option}"
+        else:
+            xms, xms_source = _size_bytes(match.group(2)), f"${OPTIONS_ENV} {option}"
+    fix = f"set ${HEAP_ENV} (or heap=) to a size such as 1g"
+    if xmx < MIN_HEAP:
+        raise JVMError(f"JVM heap {size} ({source}) is too small for KoNLPy (at least 64m); "
+                       f"{fix}")
+    ram = _physical_memory()
+    if ram is not None and xmx > ram:
+        raise JVMError(f"JVM heap {size} ({source}) is more than this machine's memory "
+                       f"({_gib(ram)}); {fix}")
+    left = _address_space_left()
+    if left is not None and xmx + _JVM_OVERHEAD > left:
+        raise JVMError(f"JVM heap {size} ({source}) does not fit under this process's "
+                       f"address-space limit (ulimit -v: {_gib(max(left, 0))} left, the JVM "
+                       f"needs the heap plus about {_gib(_JVM_OVERHEAD)}); {fix}, or raise "
+                       "ulimit -v")
+    if xms is not None and xms > xmx:
+        raise JVMError(f"JVM initial heap {xms_source} is larger than the maximum heap {size} "
+                       f"({source}); lower -Xms or raise the heap")
 
 
 def konlpy_classpath() -> list[str]:
@@ -224,6 +339,7 @@ def start_jvm(heap: str | int | None = None) -> str:
         if jpype.isJVMStarted():
             return "already running"
         xmx = _heap_option(heap)
+        check_jvm_settings(heap)  # settings the JVM would answer by exiting the process
         candidates = jvm_candidates()
         usable = [c for c in candidates if c.problem is None]
         seen: set[str] = set()
@@ -252,6 +368,5 @@ def start_jvm(heap: str | int | None = None) -> str:
                 continue
             logger.info("started JVM %s (Java %s, %s)", cand.path, cand.version or "?", xmx)
             return f"{cand.source}: {cand.path}"
-        tried = "\n  ".join(c.describe() for c in candidates)
-        raise JVMError(f"could not start a Java VM for KoNLPy. Looked for:\n  {tried}\n"
+        raise JVMError(f"could not start a Java VM for KoNLPy (tried: {_tried(candidates)}). "
                        f"{_fix_hint()}")

@@ -1,9 +1,10 @@
 """Target-side tokenizers for other languages: words and punctuation, and byte-pair subwords.
 
 Two tokenizers for the other side of a translator (book ch.7-8 works on characters; real
-Korean–English pairs need words or subwords), following the front end's protocol and round trip
-(:mod:`hangul_dl.text.tokenizers`): the first token of every space-separated word carries the
-marker ``▁``, so ``detokenize(tokenize(s)) == normalize_text(s)``.
+Korean–English pairs need words or subwords), following the front end's protocol
+(:mod:`hangul_dl.text.tokenizer`) and round trip (:mod:`hangul_dl.text.markers`): the first
+token of every space-separated word carries the marker ``▁``, so
+``detokenize(tokenize(s)) == normalize_text(s)``.
 
 :class:`WordTokenizer` (``get_tokenizer("word")``) splits each word into runs of letters/digits
 and single punctuation marks or symbols::
@@ -55,8 +56,9 @@ from typing import ClassVar
 from ..errors import FormatError, InputError
 from ..io import atomic_open, escape_field, unescape_field
 from ..progress import progress
+from .markers import MARKER, escape
 from .normalize import Normalizer
-from .tokenizers import MARKER, Tokenizer
+from .tokenizer import Tokenizer
 
 __all__ = ["SubwordTokenizer", "WordTokenizer"]
 
@@ -76,8 +78,7 @@ def _word_tokens(text: str) -> list[str]:
         return out
     for word in text.split(" "):
         for i, piece in enumerate(_PIECE.findall(word) or [word]):
-            if MARKER in piece:
-                piece = piece.replace(MARKER, _DOUBLE)  # a literal ▁ is written ▁▁
+            piece = escape(piece)  # a literal ▁ is written ▁▁
             out.append(MARKER + piece if i == 0 else piece)
     return out
 

@@ -1,4 +1,4 @@
-"""Worker processes for :meth:`hangul_dl.text.tokenizers.Tokenizer.pipe`.
+"""Worker processes for :meth:`hangul_dl.text.tokenizer.Tokenizer.pipe`.
 
 Each worker is a *spawned* process (never forked: a forked JVM is unusable) that rebuilds the
 tokenizer from its ``(module, class name, parameters)`` spec, starts its own JVM and tagger, then
@@ -19,12 +19,9 @@ import multiprocessing.connection
 import os
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ..errors import InputError, TokenizerError
-
-if TYPE_CHECKING:
-    from .tokenizers import Tokenizer
+from ..stage import Stage
 
 __all__ = ["WorkerPool"]
 
@@ -105,9 +102,13 @@ class _Worker:
 
 
 class WorkerPool:
-    """Ordered, bounded fan-out of chunks to spawned workers with per-item time limits."""
+    """Ordered, bounded fan-out of chunks to spawned workers with per-item time limits.
 
-    def __init__(self, tokenizer: Tokenizer, n_jobs: int, persistent: bool = True):
+    ``tokenizer`` is a :class:`~hangul_dl.text.tokenizer.Tokenizer` (its ``_spec()`` rebuilds
+    it in each worker; ``tokenize_batch``, ``_fallback`` and ``stats_`` are used here).
+    """
+
+    def __init__(self, tokenizer: Stage, n_jobs: int, persistent: bool = True):
         self.tokenizer = tokenizer
         self.n_jobs = n_jobs
         self.persistent = persistent

@@ -1,4 +1,7 @@
-"""Translation metrics: corpus/sentence BLEU, chrF (chrF++), exact match (book ch.7-8 tasks).
+"""Scores of generated text that every model family reports: BLEU, chrF (chrF++), exact match.
+
+Used by the translators (book ch.7-8), decoding, evaluation of saved folders and the benchmarks;
+it sits beside :mod:`hangul_dl.training` in the layer map, below the model families.
 
 The numbers match **sacrebleu** (Post, 2018) on the same tokens: ``corpus_bleu`` equals
 ``sacrebleu.corpus_bleu`` with the same ``tokenize``, smoothing and n-gram order; ``corpus_chrf``
@@ -34,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InputError
+from .errors import InputError
 
 __all__ = ["BLEUScore", "CHRFScore", "corpus_bleu", "corpus_chrf", "exact_match",
            "sentence_bleu", "sentence_chrf"]
@@ -80,7 +83,8 @@ def _resolve_tokenize(tokenize: Any) -> tuple[Callable[[str], list[str]], str]:
     if isinstance(tokenize, str) and tokenize in _BUILTIN:
         return _BUILTIN[tokenize], tokenize
     if isinstance(tokenize, str) or hasattr(tokenize, "tokenize"):
-        from ..text.tokenizers import MARKER, get_tokenizer
+        from .text.markers import MARKER
+        from .text.tokenizers import get_tokenizer
 
         try:
             tok = get_tokenizer(tokenize) if isinstance(tokenize, str) else tokenize
