@@ -41,9 +41,10 @@ from ..io import (
     write_manifest,
 )
 from ..text.tokenizers import MARKER
+from .w2v_format import check_finite
 from .wordlist import read_word_list, write_word_list
 
-__all__ = ["VECTORS_FILE", "VOCAB_FILE", "UnknownWordError", "WordVectors", "check_finite",
+__all__ = ["VECTORS_FILE", "VOCAB_FILE", "UnknownWordError", "WordVectors",
            "load_word_vectors"]
 
 logger = logging.getLogger(__name__)
@@ -353,9 +354,9 @@ class WordVectors:
         """Load a directory written by :meth:`save`, by a vector stage's ``save``, or a saved
         pipeline whose last step is a vector stage (``hangul-dl run``/``demo`` output)."""
         if read_manifest(directory)["kind"] == "Pipeline":
-            from ..pipeline import Pipeline
+            from ..stage import Stage
 
-            final = Pipeline.load(directory)[-1]
+            final = Stage.load(directory)[-1]  # the registry finds Pipeline: no upward import
             if not hasattr(final, "wv_"):
                 raise FormatError(f"{directory}: the pipeline ends in a {type(final).__name__}, "
                                   "not a word-vector stage (PPMISVD, Word2Vec)")
@@ -411,22 +412,6 @@ class WordVectors:
         from ..plotting import plot_word_map
 
         return plot_word_map(list(words), to_cpu(self[list(words)]), path, title=title)
-
-
-def check_finite(vectors: np.ndarray, words: Sequence[str], source: str,
-                 where: Any = None) -> None:
-    """Raise ``FormatError`` naming the first word whose vector holds a NaN or infinity.
-
-    ``where(row)`` gives the location of a row (``"file:line"``); by default ``source`` and the
-    row number."""
-    finite = np.isfinite(vectors).all(axis=1) if vectors.size else np.ones(len(vectors), bool)
-    if finite.all():
-        return
-    row = int(np.flatnonzero(~finite)[0])
-    place = where(row) if where is not None else f"{source}: row {row}"
-    raise FormatError(f"{place}: the vector of {words[row]!r} holds NaN or infinity "
-                      f"({int((~finite).sum())} such vectors); the file is damaged, or the "
-                      "training diverged")
 
 
 def load_word_vectors(path: str | os.PathLike, format: str = "auto") -> WordVectors:

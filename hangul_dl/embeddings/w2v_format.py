@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +196,6 @@ def _parse_block(numbers: list[str], words: list[str], D: int, path: Path,
                  start_line: int) -> np.ndarray:
     """Parse lines of ``D`` numbers each; a bad line, or a NaN or infinity (also one that
     overflows float32), raises FormatError naming it."""
-    from .vectors import check_finite
 
     block = None
     if all(numbers):
@@ -267,7 +267,22 @@ def _read_binary(f: Any, path: Path, V: int, D: int, limit: int | None,
         words.append(_decode(raw, f"{path}: record {i + 1} (byte {offset + pos})", unicode_errors))
         vectors[i] = np.frombuffer(buf, dtype="<f4", count=D, offset=space + 1)
         pos = space + 1 + width
-    from .vectors import check_finite
 
     check_finite(vectors, words, str(path), lambda row: f"{path}: record {row + 1}")
     return words, vectors
+
+
+def check_finite(vectors: np.ndarray, words: Sequence[str], source: str,
+                 where: Any = None) -> None:
+    """Raise ``FormatError`` naming the first word whose vector holds a NaN or infinity.
+
+    ``where(row)`` gives the location of a row (``"file:line"``); by default ``source`` and the
+    row number."""
+    finite = np.isfinite(vectors).all(axis=1) if vectors.size else np.ones(len(vectors), bool)
+    if finite.all():
+        return
+    row = int(np.flatnonzero(~finite)[0])
+    place = where(row) if where is not None else f"{source}: row {row}"
+    raise FormatError(f"{place}: the vector of {words[row]!r} holds NaN or infinity "
+                      f"({int((~finite).sum())} such vectors); the file is damaged, or the "
+                      "training diverged")
