@@ -171,8 +171,8 @@ class DaskExecutor:
         payload = None if tokenizer is None else tokenizer_payload(tokenizer)
         stats = None if tokenizer is None else tokenizer.stats_
         opts: Any = options or {}
-        if options:  # a vocabulary can be large: send it to every worker once
-            opts = client.scatter(options, broadcast=True, hash=False)
+        if options:  # a vocabulary can be large: send it to every worker once (one object)
+            opts = client.scatter([options], broadcast=True, hash=False)[0]
         limit = self.max_in_flight or max(2, 2 * self.threads())
         run = uuid.uuid4().hex[:8]
         distributed = import_distributed()
