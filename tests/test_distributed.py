@@ -217,7 +217,7 @@ def _same_vocab(a: Vocabulary, b: Vocabulary) -> None:
 @needs_dask
 def test_vocabulary_counts_identical_to_local_fit(cluster, tmp_path):
     tok = CharTokenizer()
-    texts = [f"{s} {i % 7}" if i % 5 else "" for i, s in enumerate((HOSTILE + SENTENCES) * 9)]
+    texts = HOSTILE + [f"{s} {i % 7}" if i % 5 else "" for i, s in enumerate(SENTENCES * 9)]
     expected = Vocabulary(min_count=2, max_size=40).fit(t for t in tok.pipe(texts) if t)
     got = count_vocabulary(texts, tok, cluster, shard_lines=4, min_count=2, max_size=40)
     _same_vocab(got, expected)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError
 from typing import Any
 
 from ..batch.shards import text_shards
@@ -191,7 +192,7 @@ class DaskExecutor:
                 texts = [t for t in shard.texts if t is not None]
                 future = client.submit(run_shard, kind, payload, texts, self.timeout,
                                        self.on_timeout, batch_size, opts, pure=False,
-                                       key=f"hangul_dl-{kind}-{shard.key}-{run}")
+                                       key=f"hangul_dl-{kind}-{shard.key}-{run}-{position}")
                 submitted[future] = (position, shard)
                 done.add(future)
             return False
@@ -231,7 +232,7 @@ class DaskExecutor:
                 "or exhaust the worker's memory: see the workers' logs") from None
         except HangulDLError:
             raise
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, CancelledError) as exc:
             raise TokenizerError(f"{shard.where}: lost the Dask cluster ({_first_line(exc)}); "
                                  "run the job again to resume from the finished shards") from None
 
