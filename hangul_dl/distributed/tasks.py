@@ -38,8 +38,10 @@ from ..errors import InputError
 
 __all__ = ["FINISHERS", "run_shard", "split_lines", "tokenizer_payload", "worker_tokenizer"]
 
-#: One JVM per core: a serial GC and one visible processor per worker JVM (as text/workers.py).
-_JVM_OPTIONS = "-XX:+UseSerialGC -XX:ActiveProcessorCount=1"
+#: One JVM per core: a serial GC and one visible processor per worker JVM (as text/workers.py);
+#: -Xrs leaves SIGTERM to Python: Dask stops workers with it, and the JVM's own handler then
+#: crashed in JPype's shutdown hook (a segfault and an hs_err_pid*.log in the working folder).
+_JVM_OPTIONS = "-XX:+UseSerialGC -XX:ActiveProcessorCount=1 -Xrs"
 
 _TOKENIZERS: dict[str, tuple[Any, threading.Lock]] = {}  # identity JSON -> (tokenizer, its lock)
 _CACHE_LOCK = threading.Lock()
