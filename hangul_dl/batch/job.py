@@ -49,7 +49,7 @@ from ..text.corpus import TextCorpus
 from ..text.reader import count_lines
 from ..text.tokenizers import Tokenizer, get_tokenizer
 from ..text.vocab import Vocabulary
-from .shards import PartStore, Shard, read_shards
+from .shards import PartStore, Shard, read_shards, tokenize_shards
 
 __all__ = ["IDS_FILE", "JOB_KIND", "TOKENS_FILE", "BatchResult", "TokenizeJob"]
 
@@ -128,13 +128,18 @@ class TokenizeJob:
         Keep ``.parts/`` after the outputs are assembled (needed to resume a later run).
     quiet : bool
         No progress bar (there is one over input lines on a terminal otherwise).
+    executor : object or None
+        Where the shards are tokenized: None for this machine (``n_jobs`` processes), or an
+        executor of :func:`hangul_dl.distributed.where` (``where("tcp://host:8786")``, a Dask
+        cluster; ``where("local:4")``, a local one). The output is the same bytes either way.
+        The caller owns it (and closes it).
     """
 
     def __init__(self, source: PathLike | Iterable[PathLike], output: PathLike,
                  tokenizer: str | Tokenizer = "okt", vocab: PathLike | Vocabulary | None = None,
                  shard_lines: int = 10_000, n_jobs: int = 1, batch_size: int = 256,
                  errors: str = "raise", force: bool = False, keep_parts: bool = True,
-                 quiet: bool = False):
+                 quiet: bool = False, executor: Any = None):
         self.source = source
         self.output = output
         self.tokenizer = tokenizer
@@ -146,6 +151,7 @@ class TokenizeJob:
         self.force = force
         self.keep_parts = keep_parts
         self.quiet = quiet
+        self.executor = executor
 
     def __repr__(self) -> str:
         return (f"TokenizeJob({self.source!r}, {str(self.output)!r}, tokenizer={self.tokenizer!r}, "
@@ -217,14 +223,14 @@ class TokenizeJob:
 
     def _process(self, store: PartStore, tokenizer: Tokenizer, identity: dict[str, Any],
                  bar: Any, result: BatchResult) -> list[dict[str, Any]]:
-        """Stream the unfinished shards' lines through ``tokenizer.pipe`` and write each shard
-        as soon as its last line comes back (the pipe keeps input order); returns the records
+        """Tokenize the unfinished shards (on this machine through ``tokenizer.pipe``, or on
+        ``executor``) and write each one as soon as it is back, in order; returns the records
         of every shard, in order."""
         plan: list[Any] = []  # per shard, in order: its record, or the shard awaiting tokens
-        pending: deque[tuple[int, Shard]] = deque()
+        pending: deque[int] = deque()
         redone: Counter[str] = Counter()
 
-        def feed() -> Iterator[str]:
+        def todo() -> Iterator[Shard]:
             for shard in self.shards():
                 record, reason = (None, "forced") if self.force else store.check(shard, identity)
                 if record is not None:
@@ -235,29 +241,24 @@ class TokenizeJob:
                 if reason != "new":
                     redone[reason] += 1
                     logger.info("shard %s: %s; tokenizing it again", shard.where, reason)
-                pending.append((len(plan), shard))
+                pending.append(len(plan))
                 plan.append(shard)
-                yield from (t for t in shard.texts if t is not None)
+                yield shard
 
-        stream = tokenizer.pipe(feed(), batch_size=self.batch_size, n_jobs=self.n_jobs, quiet=True)
-        buffer: list[list[str]] = []
-        exhausted = False
-        while True:
-            while pending and len(buffer) >= pending[0][1].n_texts:
-                index, shard = pending.popleft()
-                plan[index] = store.write(shard, buffer[:shard.n_texts], identity)
-                del buffer[:shard.n_texts]
-                result.done += 1
-                bar.update(len(shard.texts) - shard.n_texts)
-            if exhausted:
-                break
-            try:
-                buffer.append(next(stream))
-                bar.update(1)
-            except StopIteration:
-                exhausted = True
-        if pending or buffer:  # pragma: no cover - the pipe lost or invented items
-            raise RuntimeError("tokenizer.pipe returned a different number of items than it got")
+        if self.executor is None:
+            done = tokenize_shards(tokenizer, todo(), n_jobs=self.n_jobs,
+                                   batch_size=self.batch_size, on_item=bar.update)
+        else:  # e.g. hangul_dl.distributed.where("tcp://host:8786"): the shards go to a cluster
+            done = self.executor.tokenize_shards(tokenizer, todo(), batch_size=self.batch_size,
+                                                 on_item=bar.update)
+        for shard, token_lists in done:
+            index = pending.popleft()
+            if plan[index] is not shard:  # pragma: no cover - an executor reordered shards
+                raise RuntimeError(f"{shard.where} came back out of order")
+            plan[index] = store.write(shard, token_lists, identity)
+            result.done += 1
+        if pending:  # pragma: no cover - the executor lost shards
+            raise RuntimeError("the tokenizer returned fewer shards than it got")
         if redone:
             logger.warning("%s: tokenized %d finished shard(s) again: %s",
                            self.output, sum(redone.values()),

@@ -30,7 +30,8 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ from ..errors import InputError
 from ..io import atomic_open, write_json
 from ..text.corpus import TextCorpus
 
-__all__ = ["PART_FORMAT", "PART_VERSION", "PartStore", "Shard", "read_shards"]
+__all__ = ["PART_FORMAT", "PART_VERSION", "PartStore", "Shard", "read_shards", "text_shards",
+           "tokenize_shards"]
 
 PART_FORMAT = "hangul_dl-batch-part"
 PART_VERSION = 1
@@ -105,6 +107,64 @@ def read_shards(files: Iterable[tuple[str, Path]], shard_lines: int,
             last = first + len(texts) - 1
             yield Shard(shard_key(name, first, shard_lines), name, path, first, last, texts)
             first = last + 1
+
+
+def text_shards(texts: Iterable[str], shard_lines: int, name: str = "<texts>") -> Iterator[Shard]:
+    """Cut a stream of texts (not a file) into shards of ``shard_lines`` items, in order."""
+    if isinstance(texts, str):
+        raise InputError("expected an iterable of strings, got one str; wrap it in a list")
+    iterator = iter(texts)
+    first = 1
+    while texts_ := list(itertools.islice(iterator, shard_lines)):
+        for k, text in enumerate(texts_):
+            if not isinstance(text, str):
+                raise InputError(f"text #{first + k - 1} is {type(text).__name__}, expected str")
+        last = first + len(texts_) - 1
+        yield Shard(shard_key(name, first, shard_lines), name, Path(name), first, last, texts_)
+        first = last + 1
+
+
+def tokenize_shards(tokenizer: Any, shards: Iterable[Shard], n_jobs: int = 1,
+                    batch_size: int = 256, timeout: float | None = None,
+                    on_timeout: str = "fallback", on_item: Callable[[int], None] | None = None,
+                    ) -> Iterator[tuple[Shard, list[list[str]]]]:
+    """``(shard, token lists of its good lines)`` for each shard, in order, on this machine.
+
+    The shards' lines stream through one ``tokenizer.pipe(n_jobs=..., timeout=...)`` (so the
+    workers and their JVMs are shared by all shards) and each shard is yielded as soon as its
+    last line is back; ``on_item(n)`` is called as lines come back (a progress bar). The
+    bad lines (``None``) are not tokenized: :meth:`PartStore.write` gives them empty lines.
+    :class:`hangul_dl.distributed.DaskExecutor` has the same method for a cluster.
+    """
+    pending: deque[Shard] = deque()
+
+    def feed() -> Iterator[str]:
+        for shard in shards:
+            pending.append(shard)
+            yield from (t for t in shard.texts if t is not None)
+
+    stream = tokenizer.pipe(feed(), batch_size=batch_size, n_jobs=n_jobs, timeout=timeout,
+                            on_timeout=on_timeout, quiet=True)
+    buffer: list[list[str]] = []
+    exhausted = False
+    while True:
+        while pending and len(buffer) >= pending[0].n_texts:
+            shard = pending.popleft()
+            yield shard, buffer[:shard.n_texts]
+            del buffer[:shard.n_texts]
+            if on_item is not None:
+                on_item(len(shard.texts) - shard.n_texts)
+        if exhausted:
+            break
+        try:
+            buffer.append(next(stream))
+        except StopIteration:
+            exhausted = True
+            continue
+        if on_item is not None:
+            on_item(1)
+    if pending or buffer:  # pragma: no cover - the pipe lost or invented items
+        raise RuntimeError("tokenizer.pipe returned a different number of items than it got")
 
 
 def _physical_lines(corpus: TextCorpus) -> Iterator[str | None]:

@@ -1,0 +1,193 @@
+"""Scale-out benchmark (issue 14): Okt on N review-like sentences, one machine vs Dask.
+
+Four ways to run the same ``TokenizeJob`` (the output files are compared: they must be the
+same bytes)::
+
+    jobs1      TokenizeJob(n_jobs=1)                   the JVM in this process
+    jobs2      TokenizeJob(n_jobs=2)                   today's local pool: 2 spawned workers
+    local:2    where("local:2")                        a local Dask cluster of 2 processes
+    dask-cli   `dask scheduler` + 2 × `dask worker --nthreads 1` on 127.0.0.1 (already running)
+
+Each configuration runs in a fresh Python process, so the **first call is included**: the JVM
+start of every worker (and, for local:2, starting the cluster; for dask-cli the cluster's own
+start is timed separately, as an administrator starts it once for many jobs). A second, *warm*
+run in the same process (workers kept) gives the steady-state throughput per worker that the
+capacity plan extrapolates from. ``overhead`` is the round trip of one tiny task (whitespace
+tokenizer, one line per shard) on the warm Dask cluster: the per-shard cost that sets the
+smallest useful shard.
+
+Run::
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cluster.py             # 40,000 sentences
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cluster.py --n 10000   # a loaded machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+
+CONFIGS = ("jobs1", "jobs2", "local:2", "dask-cli")
+
+_SUBJECTS = ["영화", "배우 연기", "스토리", "음악", "결말", "감독 연출", "영상미", "대사", "주인공",
+             "액션 장면", "반전", "캐릭터", "분위기", "초반", "후반부", "OST"]
+_PARTICLES = ["가", "는", "도", "이", "은", "만"]
+_ADVERBS = ["정말", "진짜", "너무", "완전", "좀", "꽤", "생각보다", "역시", "그냥", "엄청"]
+_PREDICATES = ["재밌어요", "지루했다", "최고였음", "별로네요", "감동적이었어요", "뻔하다",
+               "괜찮았습니다", "아쉬웠어요", "좋았다", "실망이에요", "대박", "어색했음",
+               "기대 이상이었다", "이해가 안 됨", "다시 보고 싶다", "시간 아깝다"]
+_TAILS = ["ㅋㅋ", "ㅋㅋㅋ", "ㅠㅠ", "ㅎㅎ", "!!", "...", "👍", "😂", "강추합니다", "비추",
+          "10점 만점에 8점", "두 번 봤어요", "친구랑 봤는데", ""]
+
+
+def reviews(n: int, seed: int = 0) -> list[str]:
+    """``n`` short movie-review-like sentences (1-3 clauses, slang, emoji, numbers)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        clauses = []
+        for _ in range(int(rng.integers(1, 4))):
+            subject = _SUBJECTS[rng.integers(len(_SUBJECTS))]
+            particle = "" if subject[-1].isascii() else _PARTICLES[rng.integers(len(_PARTICLES))]
+            clauses.append(f"{subject}{particle} {_ADVERBS[rng.integers(len(_ADVERBS))]} "
+                           f"{_PREDICATES[rng.integers(len(_PREDICATES))]}")
+        tail = _TAILS[rng.integers(len(_TAILS))]
+        out.append(" ".join(clauses) + (f" {tail}" if tail else ""))
+    return out
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def run_one(config: str, source: Path, out: Path, shard_lines: int, address: str | None) -> dict:
+    """One configuration, cold then warm, in this (fresh) process; returns the timings."""
+    from hangul_dl.batch import TokenizeJob
+    from hangul_dl.distributed import where
+    from hangul_dl.text.tokenizers import KonlpyTokenizer, get_tokenizer
+
+    t0 = time.perf_counter()
+    tokenizer = KonlpyTokenizer("okt")
+    executor, n_jobs = None, 1
+    if config == "jobs2":
+        n_jobs = 2
+    elif config == "local:2":
+        executor = where("local:2").start()
+    elif config == "dask-cli":
+        executor = where(address).start()
+    record: dict = {"config": config}
+    try:
+        for phase in ("cold", "warm"):
+            start = t0 if phase == "cold" else time.perf_counter()
+            TokenizeJob(source, out / phase, tokenizer=tokenizer, shard_lines=shard_lines,
+                        n_jobs=n_jobs, quiet=True, force=True, executor=executor).run()
+            record[phase] = time.perf_counter() - start
+            record[f"{phase}_sha"] = _sha(out / phase / "tokens.txt")
+        if executor is not None:
+            tiny = [f"줄 {i}" for i in range(400)]
+            ws = get_tokenizer("whitespace")
+            start = time.perf_counter()
+            n = sum(1 for _ in executor.pipe(ws, tiny, shard_lines=1))
+            record["overhead_ms"] = 1000 * (time.perf_counter() - start) / n
+            record["workers"] = executor.threads()
+        else:
+            record["workers"] = n_jobs
+    finally:
+        tokenizer.close()
+        if executor is not None:
+            executor.close()
+    return record
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40_000, help="sentences (default 40,000)")
+    parser.add_argument("--shard-lines", type=int, default=2_000)
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # child mode: one configuration
+    parser.add_argument("--source", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--address", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        record = run_one(args.one, Path(args.source), Path(args.out), args.shard_lines,
+                         args.address)
+        print("RESULT " + json.dumps(record))
+        return 0
+
+    from hangul_dl.distributed.processes import ProcessCluster
+
+    configs = [c for c in args.configs.split(",") if c]
+    print(f"bench_cluster: Okt on {args.n:,} review-like sentences, shards of "
+          f"{args.shard_lines:,} lines, {os.cpu_count()} CPU(s); load at start {_load()}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_cluster-") as tmp:
+        source = Path(tmp) / "reviews.txt"
+        source.write_text("\n".join(reviews(args.n)) + "\n", encoding="utf-8")
+        for config in configs:
+            cluster, address, started = None, None, 0.0
+            try:
+                if config == "dask-cli":
+                    t = time.perf_counter()
+                    cluster = ProcessCluster(2, log_dir=Path(tmp) / "logs").start()
+                    started, address = time.perf_counter() - t, cluster.address
+                cmd = [sys.executable, __file__, "--one", config, "--source", str(source),
+                       "--out", str(Path(tmp) / config.replace(":", "_")),
+                       "--shard-lines", str(args.shard_lines)]
+                if address:
+                    cmd += ["--address", address]
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+            finally:
+                if cluster is not None:
+                    cluster.close()
+            lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+            if done.returncode or not lines:
+                print(f"{config}: failed (exit {done.returncode})\n{done.stderr[-2000:]}")
+                continue
+            record = json.loads(lines[-1][len("RESULT "):])
+            record["cluster_start"] = started
+            record["load"] = _load()
+            rows.append(record)
+            print(f"  {config:<9} cold {record['cold']:7.1f} s  warm {record['warm']:7.1f} s  "
+                  f"(load now {record['load']})", flush=True)
+    if not rows:
+        return 1
+    base = next((r for r in rows if r["config"] == "jobs1"), rows[0])
+    print(f"\n{'config':<10}{'cold s':>9}{'x jobs1':>9}{'warm s':>9}{'x jobs1':>9}"
+          f"{'sent/s/worker (warm)':>22}{'task ms':>9}  output")
+    shas = {r["cold_sha"] for r in rows} | {r["warm_sha"] for r in rows}
+    for r in rows:
+        per_worker = args.n / r["warm"] / max(1, r["workers"])
+        overhead = f"{r['overhead_ms']:9.1f}" if "overhead_ms" in r else f"{'-':>9}"
+        print(f"{r['config']:<10}{r['cold']:9.1f}{base['cold'] / r['cold']:9.2f}"
+              f"{r['warm']:9.1f}{base['warm'] / r['warm']:9.2f}{per_worker:22,.0f}{overhead}"
+              f"  {r['cold_sha']}")
+    for r in rows:
+        if r["cluster_start"]:
+            print(f"({r['config']}: starting the scheduler and workers took "
+                  f"{r['cluster_start']:.1f} s, not included above)")
+    print("outputs identical" if len(shas) == 1 else f"OUTPUTS DIFFER: {sorted(shas)}")
+    print(f"load at end {_load()}")
+    return 0 if len(shas) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

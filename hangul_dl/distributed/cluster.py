@@ -1,0 +1,256 @@
+"""DaskExecutor: the shards of a job as tasks on a Dask cluster, results back in input order.
+
+``DaskExecutor("tcp://10.0.0.5:8786")`` connects to a running cluster (``dask scheduler`` and
+``dask worker`` processes, or any Dask deployment); ``DaskExecutor(n_workers=4)`` starts a local
+one (4 worker processes, one thread each; a spawned process per worker, so no JVM is ever
+forked). Nothing happens in ``__init__``: the connection is made on first use (or by
+:meth:`start`), and a cluster this object started stops in :meth:`close`.
+
+**Order and memory.** Each shard becomes one task (:func:`.tasks.run_shard`) that receives the
+shard's text; at most ``max_in_flight`` shards (default: twice the worker threads) are
+submitted or waiting to be written at any time, results are collected with
+``distributed.as_completed`` and re-ordered in a small buffer, so shards come back in input
+order while memory stays bounded on any input size.
+
+**Failures.** A worker that dies (``kill -9``) loses only the tasks it was running: the
+scheduler reschedules them on the other workers (a shard whose workers died
+``distributed.scheduler.allowed-failures`` times, 3 by default, becomes ``TokenizerError``).
+An error inside a task (``on_timeout="raise"``, a bad tokenizer option) is raised here as is.
+An unreachable scheduler is an ``InputError`` after ``connect_timeout`` seconds; a missing Dask
+is an ``InputError`` naming ``python -m pip install ".[dask]"``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError
+from typing import Any
+
+from ..batch.shards import text_shards
+from ..errors import HangulDLError, InputError, TokenizerError
+from .tasks import run_shard, split_lines, tokenizer_payload
+
+__all__ = ["INSTALL_HINT", "DaskExecutor", "import_distributed"]
+
+logger = logging.getLogger(__name__)
+
+#: Texts per task when a plain stream of texts goes to the cluster (:meth:`DaskExecutor.pipe`).
+PIPE_SHARD = 1000
+
+INSTALL_HINT = 'python -m pip install ".[dask]"'
+
+
+def import_distributed() -> Any:
+    """The ``distributed`` module, or ``InputError`` naming the install command."""
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(f"running on a Dask cluster needs Dask, which is not installed: "
+                         f"{INSTALL_HINT} (or pip install \"dask[distributed]\"); without it "
+                         "use --jobs N on this machine") from None
+    return distributed
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+class DaskExecutor:
+    """Tokenize and count shards on a Dask cluster (see the module docstring).
+
+    Parameters
+    ----------
+    address : str or None
+        Scheduler address (``"tcp://host:8786"``); None starts a local cluster.
+    n_workers : int or None
+        Worker processes of the local cluster (``address=None``); default 2.
+    max_in_flight : int or None
+        Shards submitted or buffered at once (default ``2 * worker threads``, at least 2).
+    connect_timeout : float
+        Seconds to reach the scheduler before giving up with one line.
+    timeout, on_timeout : float or None, "fallback" or "raise"
+        Per-item time limit inside the workers (``Tokenizer.pipe``'s rules).
+    """
+
+    def __init__(self, address: str | None = None, n_workers: int | None = None,
+                 max_in_flight: int | None = None, connect_timeout: float = 5.0,
+                 timeout: float | None = None, on_timeout: str = "fallback"):
+        self.address = address
+        self.n_workers = n_workers
+        self.max_in_flight = max_in_flight
+        self.connect_timeout = connect_timeout
+        self.timeout = timeout
+        self.on_timeout = on_timeout
+        self._client: Any = None
+        self._cluster: Any = None
+        self._config: Any = None
+
+    def __repr__(self) -> str:
+        where = self.address if self.address else f"local:{self.n_workers or 2}"
+        state = "connected" if self._client is not None else "not started"
+        return f"DaskExecutor({where!r}, {state})"
+
+    # -- connecting ----------------------------------------------------------------------
+    def start(self) -> DaskExecutor:
+        """Connect to the scheduler (or start the local cluster); idempotent."""
+        if self._client is not None:
+            return self
+        if self.on_timeout not in ("fallback", "raise"):
+            raise InputError(f"on_timeout={self.on_timeout!r}: expected 'fallback' or 'raise'")
+        distributed = import_distributed()
+        import dask
+
+        if self.address is None:
+            n = 2 if self.n_workers is None else self.n_workers
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise InputError(f"local:{n!r}: expected a positive number of worker processes")
+            # worker processes that may spawn children: Tokenizer.pipe(timeout=) needs one
+            self._config = dask.config.set({"distributed.worker.daemon": False})
+            try:
+                self._cluster = distributed.LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                    silence_logs=logging.WARNING)
+                self._client = distributed.Client(self._cluster, set_as_default=False)
+            except BaseException:
+                self.close()
+                raise
+            logger.info("started a local Dask cluster of %d worker processes", n)
+            return self
+        try:
+            self._client = distributed.Client(self.address, timeout=self.connect_timeout,
+                                              set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(f"could not reach the Dask scheduler at {self.address!r} within "
+                             f"{self.connect_timeout:g} s ({_first_line(exc)}); start one with "
+                             "`dask scheduler` and `dask worker ADDRESS --nthreads 1`, or check "
+                             "the address and port") from None
+        logger.info("connected to the Dask scheduler at %s (%d worker threads)", self.address,
+                    self.threads())
+        return self
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` (connecting first if needed)."""
+        return self.start()._client
+
+    def threads(self) -> int:
+        """Worker threads the cluster has now (the tasks that can run at once)."""
+        workers = self.client.scheduler_info().get("workers", {})
+        return sum(int(w.get("nthreads", 1)) for w in workers.values())
+
+    def close(self) -> None:
+        """Disconnect, and stop the local cluster if this executor started it."""
+        client, cluster, config = self._client, self._cluster, self._config
+        self._client = self._cluster = self._config = None
+        try:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            if config is not None:
+                config.__exit__(None, None, None)
+
+    def __enter__(self) -> DaskExecutor:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- running shards ------------------------------------------------------------------
+    def map_shards(self, kind: str, tokenizer: Any, shards: Iterable[Any],
+                   options: dict[str, Any] | None = None, batch_size: int = 256,
+                   ) -> Iterator[tuple[Any, Any]]:
+        """``(shard, finished result)`` per shard, in input order (``kind``: see .tasks).
+
+        ``tokenizer`` None means the lines are tokens already (split on whitespace).
+        """
+        client = self.client
+        payload = None if tokenizer is None else tokenizer_payload(tokenizer)
+        stats = None if tokenizer is None else tokenizer.stats_
+        opts: Any = options or {}
+        if options:  # a vocabulary can be large: send it to every worker once (one object)
+            opts = client.scatter([options], broadcast=True, hash=False)[0]
+        limit = self.max_in_flight or max(2, 2 * self.threads())
+        run = uuid.uuid4().hex[:8]
+        distributed = import_distributed()
+        done = distributed.as_completed(loop=client.loop)
+        submitted: dict[Any, tuple[int, Any]] = {}  # future -> (position, shard)
+        ready: dict[int, tuple[Any, Any]] = {}
+        source = enumerate(shards)
+        next_out, exhausted = 0, False
+
+        def top_up() -> bool:
+            while len(submitted) + len(ready) < limit:
+                item = next(source, None)
+                if item is None:
+                    return True
+                position, shard = item
+                texts = [t for t in shard.texts if t is not None]
+                future = client.submit(run_shard, kind, payload, texts, self.timeout,
+                                       self.on_timeout, batch_size, opts, pure=False,
+                                       key=f"hangul_dl-{kind}-{shard.key}-{run}-{position}")
+                submitted[future] = (position, shard)
+                done.add(future)
+            return False
+
+        try:
+            while True:
+                if not exhausted:
+                    exhausted = top_up()
+                while next_out in ready:
+                    yield ready.pop(next_out)
+                    next_out += 1
+                    if not exhausted:
+                        exhausted = top_up()
+                if not submitted:
+                    if ready:  # pragma: no cover - a shard went missing
+                        raise RuntimeError(f"shard #{next_out} never came back")
+                    return
+                future = next(done)
+                position, shard = submitted.pop(future)
+                result, worker_stats = self._result(future, shard)
+                if stats is not None:
+                    stats.update(worker_stats)
+                ready[position] = (shard, result)
+        finally:
+            if submitted:
+                client.cancel(list(submitted))
+
+    def _result(self, future: Any, shard: Any) -> Any:
+        from distributed.scheduler import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker:
+            raise TokenizerError(
+                f"{shard.where}: the Dask workers running this shard died too many times "
+                "(distributed.scheduler.allowed-failures); a line in it may crash the tagger "
+                "or exhaust the worker's memory: see the workers' logs") from None
+        except HangulDLError:
+            raise
+        except (OSError, TimeoutError, CancelledError) as exc:
+            raise TokenizerError(f"{shard.where}: lost the Dask cluster ({_first_line(exc)}); "
+                                 "run the job again to resume from the finished shards") from None
+
+    def tokenize_shards(self, tokenizer: Any, shards: Iterable[Any], batch_size: int = 256,
+                        on_item: Callable[[int], None] | None = None,
+                        ) -> Iterator[tuple[Any, list[list[str]]]]:
+        """``(shard, token lists of its good lines)`` per shard, in order (the method
+        :class:`~hangul_dl.batch.TokenizeJob` calls; same contract as
+        :func:`hangul_dl.batch.shards.tokenize_shards`)."""
+        for shard, joined in self.map_shards("tokens", tokenizer, shards, batch_size=batch_size):
+            yield shard, split_lines(joined, shard.n_texts)
+            if on_item is not None:
+                on_item(len(shard.texts))
+
+    def pipe(self, tokenizer: Any, texts: Iterable[str], batch_size: int = 256,
+             quiet: bool = True, shard_lines: int = PIPE_SHARD) -> Iterator[list[str]]:
+        """Token lists of ``texts`` in input order (a drop-in for ``tokenizer.pipe``),
+        ``shard_lines`` texts per task."""
+        for _, token_lists in self.tokenize_shards(tokenizer, text_shards(texts, shard_lines),
+                                                   batch_size=batch_size):
+            yield from token_lists

@@ -1,0 +1,299 @@
+"""Scale-out on Dask (issue 14): the same bytes and counts on a cluster as with --jobs 1.
+
+Every test bounds its time and stops what it started: the module's local cluster (two worker
+processes) closes at the end of the module, the ``dask scheduler``/``dask worker`` processes at
+the end of their test. Without the ``dask`` extra the cluster tests are skipped (the
+missing-extra and spec tests still run).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hangul_dl.batch import TokenizeJob
+from hangul_dl.distributed import (
+    DaskExecutor,
+    LocalExecutor,
+    count_cooccurrence,
+    count_vocabulary,
+    where,
+)
+from hangul_dl.embeddings.base import corpus_to_ids, ids_to_stream
+from hangul_dl.embeddings.count import cooccurrence_matrix
+from hangul_dl.errors import InputError, TokenizerError
+from hangul_dl.text.tokenizers import CharTokenizer, KonlpyTokenizer
+from hangul_dl.text.vocab import Vocabulary
+
+HAVE_DASK = importlib.util.find_spec("distributed") is not None
+needs_dask = pytest.mark.skipif(not HAVE_DASK, reason='the dask extra is not installed '
+                                '(python -m pip install ".[dask]")')
+
+#: Hostile lines: empty, 100k characters (one eojeol: Okt keeps it whole, never tags it), emoji,
+#: control characters; the files add a bad byte line (skipped). LONG: 100k characters in words
+#: (for the char tokenizer: Okt tags 100 pieces of it, ~40 s on a loaded machine).
+LONG = "가나다라 " * 20_000
+HOSTILE = ["", "아버지가방에 들어가신다 ㅋㅋㅋ", "ㅋ" * 100_000, "😀👍🏽 최고예요!! 漢字 ABC 123",
+           "제어\x01문자\x07 \x1b[31m빨강\x1b[0m 탭\t끝", "   ", "마지막 줄 ▁▁ 표시"]
+SENTENCES = ["영화 정말 재밌어요 ㅋㅋ 강추합니다", "배우 연기가 별로였음 ㅠㅠ",
+             "스토리가 너무 뻔해서 지루했다", "음악이 좋고 영상미가 최고 👍", "두 번 봐도 또 보고 싶은 영화"]
+
+
+def _write_corpus(path: Path, n: int = 60, long: bool = True) -> Path:
+    """The hostile lines once, then review-like sentences; a bad byte line; no final newline."""
+    lines = HOSTILE + [LONG] * long
+    lines += [f"{SENTENCES[i % 5]} {i}" if i % 9 else "" for i in range(n - len(lines))]
+    data = "\n".join(lines).encode("utf-8")
+    data = data.replace(b"\n", b"\n\xff\xfe bad\n", 1)  # one invalid UTF-8 line, skipped
+    path.write_bytes(data)
+    return path
+
+
+def _job(src: Path, out: Path, tokenizer, executor=None, vocab=None, **kw):
+    return TokenizeJob(src, out, tokenizer=tokenizer, vocab=vocab, shard_lines=7,
+                       errors="skip", quiet=True, executor=executor, **kw).run()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Dask cluster of 2 worker processes for the whole module (closed at the end)."""
+    if not HAVE_DASK:
+        pytest.skip('the dask extra is not installed (python -m pip install ".[dask]")')
+    ex = where("local:2").start()
+    try:
+        yield ex
+    finally:
+        ex.close()
+
+
+# -- naming where work runs -----------------------------------------------------------------
+def test_where_names_local_pool_and_clusters_without_starting_them():
+    local = where("local", jobs=3)
+    assert isinstance(local, LocalExecutor) and local.n_jobs == 3
+    assert isinstance(where(None), LocalExecutor)
+    ex = where("local:4")
+    assert isinstance(ex, DaskExecutor) and ex.address is None and ex.n_workers == 4
+    assert "not started" in repr(ex)
+    assert where("10.0.0.5:8786").address == "tcp://10.0.0.5:8786"
+    assert where("tls://sched.example:8786").address == "tls://sched.example:8786"
+    for bad in ("local:0", "local:x", "http://x:1", "dask", "tcp://host"):
+        with pytest.raises(InputError, match="--scheduler"):
+            where(bad)
+    with pytest.raises(InputError, match="--jobs"):
+        where("local", jobs=0)
+
+
+def test_missing_extra_is_one_line_with_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` fails
+    t0 = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        where("local:2").start()
+    message = str(info.value)
+    assert 'python -m pip install ".[dask]"' in message and "\n" not in message
+    with pytest.raises(InputError, match=r"\.\[dask\]"):
+        list(where("tcp://127.0.0.1:8786").pipe(CharTokenizer(), ["가"]))
+    assert time.perf_counter() - t0 < 5
+
+
+@needs_dask
+def test_unreachable_scheduler_fails_within_seconds():
+    from hangul_dl.distributed.processes import free_port
+
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    t0 = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        where(address, connect_timeout=2).start()
+    assert time.perf_counter() - t0 < 15
+    message = str(info.value)
+    assert address in message and "dask scheduler" in message and "\n" not in message
+
+
+# -- tokenizing: the same bytes -------------------------------------------------------------
+@needs_dask
+def test_char_job_on_cluster_is_byte_identical_and_resumes_locally(cluster, tmp_path):
+    src = _write_corpus(tmp_path / "in.txt")
+    tok = CharTokenizer()
+    vocab = Vocabulary().fit(t for t in tok.pipe(SENTENCES + HOSTILE) if t)
+    local = _job(src, tmp_path / "local", "char", vocab=vocab)
+    remote = _job(src, tmp_path / "remote", "char", cluster, vocab=vocab)
+    for name in ("tokens.txt", "ids.npy"):
+        assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    assert (remote.lines, remote.bad, remote.tokens, remote.shards) == \
+        (local.lines, local.bad, local.tokens, local.shards)
+    assert remote.done == remote.shards > 1
+    # the shard records are the local job's: a local run reuses every shard, and vice versa
+    again = _job(src, tmp_path / "remote", "char")
+    assert again.resumed == again.shards and again.done == 0
+    parts = sorted((tmp_path / "local" / ".parts").glob("*.json"))
+    for part in parts[::2]:  # an interrupted local job: half of its shards are missing
+        part.unlink()
+    resumed = _job(src, tmp_path / "local", "char", cluster, vocab=vocab)
+    assert resumed.done == len(parts[::2]) and resumed.resumed == len(parts) - len(parts[::2])
+    assert (tmp_path / "local" / "tokens.txt").read_bytes() == \
+        (tmp_path / "remote" / "tokens.txt").read_bytes()
+
+
+@needs_dask
+def test_pipe_keeps_input_order_over_many_shards(cluster):
+    tok = CharTokenizer()
+    texts = [f"{i} 번째 문장 {'가' * (i % 17)}" for i in range(300)] + HOSTILE + [LONG]
+    assert list(cluster.pipe(tok, texts, shard_lines=7)) == list(tok.pipe(texts))
+    assert list(where("local").pipe(tok, iter(texts))) == list(tok.pipe(texts))
+    with pytest.raises(InputError, match="text #1 is int"):
+        list(cluster.pipe(tok, ["가", 3]))
+
+
+@needs_dask
+def test_errors_inside_tasks_come_back_as_themselves(cluster):
+    with pytest.raises(InputError, match="unknown KoNLPy backend 'nope'"):
+        list(cluster.pipe(KonlpyTokenizer("nope"), ["가"]))
+
+
+class SleepyTokenizer(CharTokenizer):
+    """Hangs on the text "STUCK", like a tagger caught in a pathological search."""
+
+    def tokenize(self, text):
+        if text == "STUCK":
+            time.sleep(60)
+        return super().tokenize(text)
+
+
+class SlowCharTokenizer(CharTokenizer):
+    """Character tokens, 20 ms per line: long enough to kill a worker mid-job."""
+
+    def tokenize(self, text):
+        time.sleep(0.02)
+        return super().tokenize(text)
+
+
+@needs_dask
+@pytest.mark.slow
+def test_time_limit_and_fallback_hold_on_the_cluster(cluster):
+    tok = SleepyTokenizer()
+    t0 = time.perf_counter()
+    cluster.timeout = 3  # what where("local:2", timeout=3) sets
+    try:
+        out = list(cluster.pipe(tok, ["가 나", "STUCK", "다"], shard_lines=2))
+        assert out == [["▁가", "▁나"], ["▁S", "T", "U", "C", "K"], ["▁다"]]
+        assert tok.stats_["fallbacks"] == 1
+        cluster.on_timeout = "raise"
+        with pytest.raises(TokenizerError, match="longer than 3 s"):
+            list(cluster.pipe(tok, ["STUCK"]))
+    finally:
+        cluster.timeout, cluster.on_timeout = None, "fallback"
+    assert time.perf_counter() - t0 < 90
+
+
+@needs_dask
+@pytest.mark.slow
+def test_okt_job_on_cluster_is_byte_identical(cluster, tmp_path):
+    src = _write_corpus(tmp_path / "in.txt", n=48, long=False)
+    local = _job(src, tmp_path / "local", "okt")
+    remote = _job(src, tmp_path / "remote", "okt", cluster)
+    assert (tmp_path / "remote" / "tokens.txt").read_bytes() == \
+        (tmp_path / "local" / "tokens.txt").read_bytes()
+    assert remote.tokens == local.tokens and remote.done == remote.shards
+    tok = KonlpyTokenizer("okt")
+    lines = [*HOSTILE, *SENTENCES] * 3
+    assert count_vocabulary(lines, tok, cluster, shard_lines=5).id_to_token_ == \
+        Vocabulary().fit(t for t in tok.pipe(lines) if t).id_to_token_
+
+
+# -- counting: map per shard + reduce ---------------------------------------------------------
+def _same_vocab(a: Vocabulary, b: Vocabulary) -> None:
+    assert a.id_to_token_ == b.id_to_token_
+    np.testing.assert_array_equal(a.counts_, b.counts_)
+    assert (a.n_sequences_, a.n_tokens_) == (b.n_sequences_, b.n_tokens_)
+
+
+@needs_dask
+def test_vocabulary_counts_identical_to_local_fit(cluster, tmp_path):
+    tok = CharTokenizer()
+    texts = HOSTILE + [f"{s} {i % 7}" if i % 5 else "" for i, s in enumerate(SENTENCES * 9)]
+    expected = Vocabulary(min_count=2, max_size=40).fit(t for t in tok.pipe(texts) if t)
+    got = count_vocabulary(texts, tok, cluster, shard_lines=4, min_count=2, max_size=40)
+    _same_vocab(got, expected)
+    _same_vocab(count_vocabulary(texts, tok, shard_lines=4, min_count=2, max_size=40), expected)
+    got.save_txt(tmp_path / "a.txt")
+    expected.save_txt(tmp_path / "b.txt")
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+    # from a tokens file (vocab --tokenized), and empty lines as sequences
+    (tmp_path / "tokens.txt").write_text(
+        "\n".join(" ".join(t) for t in tok.pipe(texts)) + "\n", encoding="utf-8")
+    _same_vocab(count_vocabulary(tmp_path / "tokens.txt", None, cluster, shard_lines=6),
+                Vocabulary().fit(t for t in tok.pipe(texts) if t))
+    _same_vocab(count_vocabulary(texts, tok, cluster, shard_lines=4, skip_empty=False),
+                Vocabulary().fit(tok.pipe(texts)))
+
+
+@needs_dask
+def test_cooccurrence_counts_identical_to_ppmisvd_counts(cluster):
+    tok = CharTokenizer()
+    texts = [f"{s} {i % 7}" if i % 5 else "" for i, s in enumerate((HOSTILE[:2] + SENTENCES) * 9)]
+    # a literal <eos> token ends a sentence in the encoded corpus, and in the shard counts
+    token_lists = [*tok.pipe(texts), ["가", "<eos>", "가", "나"]]
+    ids, vocab = corpus_to_ids(token_lists, min_count=2)
+    stream = ids_to_stream(ids, vocab, min_count=2)
+    for window, weighting in ((2, False), (5, True)):
+        local = cooccurrence_matrix(stream.words, len(stream.index_to_key), window=window,
+                                    sentence_ids=stream.sentence_ids(),
+                                    distance_weighting=weighting)
+        got = count_cooccurrence(
+            [" ".join(t) for t in token_lists], stream.index_to_key, tokenizer=None,
+            window=window, distance_weighting=weighting, executor=cluster, shard_lines=5)
+        assert got.shape == local.shape and got.dtype == local.dtype
+        assert got.nnz == local.nnz
+        if weighting:
+            np.testing.assert_allclose(got.toarray(), local.toarray(), rtol=1e-12)
+        else:
+            assert (got != local).nnz == 0
+    raw = count_cooccurrence(texts, stream.index_to_key, tok, window=2, executor=cluster,
+                             shard_lines=5)
+    assert raw.sum() > 0
+
+
+# -- a cluster of `dask scheduler` + `dask worker` processes, one killed mid-job ------------
+@needs_dask
+@pytest.mark.slow
+def test_worker_killed_mid_job_loses_nothing(tmp_path):
+    from hangul_dl.distributed.processes import ProcessCluster
+
+    src = _write_corpus(tmp_path / "in.txt", n=400)
+    expected = _job(src, tmp_path / "local", "char")
+    env = {"PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
+                                          os.environ.get("PYTHONPATH", "")])}
+    killed: list[int] = []
+    with ProcessCluster(2, env=env, log_dir=tmp_path / "logs", start_timeout=90) as procs:
+        pids = procs.worker_pids()
+
+        def kill_one_worker_after_the_first_shard() -> None:
+            deadline = time.monotonic() + 60
+            parts = tmp_path / "remote" / ".parts"
+            while time.monotonic() < deadline and not list(parts.glob("*.json")):
+                time.sleep(0.05)
+            pid = next(iter(pids.values()))
+            os.kill(pid, signal.SIGKILL)  # kill -9 of a worker process, mid-job
+            killed.append(pid)
+
+        killer = threading.Thread(target=kill_one_worker_after_the_first_shard, daemon=True)
+        t0 = time.perf_counter()
+        with where(procs.address) as ex:
+            killer.start()
+            result = TokenizeJob(src, tmp_path / "remote", tokenizer=SlowCharTokenizer(),
+                                 shard_lines=7, errors="skip", quiet=True, executor=ex).run()
+        killer.join(timeout=60)
+        assert killed, "the worker was not killed"
+        assert time.perf_counter() - t0 < 120
+        assert result.lines == expected.lines and result.done == expected.shards
+        new_pids = procs.worker_pids()
+    assert killed[0] not in new_pids.values()  # the nanny started a fresh worker process
+    assert (tmp_path / "remote" / "tokens.txt").read_bytes() == \
+        (tmp_path / "local" / "tokens.txt").read_bytes()
