@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from . import registry
+from .errors import FormatError, InputError
 from .stage import Stage, stage_class
 
 if sys.version_info >= (3, 11):
@@ -75,10 +76,6 @@ _CHOICES = {("KonlpyTokenizer", "backend"): ("okt", "komoran", "kkma", "hannanum
 #: Stage parameters naming a tokenizer (``"okt"``, ``"subword:vocab_size=8000"``).
 _TOKENIZER_PARAMS = ("tokenizer", "src_tokenizer", "tgt_tokenizer")
 
-#: Stage classes a recipe may name (public names of the package).
-_STAGES = ("Normalizer", "KonlpyTokenizer", "CharTokenizer", "JamoTokenizer",
-           "WhitespaceTokenizer", "WordTokenizer", "SubwordTokenizer", "Vocabulary", "PPMISVD",
-           "Word2Vec", "LanguageModel", "Translator")
 
 
 # -- reading and checking -------------------------------------------------------------------
@@ -179,13 +176,28 @@ def validate_recipe(recipe: dict[str, Any], source: str = "recipe") -> None:
         raise InputError(f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
 
 
+def _recipe_stages() -> list[str]:
+    """The stage classes a recipe may name: every registered stage (hangul_dl's own and those a
+    user registered) but ``Pipeline``, which the recipe itself builds."""
+    return [name for name in registry.registered(Stage) if name != "Pipeline"]
+
+
+def _recipe_stage(name: Any) -> type[Stage] | None:
+    if not isinstance(name, str) or name == "Pipeline":
+        return None
+    try:
+        return registry.lookup(name, Stage)
+    except FormatError:
+        return None
+
+
 def _check_stage(where: str, params: Any) -> list[str]:
     if not isinstance(params, dict):
         return [f"{where}: must be a table with class = \"...\""]
     name = params.get("class")
-    if name not in _STAGES:
-        return [f"{where}.class: {name!r} is not a stage; allowed: {', '.join(_STAGES)}"]
-    klass = stage_class(name)
+    klass = _recipe_stage(name)
+    if klass is None:
+        return [f"{where}.class: {name!r} is not a stage; allowed: {', '.join(_recipe_stages())}"]
     signature = inspect.signature(klass.__init__)
     try:
         hints = typing.get_type_hints(klass.__init__)

@@ -24,10 +24,23 @@ __all__ = ["MARKER", "UNKNOWN_TAG", "CharTokenizer", "JamoTokenizer", "KonlpyTok
            "SubwordTokenizer", "Tokenizer", "WhitespaceTokenizer", "WordTokenizer", "detokenize",
            "get_tokenizer"]
 
-_SIMPLE = {"char": CharTokenizer, "chars": CharTokenizer, "character": CharTokenizer,
-           "jamo": JamoTokenizer, "whitespace": WhitespaceTokenizer, "space": WhitespaceTokenizer,
-           "pretokenized": WhitespaceTokenizer, "word": WordTokenizer,
-           "subword": SubwordTokenizer, "bpe": SubwordTokenizer}
+#: Short names of the tokenizers that are not KoNLPy taggers -> their registered class names
+#: (the classes themselves are found in the one registry, :mod:`hangul_dl.registry`).
+_SHORT_NAMES = {"char": "CharTokenizer", "chars": "CharTokenizer", "character": "CharTokenizer",
+                "jamo": "JamoTokenizer", "whitespace": "WhitespaceTokenizer",
+                "space": "WhitespaceTokenizer", "pretokenized": "WhitespaceTokenizer",
+                "word": "WordTokenizer", "subword": "SubwordTokenizer", "bpe": "SubwordTokenizer"}
+
+
+def _registered_tokenizer(name: str) -> type[Tokenizer] | None:
+    """A tokenizer class by short name or by registered name (a user's own, once registered)."""
+    from .. import registry
+    from ..errors import FormatError
+
+    try:
+        return registry.lookup(_SHORT_NAMES.get(name.lower(), name), Tokenizer)
+    except FormatError:
+        return None
 
 
 def get_tokenizer(spec: str | dict | Tokenizer = "okt", **params: Any) -> Tokenizer:
@@ -64,15 +77,16 @@ def get_tokenizer(spec: str | dict | Tokenizer = "okt", **params: Any) -> Tokeni
         except json.JSONDecodeError:
             options[key.strip()] = value.strip()
     options.update(params)
-    name = name.lower()
+    name = name.strip()
     try:
-        if name in _SIMPLE:
-            tokenizer = _SIMPLE[name](**options)
-        elif name in BACKENDS or name in ALIASES:
-            tokenizer = KonlpyTokenizer(backend=ALIASES.get(name, name), **options)
+        if name.lower() in BACKENDS or name.lower() in ALIASES:
+            tokenizer = KonlpyTokenizer(backend=ALIASES.get(name.lower(), name.lower()), **options)
+        elif (klass := _registered_tokenizer(name)) is not None:
+            tokenizer = klass(**options)
         else:
-            known = sorted({*_SIMPLE, *BACKENDS})
-            raise InputError(f"unknown tokenizer {name!r}; known: {', '.join(known)}")
+            known = sorted({*_SHORT_NAMES, *BACKENDS})
+            raise InputError(f"unknown tokenizer {name!r}; known: {', '.join(known)} (or the "
+                             "registered name of a Tokenizer class)")
     except TypeError as exc:
         raise InputError(f"tokenizer {spec!r}: {exc}") from None
     tokenizer._check_params()  # a bad option fails here, before a command reads its input
