@@ -20,8 +20,8 @@ from typing import Any
 
 from .io import atomic_open
 
-__all__ = ["best_epoch", "column_label", "hangul_font", "new_figure", "place_labels", "plot_attention",
-           "plot_history", "plot_word_map", "save_figure", "word_map_figure"]
+__all__ = ["best_epoch", "column_label", "hangul_font", "history_figure", "new_figure", "place_labels",
+           "plot_attention", "plot_history", "plot_word_map", "save_figure", "word_map_figure"]
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,17 @@ def plot_history(history: Any, path: str | os.PathLike, epochs: Any = None,
     ``epochs`` (a per-epoch DataFrame with ``step``) adds its validation losses as markers, and
     the epoch with the lowest validation loss gets a vertical line and a note (where an
     overfitting model was best). Every label is Korean (:func:`column_label`), like the axes.
+    Saves to ``path`` and returns it.
     """
+    fig = history_figure(history, epochs=epochs, columns=columns, title=title, xlabel=xlabel,
+                         ylabel=ylabel, logy=logy)
+    return save_figure(fig, path)
+
+
+def history_figure(history: Any, epochs: Any = None, columns: Sequence[str] = ("loss",),
+                   title: str = "학습 손실", xlabel: str = "반복 (step)",
+                   ylabel: str = "손실 (loss)", logy: bool = False) -> Any:
+    """The figure :func:`plot_history` saves."""
     import matplotlib
 
     fig = new_figure()
@@ -150,14 +160,18 @@ def plot_history(history: Any, path: str | os.PathLike, epochs: Any = None,
             epoch, step, column, value = best
             ax.axvline(step, color="tab:green", linestyle="--", linewidth=1.2,
                        label=f"최고 에폭 ({epoch})")
+            low, high = ax.get_xlim()
+            right = step > (low + high) / 2  # write the note on the side with room
+            note = f"{column_label(column)} 최저\n에폭 {epoch}: {value:.3g}"
             if column.endswith("loss"):
-                ax.annotate(f"{column_label(column)} 최저\n에폭 {epoch}: {value:.3g}", (step, value),
-                            xytext=(8, 14), textcoords="offset points", fontsize=9,
-                            color="tab:green", arrowprops={"arrowstyle": "->", "color": "tab:green"})
+                ax.annotate(note, (step, value), xytext=(-10 if right else 10, 18),
+                            textcoords="offset points", ha="right" if right else "left",
+                            fontsize=9, color="tab:green",
+                            arrowprops={"arrowstyle": "->", "color": "tab:green"})
             else:  # not on this axis (e.g. perplexity): a note at the top of the line
-                ax.annotate(f"{column_label(column)} 최저\n에폭 {epoch}: {value:.3g}",
-                            (step, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -4),
-                            textcoords="offset points", ha="left", va="top", fontsize=9,
+                ax.annotate(note, (step, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(-4 if right else 4, -4), textcoords="offset points",
+                            ha="right" if right else "left", va="top", fontsize=9,
                             color="tab:green")
         ax.set_title(title)
         ax.set_xlabel(xlabel)
@@ -167,7 +181,7 @@ def plot_history(history: Any, path: str | os.PathLike, epochs: Any = None,
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend()
-    return save_figure(fig, path)
+    return fig
 
 
 def _overlap(a: Any, b: Any) -> float:

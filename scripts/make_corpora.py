@@ -59,7 +59,8 @@ TOPICS = {
                 "가격 대비 훌륭", "재구매 의사 있음", "선물용으로 딱", "생각보다 괜찮아요", "만족", "굿굿"],
         "neg": ["불량이에요", "작아요", "색이 달라요", "냄새 심함", "반품했어요", "배송 느림",
                 "금방 고장남", "사진이랑 다름", "싸구려 느낌", "교환 요청함", "별로", "비추"],
-        "places": ["어제", "일주일 만에", "이틀 만에", "주문하고", "받자마자", "한 달 써보니", "쓰다 보니", "오늘"],
+        "places": ["어제", "일주일 만에", "이틀 만에", "주문하고", "받자마자", "한 달 써보니", "쓰다 보니",
+                   "오늘"],
     },
 }
 # (after a final consonant, after a vowel): 이/가, 은/는, 을/를 follow the noun's last syllable
@@ -99,7 +100,8 @@ def _rare_word(rng: np.random.Generator) -> str:
     if kind == 0:
         return "<" + "".join(_pick(rng, SYLLABLES) for _ in range(int(rng.integers(2, 5)))) + ">"
     if kind == 1:
-        return _pick(rng, SURNAMES) + "".join(_pick(rng, SYLLABLES) for _ in range(2)) + _pick(rng, ["", "님", "씨"])
+        name = _pick(rng, SURNAMES) + "".join(_pick(rng, SYLLABLES) for _ in range(2))
+        return name + _pick(rng, ["", "님", "씨"])
     if kind == 2:
         return f"{int(rng.integers(3, 60)) * 500:,}원"
     if kind == 3:
