@@ -9,8 +9,10 @@ groups share one token cache so that Okt tokenizes the embedded corpus once per 
 
 Not run, on purpose (``--list`` shows them): bash blocks without the marker — installs
 (``pip install``), the benchmarks (minutes each), the two first commands (the demo has its own
-test in ``test_demo.py``, the test command is the suite itself) and the Ctrl-C/``--resume``
-illustration (it needs an interrupt); ```text blocks, which are transcripts.
+test in ``test_demo.py``, the test command is the suite itself), the Ctrl-C/``--resume``
+illustration (it needs an interrupt) and the LSTM recipe command beside the word2vec one (the
+same mechanism, which does run; recipes have their own tests in ``test_recipes.py``, and one
+more JVM start and LSTM training would add ~20 s CPU); ```text blocks, which are transcripts.
 
 Outputs: an ``exact`` block must equal what its block prints; ``approx`` (trained models)
 compares numbers within a tolerance and the words exactly; ``varies`` (timings) only has to be
