@@ -153,8 +153,9 @@ def history_figure(history: Any, epochs: Any = None, columns: Sequence[str] = ("
             if column in history and len(history):
                 ax.plot(history["step"], history[column], label=column_label(column))
         if epochs is not None and len(epochs):
+            style = "o-" if len(epochs) <= 40 else "-"  # a dot per epoch while they stay apart
             for column in [c for c in epochs.columns if c.startswith("val_") and c.endswith("loss")]:
-                ax.plot(epochs["step"], epochs[column], "o-", label=column_label(column))
+                ax.plot(epochs["step"], epochs[column], style, label=column_label(column))
         best = best_epoch(epochs)
         if best is not None:
             epoch, step, column, value = best
