@@ -144,7 +144,10 @@ def history_figure(history: Any, epochs: Any = None, columns: Sequence[str] = ("
                    title: str = "학습 손실", xlabel: str = "반복 (step)",
                    ylabel: str = "손실 (loss)", logy: bool = False) -> Any:
     """The figure :func:`plot_history` saves."""
+    import math
+
     import matplotlib
+    import numpy as np
 
     fig = new_figure()
     with matplotlib.rc_context(fig._hangul_rc):
@@ -154,8 +157,12 @@ def history_figure(history: Any, epochs: Any = None, columns: Sequence[str] = ("
                 ax.plot(history["step"], history[column], label=column_label(column))
         if epochs is not None and len(epochs):
             style = "o-" if len(epochs) <= 40 else "-"  # a dot per epoch while they stay apart
-            for column in [c for c in epochs.columns if c.startswith("val_") and c.endswith("loss")]:
+            losses = [c for c in epochs.columns if c.startswith("val_") and c.endswith("loss")]
+            for column in losses:
                 ax.plot(epochs["step"], epochs[column], style, label=column_label(column))
+            if not losses and "val_perplexity" in epochs:  # language models: loss = ln(perplexity)
+                ax.plot(epochs["step"], np.log(epochs["val_perplexity"].astype(float)), style,
+                        label="검증 손실 (ln 퍼플렉서티)")
         best = best_epoch(epochs)
         if best is not None:
             epoch, step, column, value = best
@@ -164,8 +171,9 @@ def history_figure(history: Any, epochs: Any = None, columns: Sequence[str] = ("
             low, high = ax.get_xlim()
             right = step > (low + high) / 2  # write the note on the side with room
             note = f"{column_label(column)} 최저\n에폭 {epoch}: {value:.3g}"
-            if column.endswith("loss"):
-                ax.annotate(note, (step, value), xytext=(-10 if right else 10, 18),
+            if column.endswith("loss") or column == "val_perplexity":
+                y = value if column.endswith("loss") else math.log(value)
+                ax.annotate(note, (step, y), xytext=(-10 if right else 10, 18),
                             textcoords="offset points", ha="right" if right else "left",
                             fontsize=9, color="tab:green",
                             arrowprops={"arrowstyle": "->", "color": "tab:green"})

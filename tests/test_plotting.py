@@ -149,3 +149,18 @@ def test_best_epoch_needs_a_validation_column_and_two_epochs():
     perplexity = epochs.rename(columns={"val_loss": "val_perplexity"})
     assert best_epoch(perplexity)[:3] == (5, 50, "val_perplexity")
     assert column_label("val_bleu") == "검증 BLEU" and column_label("val_foo") == "검증 foo"
+
+
+def test_language_model_curve_shows_validation_loss_from_perplexity():
+    import math
+
+    from hangul_dl.plotting import history_figure
+
+    history, epochs = _overfitting_history()
+    epochs = epochs.assign(val_perplexity=[math.exp(v) for v in epochs.pop("val_loss")])
+    ax = history_figure(history, epochs=epochs).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["학습 손실", "검증 손실 (ln 퍼플렉서티)", "최고 에폭 (5)"]
+    curve = ax.lines[1]
+    assert abs(min(curve.get_ydata()) - 0.35) < 1e-9  # on the loss axis, not in perplexity
+    assert any("에폭 5" in t.get_text() for t in ax.texts)
