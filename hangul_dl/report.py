@@ -118,15 +118,15 @@ def _word_map(model: Any, settings: dict[str, Any], path: Path) -> Path | None:
 
     wv = model.wv_
     words = [k for k in (_lookup(wv, w) for w in settings.get("word_map", [])) if k]
+    queries = [k for k in (_lookup(wv, w) for w in settings.get("similar", [])) if k]
     if not words:  # the query words and their neighbours
-        for word in settings.get("similar", []):
-            key = _lookup(wv, word)
-            if key:
-                words += [key, *(w for w, _ in model.most_similar(key, topn=4))]
+        for key in queries:
+            words += [key, *(w for w, _ in model.most_similar(key, topn=4))]
     words = list(dict.fromkeys(words))
     if len(words) < 3:
         return None
-    return plot_word_map([_plain(w) for w in words], wv[words], path)
+    return plot_word_map([_plain(w) for w in words], wv[words], path,
+                         queries=[_plain(k) for k in queries])
 
 
 def _lm_metrics(model: Any) -> dict[str, float]:

@@ -1,0 +1,288 @@
+"""Run README.ko.md's examples and write what they print into its output blocks.
+
+    python scripts/readme_outputs.py                 # run every example, rewrite the outputs
+    python scripts/readme_outputs.py --check         # run them, exit 1 if an output is stale
+    python scripts/readme_outputs.py --list          # the groups, blocks and markers; runs nothing
+    python scripts/readme_outputs.py --only 단어     # only the groups whose heading contains 단어
+
+The rules (``tests/test_readme.py`` runs the same code):
+
+- Every ```python block runs. The blocks under one heading (``##`` or ``###``) form a *group*
+  and run top to bottom in one fresh Python process, so a block may use the variables of the
+  blocks before it under the same heading; each heading starts a new process.
+- A ```bash block runs only when the line before it is ``<!-- readme:run -->``; it runs with
+  ``bash -e`` in its group's place in the sequence (so it may use files the blocks before it
+  wrote). Other bash blocks (installs, benchmarks) are illustrations.
+- ``<!-- readme:skip REASON -->`` on the line before a python block excludes it, with the
+  reason; exclusions are few and listed by ``--list``.
+- Everything runs in a scratch copy of the repository root (``corpora/``, ``pipelines/``,
+  ``scripts/`` are copied; the examples write into ``out/`` there), with one BLAS thread and a
+  fresh token cache shared by the groups of one run.
+- What a block prints (stdout) goes into the output block that follows it::
+
+      <!-- output:NAME -->
+      ```text
+      ...
+      ```
+      <!-- /output -->
+
+  ``<!-- output:NAME approx -->`` compares numbers with a tolerance (trained models: the last
+  digits depend on the CPU's BLAS kernels); ``<!-- output:NAME varies -->`` is written but not
+  compared (timings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.ko.md"
+COPIED = ("corpora", "pipelines", "scripts")
+SEPARATOR = "\x1e--readme-block-{}--\x1e"
+FENCE = re.compile(r"^```(\w*)\s*$")
+HEADING = re.compile(r"^(#{2,3})\s+(.*\S)\s*$")
+OUTPUT_OPEN = re.compile(r"^<!-- output:(\S+)(?:\s+(approx|varies))?\s*-->\s*$")
+OUTPUT_CLOSE = "<!-- /output -->"
+RUN = "<!-- readme:run -->"
+SKIP = re.compile(r"^<!-- readme:skip\s+(.+?)\s*-->\s*$")
+
+
+@dataclasses.dataclass
+class Block:
+    """A fenced code block of the README (``line``: 1-based line of its first code line)."""
+
+    lang: str
+    line: int
+    code: str
+    heading: str
+    runnable: bool
+    skip_reason: str | None = None
+    output: Output | None = None
+
+
+@dataclasses.dataclass
+class Output:
+    """An output block: lines ``start``..``end`` (0-based, the markers included)."""
+
+    name: str
+    mode: str  # "exact" | "approx" | "varies"
+    start: int
+    end: int
+    text: str
+
+
+@dataclasses.dataclass
+class Group:
+    heading: str
+    blocks: list[Block]
+
+    @property
+    def runnable(self) -> list[Block]:
+        return [b for b in self.blocks if b.runnable]
+
+
+def parse(text: str) -> list[Group]:
+    """The README's code blocks, grouped by heading, with their output blocks attached."""
+    lines = text.split("\n")
+    groups: list[Group] = []
+    heading = "(top)"
+    last_code: Block | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if m := HEADING.match(line):
+            heading = m.group(2)
+            last_code = None
+        elif m := OUTPUT_OPEN.match(line):
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == OUTPUT_CLOSE), None)
+            if end is None:
+                raise SystemExit(f"README.ko.md:{i + 1}: output block {m.group(1)!r} has no {OUTPUT_CLOSE}")
+            if last_code is None or not last_code.runnable or last_code.output is not None:
+                raise SystemExit(f"README.ko.md:{i + 1}: output block {m.group(1)!r} does not follow "
+                                 f"a runnable code block of its own")
+            body = lines[i + 1:end]
+            if len(body) < 2 or body[0] != "```text" or body[-1] != "```":
+                raise SystemExit(f"README.ko.md:{i + 1}: output block {m.group(1)!r} must hold one "
+                                 f"```text fence")
+            last_code.output = Output(m.group(1), m.group(2) or "exact", i, end,
+                                      "\n".join(body[1:-1]))
+            i = end
+        elif m := FENCE.match(line):
+            lang = m.group(1)
+            end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
+            before = lines[i - 1] if i else ""
+            skip = SKIP.match(before)
+            runnable = (lang == "python" and not skip) or (lang == "bash" and before == RUN)
+            block = Block(lang, i + 2, "\n".join(lines[i + 1:end]), heading, runnable,
+                          skip.group(1) if skip else None)
+            if not groups or groups[-1].heading != heading:
+                groups.append(Group(heading, []))
+            groups[-1].blocks.append(block)
+            last_code = block
+            i = end
+        i += 1
+    return [g for g in groups if g.blocks]
+
+
+def _driver(blocks: Sequence[Block]) -> str:
+    """A Python program that runs ``blocks`` in order in one namespace, marking each on stdout."""
+    parts = ["import subprocess, sys", "_ns = {'__name__': '__main__'}"]
+    for k, block in enumerate(blocks):
+        parts.append(f"print({SEPARATOR.format(k)!r}, flush=True)")
+        if block.lang == "python":
+            source = "\n" * (block.line - 1) + block.code + "\n"
+            parts.append(f"exec(compile({source!r}, 'README.ko.md', 'exec'), _ns)")
+        else:
+            # a shell block shows what a terminal shows: its stderr goes with its stdout
+            parts.append(f"_rc = subprocess.run(['bash', '-e', '-o', 'pipefail', '-c', {block.code!r}], "
+                         f"stderr=subprocess.STDOUT).returncode")
+            parts.append(f"if _rc: sys.exit(f'README.ko.md:{block.line}: bash block failed (exit {{_rc}})')")
+        parts.append("sys.stdout.flush()")
+    return "\n".join(parts) + "\n"
+
+
+def scratch_root(parent: Path) -> Path:
+    """A scratch copy of the repository root that the examples may write into."""
+    root = parent / "root"
+    root.mkdir()
+    for name in COPIED:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def environment(cache: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # the examples' `hangul-dl` is the one installed beside this Python (a venv not activated)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = "1"
+    env.update(HANGUL_DL_CACHE=str(cache), PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8",
+               COLUMNS="100", NO_COLOR="1")
+    return env
+
+
+@dataclasses.dataclass
+class Run:
+    group: Group
+    outputs: list[str]  # stdout of each runnable block, in order
+    seconds: float
+    cpu_seconds: float  # user + system time of the process and its children
+    returncode: int
+    stderr: str
+
+
+def run_group(group: Group, root: Path, env: dict[str, str], timeout: float = 600) -> Run:
+    """Run one group's runnable blocks in a fresh process from ``root``."""
+    blocks = group.runnable
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([sys.executable, "-c", _driver(blocks)], cwd=root, env=env,
+                          capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    pieces = proc.stdout.split("\x1e--readme-block-")
+    outputs = [""] * len(blocks)
+    for piece in pieces[1:]:
+        index, _, body = piece.partition("--\x1e\n")
+        outputs[int(index)] = body.rstrip("\n")
+    return Run(group, outputs, seconds, cpu, proc.returncode, proc.stderr)
+
+
+NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:e[-+]?\d+)?")
+
+
+def same_output(expected: str, actual: str, mode: str) -> bool:
+    """Whether a fresh output matches the README's (``approx``: numbers within 3% or 0.02)."""
+    if mode == "varies":
+        return bool(actual.strip()) or not expected.strip()
+    if mode == "exact":
+        return expected == actual
+    if NUMBER.sub("#", expected) != NUMBER.sub("#", actual):
+        return False
+    for a, b in zip(NUMBER.findall(expected), NUMBER.findall(actual)):
+        try:
+            x, y = float(a.replace(",", "")), float(b.replace(",", ""))
+        except ValueError:
+            if a != b:
+                return False
+            continue
+        if abs(x - y) > max(0.02, 0.03 * max(abs(x), abs(y))):
+            return False
+    return True
+
+
+def rewrite(text: str, runs: Sequence[Run]) -> str:
+    """``text`` with every output block of ``runs`` replaced by what its block printed."""
+    lines = text.split("\n")
+    replacements = []
+    for run in runs:
+        for block, printed in zip(run.group.runnable, run.outputs):
+            if block.output is not None:
+                replacements.append((block.output, printed))
+    for out, printed in sorted(replacements, key=lambda r: -r[0].start):
+        lines[out.start + 1:out.end] = ["```text", *printed.split("\n"), "```"]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="exit 1 if an output block is stale")
+    parser.add_argument("--list", action="store_true", help="list groups, blocks and markers; run nothing")
+    parser.add_argument("--only", metavar="TEXT", help="run only groups whose heading contains TEXT")
+    parser.add_argument("--readme", type=Path, default=README, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    text = args.readme.read_text(encoding="utf-8")
+    groups = [g for g in parse(text) if g.runnable and (not args.only or args.only in g.heading)]
+    if args.list:
+        for g in groups:
+            print(f"[{g.heading}]")
+            for b in g.blocks:
+                state = ("skip: " + b.skip_reason) if b.skip_reason else ("run" if b.runnable else "-")
+                out = f"  -> output:{b.output.name} ({b.output.mode})" if b.output else ""
+                print(f"  line {b.line:4d}  {b.lang:6s} {state}{out}")
+        return 0
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="readme-") as tmp:
+        root = scratch_root(Path(tmp))
+        env = environment(Path(tmp) / "cache")
+        for g in groups:
+            run = run_group(g, root, env)
+            print(f"{run.seconds:6.1f} s ({run.cpu_seconds:5.1f} s CPU)  {g.heading}", file=sys.stderr)
+            if run.returncode:
+                print(run.stderr, file=sys.stderr)
+                print(f"error: the examples under {g.heading!r} failed (exit {run.returncode})",
+                      file=sys.stderr)
+                return 2
+            runs.append(run)
+    stale = [b.output.name for r in runs for b, printed in zip(r.group.runnable, r.outputs)
+             if b.output is not None and not same_output(b.output.text, printed, b.output.mode)]
+    if args.check:
+        if stale:
+            print(f"stale output blocks: {', '.join(stale)} (run python scripts/readme_outputs.py)",
+                  file=sys.stderr)
+            return 1
+        print("README.ko.md outputs are up to date", file=sys.stderr)
+        return 0
+    new = rewrite(text, runs)
+    if new != text:
+        args.readme.write_text(new, encoding="utf-8")
+    print(f"rewrote {len(stale)} output block(s): {', '.join(stale) or '-'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""README.ko.md's examples run as written, and the outputs it shows are what they print.
+
+The rule (also stated in the README, and in ``scripts/readme_outputs.py``, whose code this test
+uses): the ```python blocks under one heading (``##`` or ``###``) run top to bottom in one fresh
+Python process, from a scratch copy of the repository root (``corpora/``, ``pipelines/``,
+``scripts/``; outputs go to ``out/``); a ```bash block runs, in its place, only when marked
+``<!-- readme:run -->``. Each group gets its own scratch root (as a fresh clone would); the
+groups share one token cache so that Okt tokenizes the embedded corpus once per session.
+
+Not run, on purpose (``--list`` shows them): bash blocks without the marker — installs
+(``pip install``), the benchmarks (minutes each), the two first commands (the demo has its own
+test in ``test_demo.py``, the test command is the suite itself), the Ctrl-C/``--resume``
+illustration (it needs an interrupt) and the LSTM recipe command beside the word2vec one (the
+same mechanism, which does run; recipes have their own tests in ``test_recipes.py``, and one
+more JVM start and LSTM training would add ~20 s CPU); ```text blocks, which are transcripts.
+
+Outputs: an ``exact`` block must equal what its block prints; ``approx`` (trained models)
+compares numbers within a tolerance and the words exactly; ``varies`` (timings) only has to be
+non-empty. One BLAS thread, as in the script, so the numbers do not depend on thread timing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.ko.md"
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"script_{name}", ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+ro = _load_script("readme_outputs")
+GROUPS = [g for g in ro.parse(README.read_text(encoding="utf-8")) if g.runnable]
+# groups whose examples start the JVM (Okt) or train models: over ~5 s of CPU each (the README
+# test takes ~150 s of CPU in all; the fast ones, ~5 s)
+SLOW = ("한국어 전처리", "어휘 사전", "단어 벡터", "word2vec", "순환 신경망", "시퀀스 투 시퀀스", "번역기",
+        "파이프라인", "배치 스크립트")
+
+
+@pytest.fixture(scope="session")
+def readme_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("readme-cache")
+
+
+def _params():
+    for group in GROUPS:
+        marks = [pytest.mark.slow] if any(key in group.heading for key in SLOW) else []
+        yield pytest.param(group, id=re.sub(r"\s+", "_", group.heading.split(" (")[0].split(":")[0]),
+                           marks=marks)
+
+
+@pytest.mark.parametrize("group", list(_params()))
+def test_readme_examples_run_and_print_what_the_readme_shows(group, tmp_path, readme_cache):
+    root = ro.scratch_root(tmp_path)
+    run = ro.run_group(group, root, ro.environment(readme_cache), timeout=600)
+    assert run.returncode == 0, (
+        f"README examples under {group.heading!r} failed:\n{run.stderr[-3000:]}")
+    for block, printed in zip(group.runnable, run.outputs):
+        if block.output is None:
+            continue
+        assert ro.same_output(block.output.text, printed, block.output.mode), (
+            f"README.ko.md output block {block.output.name!r} ({block.output.mode}) is stale; "
+            f"run python scripts/readme_outputs.py\n--- README:\n{block.output.text}\n"
+            f"--- the example prints:\n{printed}")
+
+
+def test_readme_markers_are_well_formed():
+    text = README.read_text(encoding="utf-8")
+    groups = ro.parse(text)  # raises on an unclosed marker or one after a non-runnable block
+    outputs = [b.output for g in groups for b in g.blocks if b.output is not None]
+    names = [o.name for o in outputs]
+    assert len(names) == len(set(names)), f"duplicate output names: {names}"
+    assert len(re.findall(r"^<!-- output:", text, flags=re.M)) == len(outputs)
+    assert len(re.findall(r"^<!-- /output -->$", text, flags=re.M)) == len(outputs)
+    # every example prints something the README shows, and few outputs escape the comparison
+    python_blocks = [b for g in groups for b in g.blocks if b.lang == "python"]
+    assert all(b.runnable for b in python_blocks), [b.line for b in python_blocks if b.skip_reason]
+    assert all(b.output is not None for b in python_blocks), [b.line for b in python_blocks
+                                                               if b.output is None and "print(" in b.code]
+    assert sum(o.mode == "varies" for o in outputs) <= 3
+
+
+def test_readme_outputs_script_lists_the_markers_without_running():
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_outputs.py"), "--list"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    for group in GROUPS:
+        assert f"[{group.heading}]" in proc.stdout
+    assert "output:spiral (exact)" in proc.stdout and "output:dates (exact)" in proc.stdout
+
+
+def test_readme_outputs_check_mode_finds_a_stale_output(tmp_path):
+    """``--check`` reruns the examples and fails on a stale output (here a cheap group)."""
+    text = README.read_text(encoding="utf-8")
+    group = next(g for g in GROUPS if g.heading.startswith("모델 저장"))
+    out = next(b.output for b in group.runnable if b.output)
+    lines = text.split("\n")
+    lines[out.start + 2] = "TwoLayerNet False"  # the first line of the shown output
+    stale = tmp_path / "README.ko.md"
+    stale.write_text("\n".join(lines), encoding="utf-8")
+    script = str(ROOT / "scripts" / "readme_outputs.py")
+    args = [sys.executable, script, "--only", group.heading, "--readme"]
+    fresh = subprocess.run([*args, str(README), "--check"], capture_output=True, text=True,
+                           encoding="utf-8", timeout=120)
+    assert fresh.returncode == 0, fresh.stderr
+    proc = subprocess.run([*args, str(stale), "--check"], capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert proc.returncode == 1 and f"stale output blocks: {out.name}" in proc.stderr, proc.stderr
+    subprocess.run([*args, str(stale)], check=True, capture_output=True, timeout=120)
+    assert stale.read_text(encoding="utf-8") == text  # rewriting puts the real output back
+
+
+def test_same_output_tolerates_only_small_numeric_differences():
+    assert ro.same_output("손실 1.000 (에폭 3)", "손실 1.010 (에폭 3)", "approx")
+    assert not ro.same_output("손실 1.000 (에폭 3)", "손실 1.300 (에폭 3)", "approx")
+    assert not ro.same_output("국회의원 0.78", "법관 0.78", "approx")
+    assert not ro.same_output("0.9833", "0.9733", "exact")
+    assert ro.same_output("12.3초", "45.6초", "varies")
+
+
+def test_corpora_the_readme_uses_exist_are_small_and_regenerate_identically():
+    text = README.read_text(encoding="utf-8")
+    used = set(re.findall(r"corpora/[A-Za-z0-9_./-]*[A-Za-z0-9_]", text))
+    missing = [p for p in used if not (ROOT / p).exists()]
+    assert not missing, f"README.ko.md uses {missing}; add them to scripts/make_corpora.py"
+    for path in (ROOT / "corpora").rglob("*"):
+        if path.is_file():
+            assert path.stat().st_size < 200_000, path
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_corpora.py"), "--check"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_readme_says_how_to_install_the_gpu_extra_from_the_checkout():
+    text = README.read_text(encoding="utf-8")
+    assert 'python -m pip install ".[gpu]"' in text
+    assert 'pip install "hangul-dl[gpu]"' not in text
