@@ -44,7 +44,8 @@ __all__ = [
 ]
 
 DEFAULT_DTYPE = np.float32
-GPU_INSTALL_HINT = 'pip install "hangul-dl[gpu]"  (installs cupy-cuda12x; needs an NVIDIA GPU and CUDA 12)'
+GPU_INSTALL_HINT = ('python -m pip install ".[gpu]" from the hangul_dl checkout (installs '
+                    'cupy-cuda12x; needs an NVIDIA GPU and CUDA 12)')
 _DEVICES = ("cpu", "gpu", "auto")
 
 

@@ -277,8 +277,10 @@ def _type_name(hint: Any) -> str:
 
 def check_input_path(path: str | os.PathLike, what: str = "input") -> Path:
     """``path`` must be an existing, readable file or folder; raises :class:`InputError`."""
+    from .io import recover
+
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not recover(path):  # a folder a killed save left aside comes back
         raise InputError(f"{what} {path}: no such file or folder")
     if not os.access(path, os.R_OK):
         raise InputError(f"{what} {path}: not readable (permission denied)")

@@ -48,6 +48,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Skip tests marked ``gpu`` where CuPy or CUDA is missing."""
     gpu_items = [item for item in items if "gpu" in item.keywords]
     if gpu_items and not _cupy_ready():
-        skip = pytest.mark.skip(reason="needs CuPy and a CUDA device (pip install 'hangul-dl[gpu]')")
+        skip = pytest.mark.skip(reason='needs CuPy and a CUDA device (python -m pip install ".[gpu]")')
         for item in gpu_items:
             item.add_marker(skip)

@@ -38,7 +38,7 @@ def test_gpu_without_cupy_exits_2_with_reason(tmp_path, capsys):
         pytest.skip("CuPy available")
     assert main(["demo", "--quick", "--device", "gpu", "-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("hangul-dl: error:") and "hangul-dl[gpu]" in err[0]
+    assert len(err) == 1 and err[0].startswith("hangul-dl: error:") and '".[gpu]"' in err[0]
 
 
 def test_module_entry_point_and_help():
