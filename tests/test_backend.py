@@ -24,7 +24,7 @@ def test_environment_variable_and_bad_names(monkeypatch):
 def test_gpu_without_cupy_names_install_command():
     if backend.cupy_available():
         pytest.skip("CuPy is available here")
-    with pytest.raises(BackendError, match=r"hangul-dl\[gpu\]"):
+    with pytest.raises(BackendError, match=r"\.\[gpu\]"):
         backend.resolve_device("gpu")
     assert backend.resolve_device("auto") == "cpu"
 
