@@ -206,7 +206,10 @@ class Pipeline(Stage):
                 with _naming_errors(name, stage, source, None):
                     clock.run(i, stage.fit, stream, **kwargs)
             if i < len(self.steps) - 1:
-                stream = _Lazy(i, name, stage, stream, source, clock)
+                replay = getattr(stage, "ids_", None) if stage.requires_fit else None
+                # a TextEncoder kept the IDs of what it was fitted on: read them, don't re-tokenize
+                stream = replay if replay is not None else _Lazy(i, name, stage, stream, source,
+                                                                 clock)
         total = time.perf_counter() - started
         self.timings_ = dict(zip((n for n, _ in self.steps), clock.seconds))
         for k, (name, _) in enumerate(self.steps):
@@ -240,6 +243,10 @@ class Pipeline(Stage):
 
         found: dict[str, Any] = {}
         for _, stage in reversed(self.steps[:i]):
+            if isinstance(getattr(stage, "vocab_", None), Vocabulary) and hasattr(
+                    stage, "tokenizer_"):  # a TextEncoder: its own tokenizer and vocabulary
+                found.setdefault("vocab", stage.vocab_)
+                found.setdefault("tokenizer", stage.tokenizer_)
             if "vocab" not in found and isinstance(stage, Vocabulary):
                 found["vocab"] = stage
             if "tokenizer" not in found and hasattr(stage, "tokenize") and hasattr(

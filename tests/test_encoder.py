@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hangul_dl import register
 from hangul_dl.errors import InputError
 from hangul_dl.text.encoder import TextEncoder
 from hangul_dl.text.ids import IdSequences
@@ -14,6 +15,7 @@ REVIEWS = ["아버지가방에 들어가신다", "ㅋㅋㅋ 진짜 재밌다 ㅠ
            "재밌다 재밌다"]
 
 
+@register  # a class of our own: loadable from a saved folder only once registered
 class CountingTokenizer(CharTokenizer):
     """A char tokenizer that counts the texts it tokenizes (pipe batches call tokenize too)."""
 
@@ -121,3 +123,18 @@ def test_word_vectors_fit_on_an_encoders_ids_like_on_its_token_lists():
                                atol=1e-5)
     with pytest.raises(InputError, match="vocab="):
         PPMISVD(dim=3).fit(enc.ids_)
+
+
+def test_in_a_pipeline_the_encoder_tokenizes_once_and_hands_its_vocabulary_on(tmp_path):
+    from hangul_dl import LanguageModel, Pipeline
+
+    texts = ["재밌다 진짜 재밌다", "연기 진짜 최고", "최고 재밌다 ㅋㅋ", "연기 별로"] * 10
+    CountingTokenizer.seen = 0
+    pipe = TextEncoder(CountingTokenizer()) | LanguageModel(
+        embedding_size=8, hidden_size=8, max_epoch=1, time_size=5, batch_size=2, quiet=True)
+    pipe.fit(texts)
+    assert CountingTokenizer.seen == len(texts)  # the model read the encoder's stored IDs
+    model = pipe[-1]
+    assert model.vocab_ is pipe[0].vocab_ and model.tokenizer_ is pipe[0].tokenizer_
+    pipe.save(tmp_path / "p")
+    assert Pipeline.load(tmp_path / "p")[-1].generate("재밌다", max_tokens=3, seed=0)
