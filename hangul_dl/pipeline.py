@@ -29,7 +29,6 @@ directory per step, ``DIR/steps/00-normalize/`` … each written by the step's o
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import os
@@ -45,7 +44,7 @@ import numpy as np
 from . import registry
 from .errors import FormatError, HangulDLError, InputError
 from .io import MANIFEST, atomic_directory, read_manifest, safe_path, write_manifest
-from .stage import Stage, _same, loading, saved_name
+from .stage import Stage, _same, fit_kwargs, loading, saved_name
 
 __all__ = ["Pipeline", "PipelineError", "load_model"]
 
@@ -198,11 +197,11 @@ class Pipeline(Stage):
         clock = _Clock(len(self.steps))
         started = time.perf_counter()
         stream: Any = source
+        self._check_context(context, self.steps)
         for i, (name, stage) in enumerate(self.steps):
             if stage.requires_fit:
                 stream = _replayable(stream, spool_dir / f"{i:02d}.jsonl")
-                kwargs = {k: v for k, v in {**context, **self._context(i)}.items()
-                          if k in _fit_parameters(stage)}
+                kwargs = fit_kwargs(stage, {**context, **self._context(i)})
                 with _naming_errors(name, stage, source, None):
                     clock.run(i, stage.fit, stream, **kwargs)
             if i < len(self.steps) - 1:
@@ -231,11 +230,21 @@ class Pipeline(Stage):
                 raise InputError(f"step {name!r} is not fitted; fit_final needs the steps before "
                                  "the last fitted (call fit on the pipeline instead)")
         name, stage = self.steps[-1]
-        kwargs = {k: v for k, v in {**context, **self._context(len(self.steps) - 1)}.items()
-                  if k in _fit_parameters(stage)}
+        self._check_context(context, self.steps[-1:])
+        kwargs = fit_kwargs(stage, {**context, **self._context(len(self.steps) - 1)})
         with _naming_errors(name, stage, _Source([]), None):
             stage.fit(transformed, **kwargs)
         return self
+
+    @staticmethod
+    def _check_context(context: dict[str, Any], steps: list[tuple[str, Stage]]) -> None:
+        """Refuse a keyword of ``fit`` that no step takes (it would be silently ignored)."""
+        unused = [k for k in context if not any(k in stage.fit_context for _, stage in steps)]
+        if unused:
+            takes = "; ".join(f"{name}: {', '.join(sorted(stage.fit_context))}"
+                              for name, stage in steps if stage.fit_context)
+            raise InputError(f"no step of the pipeline takes {', '.join(f'{k}=' for k in unused)} "
+                             f"in fit; the steps take: {takes or 'no keyword arguments'}")
 
     def _context(self, i: int) -> dict[str, Any]:
         """The nearest fitted vocabulary and tokenizer before step ``i``."""
@@ -499,10 +508,6 @@ def _replayable(stream: Any, path: Path) -> Any:
     if isinstance(stream, _Source) and not isinstance(stream.data, Iterator):
         return stream
     return _Spool(stream, path)
-
-
-def _fit_parameters(stage: Stage) -> set[str]:
-    return set(inspect.signature(stage.fit).parameters)
 
 
 def _same_params(a: Stage, b: Stage) -> bool:

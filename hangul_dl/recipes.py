@@ -35,7 +35,7 @@ from typing import Any
 
 from . import registry
 from .errors import FormatError, InputError
-from .stage import Stage, stage_class
+from .stage import Stage, fit_kwargs, init_param_names, stage_class
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -115,13 +115,16 @@ def find_recipe(name_or_path: str | os.PathLike) -> Any:
 def load_recipe(path: str | os.PathLike, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Read a TOML recipe (a path or a bundled name), apply ``--set`` overrides and validate
     it; returns the dictionary."""
+    given = path
     path = find_recipe(path)
+    # a bundled recipe named by name is shown by name, not by where this install keeps it
+    shown = f"recipe {given!r} (pipelines/{path.name})" if path != Path(given) else str(path)
     try:
         recipe = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: not a valid UTF-8 TOML file: {exc}") from None
+        raise InputError(f"{shown}: not a valid UTF-8 TOML file: {exc}") from None
     apply_overrides(recipe, overrides)
-    validate_recipe(recipe, str(path))
+    validate_recipe(recipe, shown)
     return recipe
 
 
@@ -198,12 +201,11 @@ def _check_stage(where: str, params: Any) -> list[str]:
     klass = _recipe_stage(name)
     if klass is None:
         return [f"{where}.class: {name!r} is not a stage; allowed: {', '.join(_recipe_stages())}"]
-    signature = inspect.signature(klass.__init__)
     try:
         hints = typing.get_type_hints(klass.__init__)
     except Exception:  # an annotation that does not evaluate: check names only
         hints = {}
-    allowed = [p for p in signature.parameters if p != "self"]
+    allowed = init_param_names(klass)
     problems = []
     for key, value in params.items():
         if key == "class":
@@ -365,7 +367,7 @@ def build_stage(params: dict[str, Any], defaults: dict[str, Any]) -> Stage:
     """The stage a ``[steps.NAME]``/``[models.NAME]`` table describes; ``defaults`` (quiet,
     device, seed) fill the constructor arguments the table leaves out."""
     klass = stage_class(params["class"])
-    accepted = inspect.signature(klass.__init__).parameters
+    accepted = init_param_names(klass)
     kwargs = {k: v for k, v in defaults.items() if k in accepted and v is not None}
     kwargs.update({k: v for k, v in params.items() if k != "class"})
     return klass(**kwargs)
@@ -436,7 +438,7 @@ def _keep_on_disk(directory: Path) -> Any:
 def _checkpoint_to_resume(name: str, model: Stage) -> str | None:
     """The ``checkpoint_dir`` a model can resume from (it has ``last/``), else None."""
     directory = getattr(model, "checkpoint_dir", None)
-    if directory is None or "resume" not in inspect.signature(model.fit).parameters:
+    if directory is None or "resume" not in model.fit_context:
         return None
     if not (Path(directory) / "last").is_dir():
         log.info("model %r: no checkpoint in %s yet; training from the start", name, directory)
@@ -498,6 +500,7 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
             if checkpoint:
                 log.info("model %r: resuming from %s", name, checkpoint)
                 context["resume"] = checkpoint
+            context = fit_kwargs(model, context)  # held-out data only to models that validate
             with blas_threads(threads, _stage_flops(model)) as n:
                 log.info("model %r: %d BLAS thread(s)", name, n)
                 pipe.fit_final(data, **context) if steps else pipe.fit(data, **context)

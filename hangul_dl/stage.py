@@ -7,6 +7,10 @@
 - ``get_params()`` / ``set_params(**params)`` read and write the constructor arguments.
 - ``save(directory)`` / ``Stage.load(directory)``: a manifest with the class name and the
   parameters, plus whatever files the stage writes in ``_save_state``. No pickle.
+- ``fit_context``: the names of the keyword arguments ``fit`` takes besides the data (``vocab``,
+  ``tokenizer``, ``valid``, ``resume``). A pipeline passes a step exactly these — the vocabulary
+  and tokenizer fitted before it, and what the caller gave ``Pipeline.fit`` — and refuses a
+  keyword no step declares instead of dropping it. Declared, never read off ``fit``'s signature.
 - ``fingerprint()``: a digest of the learned state (``None`` for stages that learn nothing), so
   caches keyed on a stage tell two fits with the same parameters apart.
 
@@ -32,8 +36,8 @@ from . import registry
 from .errors import FormatError, HangulDLError, InputError, NotFittedError, ShapeError
 from .io import FORMAT_VERSION, MANIFEST, atomic_directory, read_manifest, write_manifest
 
-__all__ = ["Stage", "build_from_manifest", "constructor_params", "loading", "saved_class",
-           "stage_class"]
+__all__ = ["Stage", "build_from_manifest", "constructor_params", "fit_kwargs", "init_param_names",
+           "loading", "saved_class", "stage_class"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +51,8 @@ def stage_class(name: str) -> type[Stage]:
     return registry.lookup(name, Stage)
 
 
-def _init_param_names(cls: type) -> list[str]:
+def init_param_names(cls: type) -> list[str]:
+    """The names of ``cls.__init__``'s arguments (what ``get_params`` returns, in order)."""
     signature = inspect.signature(cls.__init__)
     return [p.name for p in signature.parameters.values()
             if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
@@ -59,7 +64,7 @@ def constructor_params(obj: Any) -> dict[str, Any]:
     Objects that follow the "``__init__`` only stores its arguments" rule can be rebuilt from
     this dictionary; stages call it ``get_params`` and models ``get_config``.
     """
-    return {name: getattr(obj, name) for name in _init_param_names(type(obj))}
+    return {name: getattr(obj, name) for name in init_param_names(type(obj))}
 
 
 def saved_name(cls: type) -> str:
@@ -130,6 +135,8 @@ class Stage:
     requires_fit: ClassVar[bool] = True
     #: The step name ``a | b`` gives this stage in a pipeline ("normalize", "tokenize", ...).
     step_name: ClassVar[str] = "model"
+    #: The keyword arguments ``fit`` takes besides the data (see the module docstring).
+    fit_context: ClassVar[frozenset[str]] = frozenset()
 
     # -- parameters ----------------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
@@ -138,7 +145,7 @@ class Stage:
 
     def set_params(self: S, **params: Any) -> S:
         """Set constructor arguments by name; an unknown name raises ``InputError``."""
-        valid = _init_param_names(type(self))
+        valid = init_param_names(type(self))
         for name, value in params.items():
             if name not in valid:
                 raise InputError(f"{type(self).__name__} has no parameter {name!r}; "
@@ -239,6 +246,11 @@ class Stage:
 
     def _load_state(self, directory: Path) -> None:
         """Read learned state back from ``directory`` (override in stages that learn)."""
+
+
+def fit_kwargs(stage: Stage, context: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``context`` that ``stage.fit`` declares it takes (``fit_context``)."""
+    return {k: v for k, v in context.items() if k in stage.fit_context}
 
 
 def _same(a: Any, b: Any) -> bool:

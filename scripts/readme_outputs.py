@@ -15,6 +15,12 @@ The rules (``tests/test_readme.py`` runs the same code):
   wrote). Other bash blocks (installs, benchmarks) are illustrations.
 - ``<!-- readme:skip REASON -->`` on the line before a python block excludes it, with the
   reason; exclusions are few and listed by ``--list``.
+- A terminal session is a ```text block after ``<!-- readme:transcript NAME [approx|varies] -->``:
+  its lines starting with ``$ `` (and their ``\``-continued lines) are commands, the other lines
+  what they print. The commands run in its group's place with ``bash -o pipefail`` one after
+  the other (a failing command is shown, like a terminal shows it: its error is part of the
+  session), and the block is rewritten with each ``$ command`` followed by what it printed
+  (stdout and stderr together).
 - Everything runs in a scratch copy of the repository root (``corpora/``, ``pipelines/``,
   ``scripts/`` are copied; the examples write into ``out/`` there), with one BLAS thread and a
   fresh token cache shared by the groups of one run.
@@ -27,8 +33,8 @@ The rules (``tests/test_readme.py`` runs the same code):
       <!-- /output -->
 
   ``<!-- output:NAME approx -->`` compares numbers with a tolerance (trained models: the last
-  digits depend on the CPU's BLAS kernels); ``<!-- output:NAME varies -->`` is written but not
-  compared (timings).
+  digits depend on the CPU's BLAS kernels) and ignores durations (``8.2초``, ``1.5 s``);
+  ``<!-- output:NAME varies -->`` is written but not compared.
 """
 
 from __future__ import annotations
@@ -56,6 +62,9 @@ OUTPUT_OPEN = re.compile(r"^<!-- output:(\S+)(?:\s+(approx|varies))?\s*-->\s*$")
 OUTPUT_CLOSE = "<!-- /output -->"
 RUN = "<!-- readme:run -->"
 SKIP = re.compile(r"^<!-- readme:skip\s+(.+?)\s*-->\s*$")
+TRANSCRIPT = re.compile(r"^<!-- readme:transcript\s+(\S+)(?:\s+(approx|varies))?\s*-->\s*$")
+COMMANDS = "\x1f"  # between a transcript's commands in Block.code
+DURATION = re.compile(r"\d+(?:\.\d+)?(?:초| ?s\b| ?ms\b)")
 
 
 @dataclasses.dataclass
@@ -118,6 +127,22 @@ def parse(text: str) -> list[Group]:
             last_code.output = Output(m.group(1), m.group(2) or "exact", i, end,
                                       "\n".join(body[1:-1]))
             i = end
+        elif (m := FENCE.match(line)) and i and (t := TRANSCRIPT.match(lines[i - 1])):
+            if m.group(1) != "text":
+                raise SystemExit(f"README.ko.md:{i}: a transcript marker must precede a ```text fence")
+            end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
+            body = lines[i + 1:end]
+            block = Block("transcript", i + 2, COMMANDS.join(commands(body)), heading, True)
+            if not block.code:
+                raise SystemExit(f"README.ko.md:{i}: transcript {t.group(1)!r} has no '$ ' command")
+            # the output is the fence itself: lines i..end are rewritten (see ``rewrite``)
+            block.output = Output(t.group(1), t.group(2) or "exact", i - 1, end + 1,
+                                  "\n".join(body))
+            if not groups or groups[-1].heading != heading:
+                groups.append(Group(heading, []))
+            groups[-1].blocks.append(block)
+            last_code = None  # a transcript holds its own output
+            i = end
         elif m := FENCE.match(line):
             lang = m.group(1)
             end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
@@ -135,6 +160,21 @@ def parse(text: str) -> list[Group]:
     return [g for g in groups if g.blocks]
 
 
+def commands(body: Sequence[str]) -> list[str]:
+    """The commands of a transcript's lines: each ``$ `` line with its ``\\``-continued lines."""
+    found: list[str] = []
+    continued = False
+    for line in body:
+        if continued:
+            found[-1] += "\n" + line
+        elif line.startswith("$ "):
+            found.append(line[2:])
+        else:
+            continue
+        continued = line.endswith("\\")
+    return found
+
+
 def _driver(blocks: Sequence[Block]) -> str:
     """A Python program that runs ``blocks`` in order in one namespace, marking each on stdout."""
     parts = ["import subprocess, sys", "_ns = {'__name__': '__main__'}"]
@@ -143,6 +183,12 @@ def _driver(blocks: Sequence[Block]) -> str:
         if block.lang == "python":
             source = "\n" * (block.line - 1) + block.code + "\n"
             parts.append(f"exec(compile({source!r}, 'README.ko.md', 'exec'), _ns)")
+        elif block.lang == "transcript":
+            for command in block.code.split(COMMANDS):
+                shown = "$ " + command
+                parts.append(f"print({shown!r}, flush=True)")
+                parts.append(f"subprocess.run(['bash', '-o', 'pipefail', '-c', {command!r}], "
+                             f"stderr=subprocess.STDOUT)")
         else:
             # a shell block shows what a terminal shows: its stderr goes with its stdout
             parts.append(f"_rc = subprocess.run(['bash', '-e', '-o', 'pipefail', '-c', {block.code!r}], "
@@ -210,6 +256,7 @@ def same_output(expected: str, actual: str, mode: str) -> bool:
         return bool(actual.strip()) or not expected.strip()
     if mode == "exact":
         return expected == actual
+    expected, actual = DURATION.sub("#s", expected), DURATION.sub("#s", actual)
     if NUMBER.sub("#", expected) != NUMBER.sub("#", actual):
         return False
     for a, b in zip(NUMBER.findall(expected), NUMBER.findall(actual)):

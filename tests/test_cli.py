@@ -6,25 +6,6 @@ import pytest
 from hangul_dl.cli import main
 
 
-def test_demo_quick_end_to_end(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
-    out_dir = tmp_path / "out"
-    assert main(["demo", "--quick", "--quiet", "-o", str(out_dir)]) == 0
-    out = capsys.readouterr().out
-    assert "[ppmi] 가장 가까운 단어" in out and "[word2vec] 가장 가까운 단어" in out
-    assert "[lstm] 생성한 문장" in out and "  대한민국은 → 대한민국은" in out
-    assert "검증 퍼플렉서티" in out or "학습 퍼플렉서티" in out
-    report = (out_dir / "report.md").read_text(encoding="utf-8")
-    for name in ("ppmi_word_map.png", "word2vec_word_map.png", "lstm_loss.png"):
-        assert (out_dir / name).is_file() and f"]({name})" in report, name
-    for model in ("ppmi", "word2vec", "lstm"):
-        assert (out_dir / model / "manifest.json").is_file()
-    assert main(["generate", str(out_dir / "lstm"), "--prompt", "국회는", "--max-tokens", "5",
-                 "-q"]) == 0
-    assert capsys.readouterr().out.startswith("국회는")
-    assert main(["similar", str(out_dir / "word2vec"), "대통령", "-k", "3", "-q"]) == 0
-
-
 def test_bad_device_is_one_line_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["demo", "--device", "tpu"])

@@ -150,6 +150,20 @@ def test_adam_with_the_default_lr_trains_instead_of_diverging():
     assert epochs["perplexity"].iloc[-1] < epochs["perplexity"].iloc[0] < len(lm.vocab_) * 2
 
 
+def test_patience_stops_when_validation_stops_improving_and_keeps_the_best_epoch():
+    lm = LanguageModel.train(SENTENCES[:40], CharTokenizer(), valid_sentences=SENTENCES[40:60],
+                             optimizer="adam", lr=0.05, embedding_size=32, hidden_size=32,
+                             max_epoch=40, batch_size=4, time_size=10, lr_decay=None, patience=2,
+                             quiet=True)
+    trainer = lm.trainer_
+    epochs = trainer.epochs
+    assert trainer.stopped_early and len(epochs) < 40  # it overfits 40 short lines quickly
+    best = int(epochs["val_perplexity"].idxmin())
+    assert len(epochs) == best + 1 + 2  # two epochs without a better validation, then stop
+    assert lm.perplexity(SENTENCES[40:60]) == pytest.approx(epochs["val_perplexity"].iloc[best],
+                                                            rel=1e-3)
+
+
 # -- refused before any work (issue 12 #6, #7) ----------------------------------------------
 @pytest.mark.parametrize("params, message", [
     ({"max_epoch": 0}, "max_epoch must be an integer >= 1, got 0"),
@@ -164,6 +178,7 @@ def test_adam_with_the_default_lr_trains_instead_of_diverging():
     ({"batch_size": 0}, "batch_size must be an integer >= 1"),
     ({"time_size": -5}, "time_size must be an integer >= 1"),
     ({"num_layers": 0}, "num_layers must be an integer >= 1"),
+    ({"patience": 0}, "patience must be an integer >= 1 or None"),
     ({"max_vocab": 3}, "max_vocab counts the 4 special tokens"),
     ({"cell": "lsmt"}, "cell must be one of rnn, lstm, gru"),
     ({"optimizer": "adamw"}, "optimizer must be one of sgd"),

@@ -93,6 +93,17 @@ def test_fit_tokenizes_each_text_once_even_when_later_steps_read_twice():
     assert set(pipe.timings_) == {"normalize", "tokenize", "vocab", "model"}
 
 
+def test_a_fit_keyword_no_step_takes_is_refused_not_dropped():
+    pipe = Normalizer() | WhitespaceTokenizer() | Vocabulary() | small_lm()
+    with pytest.raises(InputError, match=r"no step of the pipeline takes valdi= in fit; "
+                                         r"the steps take: model: resume, tokenizer, valid, vocab"):
+        pipe.fit(TEXTS, valdi=TEXTS)
+    assert not pipe["model"].is_fitted  # refused before any work
+    pre = Normalizer() | WhitespaceTokenizer() | Vocabulary()
+    with pytest.raises(InputError, match="no keyword arguments"):
+        pre.fit(TEXTS, valid=TEXTS)
+
+
 def test_fit_transform_tokenizes_once_and_equals_fit_then_transform(tmp_path):
     from hangul_dl.text.ids import IdSequences
 

@@ -7,12 +7,15 @@ Python process, from a scratch copy of the repository root (``corpora/``, ``pipe
 ``<!-- readme:run -->``. Each group gets its own scratch root (as a fresh clone would); the
 groups share one token cache so that Okt tokenizes the embedded corpus once per session.
 
+Terminal sessions (```text blocks after ``<!-- readme:transcript NAME -->``) run too: each
+``$ command`` runs in bash, and the session must print what the README shows after it (the
+demo's full run among them).
+
 Not run, on purpose (``--list`` shows them): bash blocks without the marker — installs
-(``pip install``), the benchmarks (minutes each), the two first commands (the demo has its own
-test in ``test_demo.py``, the test command is the suite itself), the Ctrl-C/``--resume``
-illustration (it needs an interrupt) and the LSTM recipe command beside the word2vec one (the
-same mechanism, which does run; recipes have their own tests in ``test_recipes.py``, and one
-more JVM start and LSTM training would add ~20 s CPU); ```text blocks, which are transcripts.
+(``pip install``), the benchmarks (minutes each), the test command (the suite itself), the
+Ctrl-C/``--resume`` illustration (it needs an interrupt) and the LSTM recipe command beside the
+word2vec one (the same mechanism, which does run; recipes have their own tests in
+``test_recipes.py``).
 
 Outputs: an ``exact`` block must equal what its block prints; ``approx`` (trained models)
 compares numbers within a tolerance and the words exactly; ``varies`` (timings) only has to be
@@ -45,7 +48,7 @@ ro = _load_script("readme_outputs")
 GROUPS = [g for g in ro.parse(README.read_text(encoding="utf-8")) if g.runnable]
 # groups whose examples start the JVM (Okt) or train models: over ~5 s of CPU each (the README
 # test takes ~150 s of CPU in all; the fast ones, ~5 s)
-SLOW = ("한국어 전처리", "어휘 사전", "단어 벡터", "word2vec", "순환 신경망", "시퀀스 투 시퀀스", "번역기",
+SLOW = ("두 명령으로", "명령줄", "한국어 전처리", "어휘 사전", "단어 벡터", "word2vec", "순환 신경망", "시퀀스 투 시퀀스", "번역기",
         "파이프라인", "배치 스크립트")
 
 
@@ -82,8 +85,15 @@ def test_readme_markers_are_well_formed():
     outputs = [b.output for g in groups for b in g.blocks if b.output is not None]
     names = [o.name for o in outputs]
     assert len(names) == len(set(names)), f"duplicate output names: {names}"
-    assert len(re.findall(r"^<!-- output:", text, flags=re.M)) == len(outputs)
-    assert len(re.findall(r"^<!-- /output -->$", text, flags=re.M)) == len(outputs)
+    transcripts = len(re.findall(r"^<!-- readme:transcript ", text, flags=re.M))
+    assert transcripts >= 7  # the terminal sessions are generated too, the demo's among them
+    assert len(re.findall(r"^<!-- output:", text, flags=re.M)) + transcripts == len(outputs)
+    assert len(re.findall(r"^<!-- /output -->$", text, flags=re.M)) + transcripts == len(outputs)
+    # no terminal session is typed by hand: every ```text block with a "$ " prompt is generated
+    lines = text.split("\n")
+    typed = [k + 1 for k, line in enumerate(lines) if line == "```text" and k + 1 < len(lines)
+             and lines[k + 1].startswith("$ ") and not lines[k - 1].startswith("<!-- readme:transcript")]
+    assert not typed, f"README.ko.md lines {typed}: a terminal session not made by readme_outputs.py"
     # every example prints something the README shows, and few outputs escape the comparison
     python_blocks = [b for g in groups for b in g.blocks if b.lang == "python"]
     assert all(b.runnable for b in python_blocks), [b.line for b in python_blocks if b.skip_reason]

@@ -138,3 +138,15 @@ def test_a_failure_inside_load_state_is_one_format_error_naming_the_folder(tmp_p
     (tmp_path / "c" / "total.json").write_bytes(b"\xff")
     with pytest.raises(FormatError, match=r"c: cannot be loaded \(UnicodeDecodeError"):
         Stage.load(tmp_path / "c")
+
+
+def test_every_registered_stage_declares_only_keywords_its_fit_takes():
+    import inspect
+
+    from hangul_dl import registry
+
+    stages = registry.registered(Stage)
+    assert {"LanguageModel", "Word2Vec", "TextEncoder", "Translator"} <= set(stages)
+    for name, cls in stages.items():
+        takes = set(inspect.signature(cls.fit).parameters)
+        assert cls.fit_context <= takes, (name, cls.fit_context - takes)

@@ -212,6 +212,8 @@ class VectorStage(Stage):
     constructor arguments and implement :meth:`_fit_stream`.
     """
 
+    fit_context = frozenset({"vocab"})
+
     def prepare(self, corpus: Any, vocab: Vocabulary | None = None) -> IdStream:
         """Encode ``corpus`` (see :func:`corpus_to_ids`), set ``vocab_`` and return the stream."""
         min_count, max_vocab = getattr(self, "min_count", 1), getattr(self, "max_vocab", None)

@@ -217,6 +217,8 @@ class Word2Vec(VectorStage):
     its start) stops with :class:`~hangul_dl.errors.DivergenceError` and saves nothing.
     """
 
+    fit_context = frozenset({"vocab", "resume"})
+
     def __init__(self, method: str = "cbow", dim: int = 100, window: int = 5, negative: int = 5,
                  sample: float = 1e-3, min_count: int = 5, max_vocab: int | None = None,
                  epochs: int = 5, lr: float = 0.025, min_lr: float = 0.0001,

@@ -71,6 +71,8 @@ class LanguageModel(Stage):
             across a resumed run. ``lr=None`` takes the optimizer's default for language models
             (:data:`DEFAULT_LR`: SGD 20 as in the book, Adam and RMSprop 0.001, Momentum 2,
             AdaGrad 0.1).
+        patience: with validation text, stop after this many epochs without a lower
+            validation perplexity and keep the best epoch's weights (None: train ``max_epoch``).
         checkpoint_dir, checkpoint_every: ``last/`` (resumable) after every epoch, every
             ``checkpoint_every`` steps and on Ctrl-C; ``best/`` (best validation weights).
         device: ``"cpu"``, ``"gpu"`` or None (``HANGUL_DL_DEVICE``); seed, quiet, n_jobs
@@ -81,12 +83,15 @@ class LanguageModel(Stage):
     ``trainer_.epochs``, ``trainer_.interrupted``).
     """
 
+    fit_context = frozenset({"vocab", "tokenizer", "valid", "resume"})
+
     def __init__(self, tokenizer: Any = "okt", cell: str = "lstm", embedding_size: int = 100,
                  hidden_size: int = 100, num_layers: int = 1, dropout: float = 0.0,
                  tie_weights: bool = False, min_count: int = 2, max_vocab: int | None = 10_000,
                  optimizer: str = "sgd", lr: float | None = None, max_epoch: int = 4,
                  batch_size: int = 20, time_size: int = 35, max_grad: float | None = 0.25,
-                 lr_decay: float | None = 4.0, checkpoint_dir: str | os.PathLike | None = None,
+                 lr_decay: float | None = 4.0, patience: int | None = None,
+                 checkpoint_dir: str | os.PathLike | None = None,
                  checkpoint_every: int | None = None, device: str | None = None, seed: int = 0,
                  quiet: bool = False, n_jobs: int = 1):
         self.tokenizer = tokenizer
@@ -105,6 +110,7 @@ class LanguageModel(Stage):
         self.time_size = time_size
         self.max_grad = max_grad
         self.lr_decay = lr_decay
+        self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.checkpoint_every = checkpoint_every
         self.device = device
@@ -180,7 +186,7 @@ class LanguageModel(Stage):
         lr = self.learning_rate()
         trainer = BPTTTrainer(model, get_optimizer(self.optimizer, lr=lr), quiet=self.quiet,
                               lr_decay=self.lr_decay, checkpoint_dir=self.checkpoint_dir,
-                              checkpoint_every=self.checkpoint_every)
+                              checkpoint_every=self.checkpoint_every, patience=self.patience)
         if resume is not None:
             trainer.load_checkpoint(resume)
             log.info("resumed from %s at epoch %d, step %d", resume, trainer.epoch, trainer.step)
@@ -220,7 +226,7 @@ class LanguageModel(Stage):
                        dropout=self.dropout, min_count=self.min_count, max_vocab=self.max_vocab,
                        max_epoch=self.max_epoch, batch_size=self.batch_size,
                        time_size=self.time_size, max_grad=self.max_grad, lr_decay=self.lr_decay,
-                       checkpoint_every=self.checkpoint_every)
+                       checkpoint_every=self.checkpoint_every, patience=self.patience)
         if self.lr is not None:
             check_settings("LanguageModel", lr=self.lr)
         if self.max_vocab is not None and self.max_vocab < 5:

@@ -114,6 +114,8 @@ class Translator(TranslatorFiles, Stage):
     device, seed, n_jobs, quiet : "cpu"/"gpu", seed, tokenizer processes, no progress bars.
     """
 
+    fit_context = frozenset({"valid", "resume"})
+
     def __init__(self, src_tokenizer: Any = "okt", tgt_tokenizer: Any = "word",
                  architecture: str = "attention", embedding_size: int = 64,
                  hidden_size: int = 256, num_layers: int = 1, bidirectional: bool = False,

@@ -73,6 +73,7 @@ class TextEncoder(Stage):
     """
 
     step_name = "encode"
+    fit_context = frozenset({"vocab"})
 
     def __init__(self, tokenizer: Any = "okt", min_count: int = 1, max_size: int | None = None,
                  specials: Sequence[str] = DEFAULT_SPECIALS, n_jobs: int = 1,
