@@ -16,11 +16,11 @@ The rules (``tests/test_readme.py`` runs the same code):
 - ``<!-- readme:skip REASON -->`` on the line before a python block excludes it, with the
   reason; exclusions are few and listed by ``--list``.
 - A terminal session is a ```text block after ``<!-- readme:transcript NAME [approx|varies] -->``:
-  its lines starting with ``$ `` (and their ``\``-continued lines) are commands, the other lines
-  what they print. The commands run in its group's place with ``bash -o pipefail`` one after
-  the other (a failing command is shown, like a terminal shows it: its error is part of the
-  session), and the block is rewritten with each ``$ command`` followed by what it printed
-  (stdout and stderr together).
+  its lines starting with ``$ `` (with the lines a final backslash continues them onto) are
+  commands, the other lines what they print. The commands run in its group's place with
+  ``bash -o pipefail`` one after the other (a failing command is shown as a terminal shows it:
+  its error is part of the session), and the block is rewritten with each ``$ command``
+  followed by what it printed (stdout and stderr together).
 - Everything runs in a scratch copy of the repository root (``corpora/``, ``pipelines/``,
   ``scripts/`` are copied; the examples write into ``out/`` there), with one BLAS thread and a
   fresh token cache shared by the groups of one run.

@@ -42,7 +42,7 @@ every row of a batch are dropped before any work is done.
     state = state.select(indices)           # reorder/repeat rows (beam search)
 
 Call ``model.eval()`` before decoding (dropout off); the decode functions do it for you.
-The encoder, the decoders and ``DecoderState`` live in :mod:`hangul_dl.seq2seq.parts` (and are
+The encoder, the decoders and ``DecoderState`` live in :mod:`hangul_dl.seq2seq.encoder_decoder` (and are
 re-exported here).
 """
 
@@ -54,7 +54,7 @@ from ..backend import as_generator, get_array_module
 from ..errors import InputError, ShapeError
 from ..nn.model import Model
 from ..nn.time_layers import TimeSoftmaxWithLoss
-from .parts import AttentionDecoder, Decoder, DecoderState, Encoder, PeekyDecoder, check_ids
+from .encoder_decoder import AttentionDecoder, Decoder, DecoderState, Encoder, PeekyDecoder, check_ids
 
 __all__ = [
     "AttentionDecoder",

@@ -24,7 +24,7 @@ the target tokenizer, so Korean comes out with natural spacing ("먹었다", nev
 ``fit`` takes ``(source, target)`` string pairs: a list, a
 :class:`~hangul_dl.text.corpus.ParallelCorpus` (two aligned files) or the path of a two-column
 TSV. ``save(DIR)`` writes one directory (model, both vocabularies, both tokenizers, history;
-see :mod:`hangul_dl.seq2seq.translator_files`) and ``Translator.load(DIR)`` gives identical
+see :mod:`hangul_dl.seq2seq.translator_folder`) and ``Translator.load(DIR)`` gives identical
 translations.
 """
 
@@ -46,7 +46,7 @@ from ..stage import Stage, stage_class
 from ..text.encoder import TextEncoder
 from .batching import pad_pairs, sorted_batches
 from .pairs import read_pairs
-from .translator_files import TranslatorFiles
+from .translator_folder import TranslatorFolder
 
 __all__ = ["ARCHITECTURES", "AttentionMap", "Translator", "read_pairs"]
 
@@ -84,7 +84,7 @@ def _label(token: str) -> str:
     return token.replace("\u2581", "") or token
 
 
-class Translator(TranslatorFiles, Stage):
+class Translator(TranslatorFolder, Stage):
     """Source text -> target text; see the module docstring.
 
     Parameters (stored as given; checked in ``fit``)

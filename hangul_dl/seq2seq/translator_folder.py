@@ -27,11 +27,12 @@ from ..errors import FormatError
 from ..io import atomic_directory, read_manifest, write_csv, write_json
 from ..stage import Stage
 
-__all__ = ["TranslatorFiles"]
+__all__ = ["TranslatorFolder"]
 
 
-class TranslatorFiles:
-    """The files half of :class:`~hangul_dl.seq2seq.translator.Translator` (a mixin)."""
+class TranslatorFolder:
+    """What :class:`~hangul_dl.seq2seq.translator.Translator` writes into its folder and reads back
+    (a mixin: ``_config``, ``_save_state``, ``_save_last``, ``_load_state``)."""
 
     def _config(self) -> dict[str, Any]:
         from ..text.tokenizers import Tokenizer
