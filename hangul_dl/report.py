@@ -90,7 +90,7 @@ def _neighbours(name: str, model: Any, settings: dict[str, Any], result: Any) ->
         if key is None:
             log.warning("%s: %r is not in the vocabulary; left out of the report", name, word)
             continue
-        found[word] = [(w, float(s)) for w, s in model.most_similar(key, topn=topn)]
+        found[word] = [(w, float(s)) for w, s in model.wv_.nearest_words(key, topn=topn)]
     result.neighbours[name] = found
     if not found:
         return []
@@ -121,7 +121,8 @@ def _word_map(model: Any, settings: dict[str, Any], path: Path) -> Path | None:
     queries = [k for k in (_lookup(wv, w) for w in settings.get("similar", [])) if k]
     if not words:  # the query words and their neighbours
         for key in queries:
-            words += [key, *(w for w, _ in model.most_similar(key, topn=4))]
+            words += [key, *(k for k in (_lookup(wv, w) for w, _ in wv.nearest_words(key, topn=4))
+                             if k)]
     words = list(dict.fromkeys(words))
     if len(words) < 3:
         return None

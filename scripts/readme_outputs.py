@@ -20,7 +20,8 @@ The rules (``tests/test_readme.py`` runs the same code):
   commands, the other lines what they print. The commands run in its group's place with
   ``bash -o pipefail`` one after the other (a failing command is shown as a terminal shows it:
   its error is part of the session), and the block is rewritten with each ``$ command``
-  followed by what it printed (stdout and stderr together).
+  followed by what it printed (stdout and stderr together, without the progress log lines
+  that stand in for a terminal's progress bar).
 - Everything runs in a scratch copy of the repository root (``corpora/``, ``pipelines/``,
   ``scripts/`` are copied; the examples write into ``out/`` there), with one BLAS thread and a
   fresh token cache shared by the groups of one run.
@@ -63,6 +64,7 @@ OUTPUT_CLOSE = "<!-- /output -->"
 RUN = "<!-- readme:run -->"
 SKIP = re.compile(r"^<!-- readme:skip\s+(.+?)\s*-->\s*$")
 TRANSCRIPT = re.compile(r"^<!-- readme:transcript\s+(\S+)(?:\s+(approx|varies))?\s*-->\s*$")
+PROGRESS = "INFO hangul_dl.progress:"  # progress log lines, not shown in a session
 COMMANDS = "\x1f"  # between a transcript's commands in Block.code
 DURATION = re.compile(r"\d+(?:\.\d+)?(?:초| ?s\b| ?ms\b)")
 
@@ -187,8 +189,11 @@ def _driver(blocks: Sequence[Block]) -> str:
             for command in block.code.split(COMMANDS):
                 shown = "$ " + command
                 parts.append(f"print({shown!r}, flush=True)")
-                parts.append(f"subprocess.run(['bash', '-o', 'pipefail', '-c', {command!r}], "
-                             f"stderr=subprocess.STDOUT)")
+                parts.append(f"_out = subprocess.run(['bash', '-o', 'pipefail', '-c', {command!r}], "
+                             f"stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout")
+                # progress lines (a bar on a terminal, log lines here) are left out of a session
+                parts.append(f"print(''.join(line for line in _out.splitlines(True) "
+                             f"if not line.startswith({PROGRESS!r})), end='')")
         else:
             # a shell block shows what a terminal shows: its stderr goes with its stdout
             parts.append(f"_rc = subprocess.run(['bash', '-e', '-o', 'pipefail', '-c', {block.code!r}], "

@@ -82,6 +82,23 @@ def test_words_stored_with_the_word_start_mark_are_found_by_plain_spelling(tmp_p
     assert wv.evaluate_word_pairs(pairs).n_oov == 0
 
 
+def test_nearest_words_shows_each_written_word_once_without_the_mark():
+    # ▁국회 (an eojeol start) and 국회 (inside one) are two rows but one word to a reader
+    keys = ["▁국회", "국회", "▁의장", "의장", "▁임시회", "재적", "▁법률"]
+    vectors = np.array([[1, 0, 0], [0.99, 0.1, 0], [0.9, 0.3, 0], [0.89, 0.31, 0],
+                        [0.8, 0.5, 0], [0.7, 0.7, 0], [0, 0, 1]], dtype=np.float32)
+    wv = WordVectors(keys, vectors)
+    raw = [w for w, _ in wv.most_similar("국회", topn=4)]
+    assert raw[:3] == ["▁국회", "▁의장", "의장"]  # the query's other form and a word twice
+    near = wv.nearest_words("국회", topn=3)
+    assert [w for w, _ in near] == ["의장", "임시회", "재적"]
+    best = max(wv.similarity("국회", "▁의장"), wv.similarity("국회", "의장"))
+    assert near[0][1] == pytest.approx(best)  # the better form's score
+    assert [w for w, _ in wv.nearest_words("국회", topn=50)] == ["의장", "임시회", "재적", "법률"]
+    assert [w for w, _ in wv.nearest_words(positive=["의장", "국회"], negative=["법률"], topn=2)] \
+        == ["임시회", "재적"]
+
+
 def test_similarity_and_most_similar(small):
     a, b = np.array(SMALL["서울"]), np.array(SMALL["부산"])
     assert small.similarity("서울", "부산") == pytest.approx(a @ b / np.linalg.norm(a) / np.linalg.norm(b),

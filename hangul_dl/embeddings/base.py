@@ -276,6 +276,11 @@ class VectorStage(Stage):
         self.check_fitted()
         return self.wv_.most_similar(*args, **kwargs)
 
+    def nearest_words(self, *args: Any, **kwargs: Any) -> list[tuple[str, float]]:
+        """``wv_.nearest_words``: neighbours as a person reads them (no ``▁``, each word once)."""
+        self.check_fitted()
+        return self.wv_.nearest_words(*args, **kwargs)
+
     def similarity(self, w1: str, w2: str) -> float:
         """``wv_.similarity``: cosine similarity of two words."""
         self.check_fitted()

@@ -67,6 +67,11 @@ class UnknownWordError(HangulDLError, KeyError):
         return str(self.args[0])
 
 
+def _plain(word: str) -> str:
+    """``word`` without its word-start mark (a lone mark stays as it is)."""
+    return word.lstrip(MARKER) or word
+
+
 def _as_list(words: Words | None) -> list:
     if words is None:
         return []
@@ -256,6 +261,35 @@ class WordVectors:
         mean = sum(v * w for v, w, _ in query) / len(query)
         scores = self.unit_vectors @ mean  # (V,)
         return self._ranked(scores, [i for _, _, i in query], topn, restrict_vocab)
+
+    def nearest_words(self, positive: Words | None = None, negative: Words | None = None,
+                      topn: int = 10) -> list[tuple[str, float]]:
+        """:meth:`most_similar` as a person reads it: words without the word-start mark ``▁``,
+        each once, the query words in neither form.
+
+        A tokenizer that marks word starts keeps two rows for one written word (``▁국회`` at
+        the start of an eojeol, ``국회`` inside one); shown without the mark they would look
+        like the same neighbour twice. The better-scoring form is kept and the list is filled
+        up to ``topn`` from further down.
+
+        >>> wv.nearest_words("국회", topn=3)   # doctest: +SKIP
+        [('임시회', 0.8), ('재적', 0.79), ('회계', 0.79)]
+        """
+        asked = {_plain(w if isinstance(w, str) else w[0]) for w in
+                 [*_as_list(positive), *_as_list(negative)]
+                 if isinstance(w, str) or (isinstance(w, tuple) and isinstance(w[0], str))}
+        want = min(int(topn), len(self))
+        k = want + len(asked) + 8
+        while True:
+            found: dict[str, float] = {}
+            ranked = self.most_similar(positive, negative, topn=k)
+            for word, score in ranked:
+                plain = _plain(word)
+                if plain not in asked and plain not in found:
+                    found[plain] = score
+            if len(found) >= want or len(ranked) < k:
+                return list(found.items())[:want]
+            k *= 2
 
     def most_similar_cosmul(self, positive: Words | None = None, negative: Words | None = None,
                             topn: int | None = 10, restrict_vocab: int | None = None
