@@ -154,14 +154,19 @@ class Translator(TranslatorFolder, Stage):
         self.quiet = quiet
 
     # -- building blocks -------------------------------------------------------------------
-    def _make_tokenizer(self, spec: Any) -> Any:
+    def _make_tokenizer(self, spec: Any, fitted: Any = None) -> Any:
+        """A fresh tokenizer for ``fit``: from ``spec`` (a name or a tokenizer stage), or, for a
+        loaded translator whose tokenizer was an object (saved only in its folder, ``spec``
+        None), one with the settings of the ``fitted`` tokenizer it loaded."""
         from ..text.tokenizers import Tokenizer, get_tokenizer
 
+        if spec is None and isinstance(fitted, Tokenizer):
+            spec = fitted
         if isinstance(spec, Tokenizer):
             if spec.requires_fit and spec.is_fitted:
                 return spec  # a trained subword model: used as it is
             return type(spec)(**spec.get_params())
-        if isinstance(spec, dict) and "stage" in spec:  # how _config writes a tokenizer object
+        if isinstance(spec, dict) and "stage" in spec:  # how earlier versions saved an object
             return stage_class(spec["stage"])(**spec.get("params", {}))
         return get_tokenizer(spec)
 
@@ -228,8 +233,10 @@ class Translator(TranslatorFolder, Stage):
         if last is not None:
             self._load_state(last)
         else:
-            self.src_tokenizer_ = self._make_tokenizer(self.src_tokenizer)
-            self.tgt_tokenizer_ = self._make_tokenizer(self.tgt_tokenizer)
+            self.src_tokenizer_ = self._make_tokenizer(self.src_tokenizer,
+                                                       getattr(self, "src_tokenizer_", None))
+            self.tgt_tokenizer_ = self._make_tokenizer(self.tgt_tokenizer,
+                                                       getattr(self, "tgt_tokenizer_", None))
             src_encoder, tgt_encoder = self._encoders(pairs)
             self.src_vocab_, self.tgt_vocab_ = src_encoder.vocab_, tgt_encoder.vocab_
             self.model_ = self._build_model(len(self.src_vocab_), len(self.tgt_vocab_))

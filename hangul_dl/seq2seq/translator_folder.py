@@ -22,7 +22,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .. import registry
 from ..errors import FormatError
 from ..io import atomic_directory, read_manifest, write_csv, write_json
 from ..stage import Stage
@@ -35,13 +34,10 @@ class TranslatorFolder:
     (a mixin: ``_config``, ``_save_state``, ``_save_last``, ``_load_state``)."""
 
     def _config(self) -> dict[str, Any]:
-        from ..text.tokenizers import Tokenizer
-
         config = self.get_params()
         for key in ("src_tokenizer", "tgt_tokenizer"):
-            if isinstance(config[key], Tokenizer):
-                config[key] = {"stage": registry.name_of(type(config[key])),
-                               "params": config[key]._config()}
+            if not isinstance(config[key], str):
+                config[key] = None  # a tokenizer object is saved once: in src_/tgt_tokenizer/
         if config["checkpoint_dir"] is not None:
             config["checkpoint_dir"] = str(config["checkpoint_dir"])
         return config
