@@ -2,8 +2,10 @@
 
 Two tools:
 
-- :func:`progress` — a plain tqdm bar, disabled when ``quiet`` or when stderr is not a terminal
-  (tokenizing, counting: short loops that need nothing more);
+- :func:`progress` — for loops over items (tokenizing, counting, BPE merges): a tqdm bar on a
+  terminal; without one, a log line at least every 30 seconds once the loop runs that long
+  (items done, rate, elapsed and, with a total, remaining), so a log shows a long tokenizing
+  run going on;
 - :class:`TrainingProgress` — what every training run reports, as it happens: on a terminal a
   tqdm bar; without one (output to a log file, a batch job) a log line at least every
   ``interval`` seconds (30 by default) with the step, the loss, the time elapsed and the time
@@ -23,7 +25,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["PROGRESS_LOGGER", "TrainingProgress", "format_duration", "progress", "say"]
+__all__ = ["PROGRESS_LOGGER", "LogLines", "TrainingProgress", "format_duration", "progress",
+           "say"]
 
 #: The logger of progress lines (level INFO; see the module docstring).
 PROGRESS_LOGGER = logging.getLogger("hangul_dl.progress")
@@ -39,11 +42,62 @@ def _is_terminal() -> bool:
 
 
 def progress(total: int | None = None, quiet: bool = False, **kwargs: Any) -> Any:
-    """A ``tqdm`` bar, disabled when ``quiet`` or when stderr is not a terminal."""
+    """A ``tqdm`` bar on a terminal; :class:`LogLines` without one; nothing when ``quiet``.
+
+    Both take ``update(n)``, ``close()``, ``with``, and have ``total`` and ``disable``.
+    """
     from tqdm.auto import tqdm
 
-    disable = quiet or not _is_terminal()
-    return tqdm(total=total, disable=disable, dynamic_ncols=True, **kwargs)
+    if not quiet and not _is_terminal():
+        return LogLines(total, desc=kwargs.get("desc", ""), unit=kwargs.get("unit", "it"))
+    return tqdm(total=total, disable=quiet, dynamic_ncols=True, **kwargs)
+
+
+class LogLines:
+    """What a progress bar says, as a log line at least every ``interval`` seconds (the first
+    after ``interval`` seconds: a short loop logs nothing), for runs without a terminal."""
+
+    disable = False
+
+    def __init__(self, total: int | None = None, desc: str = "", unit: str = "it",
+                 interval: float = 30.0, clock: Callable[[], float] = time.monotonic):
+        self.total, self.desc, self.unit, self.interval, self.clock = (total, desc, unit,
+                                                                       interval, clock)
+        self.n = 0
+        self.start = self.last_line = clock()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = self.clock()
+        if now - self.last_line >= self.interval:
+            self.last_line = now
+            self._line(now)
+
+    def _line(self, now: float) -> None:
+        elapsed = now - self.start
+        rate = self.n / elapsed if elapsed > 0 else 0.0
+        done = f"{self.n:,}" + (f" of {self.total:,} {self.unit}s ({100 * self.n / self.total:.0f}%)"
+                                if self.total else f" {self.unit}s")
+        left = ""
+        if self.total and rate > 0:
+            left = f", about {format_duration((self.total - self.n) / rate)} remaining"
+        PROGRESS_LOGGER.info("%s: %s, %.4g %ss/s, %s elapsed%s", self.desc or "progress", done,
+                             rate, self.unit, format_duration(elapsed), left)
+
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
+        """Accepted like tqdm's; a log line has no postfix."""
+
+    def close(self) -> None:
+        """Log the final count, if the loop ran long enough to have logged before."""
+        if self.last_line > self.start:
+            self._line(self.clock())
+            self.last_line = self.start  # once
+
+    def __enter__(self) -> LogLines:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 def say(quiet: bool, message: str, *args: Any) -> None:

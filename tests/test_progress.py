@@ -95,3 +95,35 @@ def test_quiet_training_logs_no_progress(caplog):
     x, t = spiral(seed=1)
     Trainer(TwoLayerNet(2, 10, 3), SGD(lr=1.0), quiet=True).fit(x, t, max_epoch=2, batch_size=30)
     assert _lines(caplog) == []
+
+
+def test_loops_log_a_line_every_interval_without_a_terminal(caplog):
+    from hangul_dl.progress import LogLines
+
+    caplog.set_level(logging.INFO, logger=PROGRESS_LOGGER.name)
+    clock = Clock()
+    bar = LogLines(total=1000, desc="tokenize", unit="text", interval=30, clock=clock)
+    for _ in range(10):
+        clock.now += 5
+        bar.update(50)
+    assert _lines(caplog) == ["tokenize: 300 of 1,000 texts (30%), 10 texts/s, 30 s elapsed, "
+                              "about 1 min 10 s remaining"]
+    bar.close()
+    assert _lines(caplog)[-1] == ("tokenize: 500 of 1,000 texts (50%), 10 texts/s, 50 s elapsed, "
+                                  "about 50 s remaining")
+    caplog.clear()
+    with LogLines(desc="vocab", unit="line", clock=clock) as short:  # a short loop: silent
+        short.update(3)
+    assert _lines(caplog) == []
+
+
+def test_progress_is_a_bar_on_a_terminal_log_lines_otherwise_and_nothing_when_quiet(monkeypatch):
+    from hangul_dl import progress as module
+
+    monkeypatch.setattr(module, "_is_terminal", lambda: False)
+    assert isinstance(module.progress(10, desc="x"), module.LogLines)
+    assert module.progress(10, quiet=True).disable
+    monkeypatch.setattr(module, "_is_terminal", lambda: True)
+    bar = module.progress(10, desc="x")
+    assert not isinstance(bar, module.LogLines) and not bar.disable
+    bar.close()
