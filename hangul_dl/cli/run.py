@@ -168,7 +168,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "report.md를 만듭니다. 설정 오류, 없는 입력 파일, 쓸 수 없는 결과 폴더는 작업 "
                     "전에 모두 알려 줍니다.")
     p.add_argument("recipe", metavar="RECIPE",
-                   help="레시피 파일, 또는 내장 레시피 이름 (demo, ppmi_svd, word2vec, lstm_lm, "
+                   help="레시피 파일, 또는 내장 레시피 이름 (demo, ppmi_svd, word2vec, lstm_lm, sentiment, "
                         "translator_ko_en)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="설정 덮어쓰기, 예: --set models.lstm.max_epoch=10 (여러 번 가능)")
