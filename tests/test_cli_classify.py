@@ -105,7 +105,7 @@ def test_bad_rows_are_reported_with_file_and_line_or_skipped_and_counted(files):
                     + b"1\t\xb0\xa1\n" + "1\t최고\n0\t최악\n".encode())
     err = _one_error(*_run("classify", "train", bad, "-o", files / "x", *TINY)[::2])
     assert "bad.tsv:4" in err and "'label' field is empty" in err and "--skip-bad-lines" in err
-    code, out, err = _run("classify", "train", bad, "-o", files / "x", *TINY, "--skip-bad-lines")
+    code, _, err = _run("classify", "train", bad, "-o", files / "x", *TINY, "--skip-bad-lines")
     assert code == 0, err
     assert "잘못된 줄 3개" in err
 

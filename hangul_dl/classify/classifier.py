@@ -224,7 +224,7 @@ class TextClassifier(Stage):
         elif self.valid_fraction and len(texts) >= 50:
             rng = np.random.default_rng([int(self.seed), 7])
             order = rng.permutation(len(texts))
-            k = max(1, int(round(len(texts) * self.valid_fraction)))
+            k = max(1, round(len(texts) * self.valid_fraction))
             held, kept = np.sort(order[:k]), np.sort(order[k:])
             valid_texts, valid_y = [texts[i] for i in held], y[held]
             texts, y = [texts[i] for i in kept], y[kept]

@@ -181,7 +181,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(p)
     p.set_defaults(func=_cmd_run, seed=None)
 
-    p = add_command(sub, "eval", "저장한 모델 평가: 언어 모델, 단어 벡터, 번역기, 분류기 (평가 명령은 이것 하나)",
+    p = add_command(sub, "eval", "저장한 모델 평가: 언어 모델, 단어 벡터, 번역기, 분류기 "
+                    "(평가 명령은 이것 하나)",
                     "레시피 결과 폴더(모델마다 하위 폴더), 저장한 모델·파이프라인 폴더 하나, 또는 "
                     "word2vec 형식 단어 벡터 파일의 모델을 평가합니다: 언어 모델은 --text(퍼플렉서티), "
                     "단어 벡터는 --pairs/--analogies, 번역기는 --src/--tgt 또는 --tsv (BLEU, chrF), "
