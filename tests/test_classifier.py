@@ -188,3 +188,12 @@ def test_damaged_folders_give_one_line_format_errors(folder, damage, match):
     with pytest.raises(FormatError, match=match) as e:
         Stage.load(folder)
     _one_line(e)
+
+
+def test_checkpoints_resume_to_the_planned_epochs(data, tmp_path):
+    train = data[0][:300]
+    params = {**FAST, "model": "bow", "ngram_buckets": 0, "checkpoint_dir": str(tmp_path / "ck")}
+    first = TextClassifier(**{**params, "max_epoch": 1}).fit(train)
+    assert (tmp_path / "ck" / "last").is_dir() and first.trainer_.epoch == 1
+    resumed = TextClassifier(**{**params, "max_epoch": 3}).fit(train, resume=tmp_path / "ck")
+    assert resumed.trainer_.epoch == 3 and list(resumed.trainer_.epochs["epoch"]) == [1, 2, 3]
