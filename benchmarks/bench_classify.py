@@ -1,8 +1,9 @@
 """Text-classification benchmark: our TextClassifier models against scikit-learn TF-IDF +
-logistic regression and a PyTorch BiLSTM, on the same generated reviews and the same tokens.
+logistic regression and a PyTorch model of our default architecture (BiGRU), on the same
+generated reviews and the same tokens.
 
 Run:  python benchmarks/bench_classify.py [--train 150000] [--test 50000] [--valid 10000]
-      [--tokenizer okt] [--models bilstm cnn bow] [--epochs 5] [--repeat 3]
+      [--tokenizer okt] [--models bigru bilstm cnn bow] [--epochs 5] [--repeat 3]
 (needs ``pip install scikit-learn torch``; benchmark-only dependencies)
 
 The data is :func:`hangul_dl.classify.data.sentiment_reviews` (train seed 1, test seed 2,
@@ -75,8 +76,9 @@ def bench_tfidf(train: tuple, test: tuple, C: float = 4.0) -> dict:
 
 def bench_torch(clf: TextClassifier, train: tuple, valid: tuple, test: tuple, params: dict,
                 seed: int = 0) -> dict:
-    """A PyTorch model of our default architecture: Embedding → BiLSTM → masked max pooling →
-    dropout → Linear, Adam, clipping, the same vocabulary, batches, epochs and best-epoch rule."""
+    """A PyTorch model of the architecture of ``clf`` (our default: Embedding → BiGRU (or
+    BiLSTM) → masked max pooling → dropout → Linear), Adam, clipping, the same vocabulary,
+    batches, epochs and best-epoch rule."""
     import torch
     from torch import nn
 
@@ -92,9 +94,10 @@ def bench_torch(clf: TextClassifier, train: tuple, valid: tuple, test: tuple, pa
             super().__init__()
             self.embed = nn.Embedding(V, D, padding_idx=0)
             self.drop_in = nn.Dropout(p)
-            self.lstm = nn.LSTM(D, H, batch_first=True, bidirectional=True)
+            cell = nn.GRU if clf.model.endswith("gru") else nn.LSTM
+            self.lstm = cell(D, H, batch_first=True, bidirectional=clf.model.startswith("bi"))
             self.drop = nn.Dropout(p)
-            self.out = nn.Linear(2 * H, C)
+            self.out = nn.Linear((2 if clf.model.startswith("bi") else 1) * H, C)
 
         def forward(self, ids, lengths):
             x = self.drop_in(self.embed(ids))
@@ -157,7 +160,7 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=50_000)
     parser.add_argument("--valid", type=int, default=10_000)
     parser.add_argument("--tokenizer", default="okt")
-    parser.add_argument("--models", nargs="+", default=["bilstm", "cnn", "bow"])
+    parser.add_argument("--models", nargs="+", default=["bigru", "bilstm", "cnn", "bow"])
     parser.add_argument("--epochs", type=int, default=None, help="default: the library's")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-torch", action="store_true")
@@ -165,6 +168,7 @@ def main() -> None:
     args = parser.parse_args()
 
     defaults = TextClassifier().get_params()
+    default_model = defaults["model"]
     params = {k: defaults[k] for k in ("embedding_size", "hidden_size", "dropout", "max_epoch",
                                        "batch_size", "max_grad")}
     if args.epochs:
@@ -180,7 +184,7 @@ def main() -> None:
     last_clf = None
     for model in args.models:
         runs = [bench_ours(model, train, valid, test, {**params}) for _ in range(args.repeat)]
-        last_clf = runs[-1]["clf"] if model == "bilstm" else last_clf
+        last_clf = runs[-1]["clf"] if model == default_model else last_clf
         rows.append((f"hangul_dl {model}", [r["seconds"] for r in runs], runs[-1]["accuracy"],
                      f"best epoch {runs[-1]['best_epoch']}"))
         print(f"  {rows[-1][0]}: {rows[-1][2]:.4f} in {min(rows[-1][1]):.1f} s", flush=True)
@@ -191,7 +195,7 @@ def main() -> None:
         print(f"  {rows[-1][0]}: {rows[-1][2]:.4f} in {min(rows[-1][1]):.1f} s", flush=True)
     if not args.no_torch and last_clf is not None:
         runs = [bench_torch(last_clf, train, valid, test, params) for _ in range(args.repeat)]
-        rows.append(("PyTorch BiLSTM (same architecture)", [r["seconds"] for r in runs],
+        rows.append((f"PyTorch {default_model} (same architecture)", [r["seconds"] for r in runs],
                      runs[-1]["accuracy"], f"best epoch {runs[-1]['best_epoch']}"))
         print(f"  {rows[-1][0]}: {rows[-1][2]:.4f} in {min(rows[-1][1]):.1f} s", flush=True)
     print()
@@ -200,10 +204,10 @@ def main() -> None:
     for name, seconds, acc, note in rows:
         print(f"| {name} | {acc:.4f} | {min(seconds):.1f} | {statistics.median(seconds):.1f} | "
               f"{note} |")
-    ours = next((r for r in rows if r[0] == "hangul_dl bilstm"), None)
+    ours = next((r for r in rows if r[0] == f"hangul_dl {default_model}"), None)
     peer = next((r for r in rows if r[0].startswith("PyTorch")), None)
     if ours and peer:
-        print(f"\nhangul_dl bilstm / PyTorch time: {min(ours[1]) / min(peer[1]):.2f}x; accuracy "
+        print(f"\nhangul_dl {default_model} / PyTorch time: {min(ours[1]) / min(peer[1]):.2f}x; accuracy "
               f"difference {100 * (ours[2] - peer[2]):+.2f} points")
 
 

@@ -1,6 +1,6 @@
 """TextClassifier: Korean text → labels, as one stage (issue 15).
 
-``TextClassifier(model="bilstm").fit(texts, labels)`` tokenizes the texts once through the one
+``TextClassifier(model="bigru").fit(texts, labels)`` tokenizes the texts once through the one
 text → IDs owner (:class:`~hangul_dl.text.encoder.TextEncoder`), trains a model of
 :mod:`hangul_dl.classify.models` on length-bucketed padded batches through the one
 :class:`~hangul_dl.training.Trainer` (:class:`~hangul_dl.classify.trainer.ClassifierTrainer`:
@@ -18,7 +18,9 @@ any strings (or any integers)::
 yield) or the path of a labelled TSV/CSV file. Without ``valid`` data, ``valid_fraction`` of
 the training texts is held out for validation.
 
-Models (``model=``): ``"bilstm"``, ``"bigru"``, ``"lstm"``, ``"gru"`` (recurrent encoder with
+Models (``model=``): ``"bigru"`` (the default: the best accuracy per second measured on
+generated reviews, see ``benchmarks/bench_classify.py``), ``"bilstm"``, ``"lstm"``, ``"gru"``
+(recurrent encoder with
 ``pooling`` max/mean/attention), ``"cnn"`` (Kim 2014, widths ``kernel_sizes``) and ``"bow"``
 (fastText-style mean of embeddings, hashed bigrams with ``ngram_buckets``). ``init_vectors``
 names a Word2Vec/PPMISVD folder or a word2vec file whose vectors start the embedding table.
@@ -61,7 +63,7 @@ log = logging.getLogger(__name__)
 #: ``model=`` values and what they build.
 MODELS = ("bilstm", "bigru", "lstm", "gru", "cnn", "bow")
 #: The learning rate ``lr=None`` means, per optimizer.
-DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adagrad": 0.05, "rmsprop": 0.001, "adam": 0.002}
+DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adagrad": 0.05, "rmsprop": 0.001, "adam": 0.005}
 _LABELS = "labels.json"
 _LABELS_FORMAT = "hangul_dl-labels"
 _MAX_LABELS = 100_000
@@ -72,7 +74,7 @@ class TextClassifier(Stage):
     """Classify Korean texts (see the module docstring).
 
     Args:
-        model: ``"bilstm"`` (default), ``"bigru"``, ``"lstm"``, ``"gru"``, ``"cnn"``, ``"bow"``.
+        model: ``"bigru"`` (default), ``"bilstm"``, ``"lstm"``, ``"gru"``, ``"cnn"``, ``"bow"``.
         tokenizer: a tokenizer name/spec (``"okt"``, ``"char"``, ``"whitespace"``, ...) or stage.
         embedding_size, hidden_size, num_layers, pooling, dropout: the network (hidden_size
             and num_layers: recurrent models; pooling ``max``/``mean``/``attention``).
@@ -98,7 +100,7 @@ class TextClassifier(Stage):
 
     step_name = "classify"
 
-    def __init__(self, model: str = "bilstm", tokenizer: Any = "okt", embedding_size: int = 64,
+    def __init__(self, model: str = "bigru", tokenizer: Any = "okt", embedding_size: int = 64,
                  hidden_size: int = 64, num_layers: int = 1, pooling: str = "max",
                  dropout: float = 0.3, num_filters: int = 100,
                  kernel_sizes: Sequence[int] = (3, 4, 5), ngram_buckets: int = 50_000,
