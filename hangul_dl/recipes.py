@@ -75,7 +75,7 @@ _CHOICES = {("KonlpyTokenizer", "backend"): ("okt", "komoran", "kkma", "hannanum
             ("LanguageModel", "cell"): ("rnn", "lstm", "gru"),
             ("LanguageModel", "optimizer"): ("sgd", "momentum", "adagrad", "rmsprop", "adam"),
             ("Translator", "architecture"): ("attention", "peeky", "seq2seq"),
-            ("TextClassifier", "model"): ("bilstm", "bigru", "lstm", "gru", "cnn", "bow"),
+            ("TextClassifier", "model"): ("bigru", "bilstm", "gru", "lstm", "cnn", "bow"),
             ("TextClassifier", "pooling"): ("max", "mean", "attention"),
             ("TextClassifier", "optimizer"): ("sgd", "momentum", "adagrad", "rmsprop", "adam")}
 #: ``input.path`` of a classifier recipe naming the generated review corpus, not a file.

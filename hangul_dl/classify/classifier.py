@@ -61,7 +61,7 @@ __all__ = ["DEFAULT_LR", "MODELS", "TextClassifier"]
 log = logging.getLogger(__name__)
 
 #: ``model=`` values and what they build.
-MODELS = ("bilstm", "bigru", "lstm", "gru", "cnn", "bow")
+MODELS = ("bigru", "bilstm", "gru", "lstm", "cnn", "bow")
 #: The learning rate ``lr=None`` means, per optimizer.
 DEFAULT_LR = {"sgd": 0.5, "momentum": 0.05, "adagrad": 0.05, "rmsprop": 0.001, "adam": 0.005}
 _LABELS = "labels.json"

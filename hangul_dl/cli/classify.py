@@ -30,7 +30,7 @@ _PARAMS = ("model", "embedding_size", "hidden_size", "num_layers", "pooling", "d
            "num_filters", "kernel_sizes", "ngram_buckets", "init_vectors", "freeze_embeddings",
            "min_count", "max_vocab", "max_length", "optimizer", "lr", "max_epoch", "batch_size",
            "max_grad", "patience", "valid_fraction", "checkpoint_dir", "checkpoint_every")
-_MODELS = ["bilstm", "bigru", "lstm", "gru", "cnn", "bow"]
+_MODELS = ["bigru", "bilstm", "gru", "lstm", "cnn", "bow"]
 
 
 def _read_table(path: str, args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -158,7 +158,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     lib = ("TextClassifier",)
     m = p.add_argument_group("모델")
     library_arg(m, "--model", choices=_MODELS, default_of=(*lib, "model"),
-                help="모델: bilstm, bigru, lstm, gru(순환망), cnn(Kim 2014), bow(fastText식) "
+                help="모델: bigru, bilstm, gru, lstm(순환망), cnn(Kim 2014), bow(fastText식) "
                      "(기본 {default})")
     network_options(m, "TextClassifier")
     library_arg(m, "--pooling", choices=["max", "mean", "attention"],
