@@ -73,6 +73,7 @@ _EXPORTS = {
     "addition": "datasets",
     "korean_dates": "datasets",
     # text classification
+    "TextClassifier": "classify.classifier",
     "BagOfEmbeddings": "classify.models",
     "RNNClassifier": "classify.models",
     "CNNClassifier": "classify.models",
@@ -84,6 +85,7 @@ _EXPORTS = {
     "sentence_bleu": "metrics",
     "corpus_chrf": "metrics",
     "sentence_chrf": "metrics",
+    "classification_scores": "metrics",
 }
 
 __all__ = ["__version__", *_EXPORTS]

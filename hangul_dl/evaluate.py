@@ -10,6 +10,8 @@ word vectors        ``pairs`` (word-pair similarity CSV),            Spearman/Pe
 (PPMISVD, Word2Vec) ``analogies`` (``: section`` + ``a b c d``)      accuracy, OOV counts
 LanguageModel       ``text`` (held-out sentences, one a line)         perplexity
 Translator          ``src`` + ``tgt`` (aligned files) or ``tsv``      BLEU, chrF, exact match
+TextClassifier      ``labelled`` (TSV/CSV with a header: label,       accuracy, macro-F1,
+                    text; ``text_column``/``label_column``)           confusion matrix
 ==================  ==============================================  ============================
 
 A word2vec text or binary file (``vectors.txt``, ``vectors.bin``) is evaluated as word vectors.
@@ -70,6 +72,8 @@ def _kind(model: Any) -> str:
     from .lm.language_model import LanguageModel
     from .seq2seq.translator import Translator
 
+    if hasattr(model, "classes_") and hasattr(model, "predict_proba"):
+        return "classifier"
     if isinstance(model, (VectorStage, WordVectors)):
         return "vectors"
     if isinstance(model, LanguageModel):
@@ -82,6 +86,7 @@ def _kind(model: Any) -> str:
 _NEEDS = {"vectors": "pairs (word-pair CSV) and/or analogies (analogy file)",
           "lm": "text (held-out sentences, one a line)",
           "translator": "src + tgt (aligned files) or tsv (two columns)",
+          "classifier": "labelled (a TSV/CSV file with a header: label, text)",
           "other": "nothing: this stage has no evaluation"}
 
 
@@ -90,9 +95,12 @@ def evaluate_model(model: Any, text: PathLike | None = None, pairs: PathLike | N
                    tgt: PathLike | None = None, tsv: PathLike | None = None,
                    beam: int | None = None, skip_bad: bool = False,
                    restrict_vocab: int = 300_000, bleu_tokenize: str | None = None,
-                   translations: PathLike | None = None) -> dict[str, Any] | None:
+                   translations: PathLike | None = None, labelled: PathLike | None = None,
+                   text_column: str | int = "text", label_column: str | int = "label",
+                   ) -> dict[str, Any] | None:
     """Metrics of one fitted model stage (or saved folder, or word-vector file) on the data
-    that suits its family; ``None`` when none of the given data does. ``restrict_vocab``:
+    that suits its family; ``None`` when none of the given data does. ``labelled``: a
+    classifier's test table (columns ``text_column`` and ``label_column``). ``restrict_vocab``:
     word vectors use their most frequent words only (gensim's default); ``bleu_tokenize``:
     sacreBLEU's tokenization of translations (default: the translator's setting);
     ``translations``: a file where a translator's outputs are written, one line per source."""
@@ -105,6 +113,8 @@ def evaluate_model(model: Any, text: PathLike | None = None, pairs: PathLike | N
         return _language_model(model, text, skip_bad)
     if kind == "translator" and (tsv or src or tgt):
         return _translator(model, src, tgt, tsv, beam, skip_bad, bleu_tokenize, translations)
+    if kind == "classifier" and labelled:
+        return _classifier(model, labelled, text_column, label_column, skip_bad)
     return None
 
 
@@ -122,9 +132,10 @@ def _load(path: Path) -> Any:
 def evaluate_models(directory: PathLike, **data: Any) -> Evaluation:
     """Evaluate every model under ``directory`` (see :func:`find_models`) with ``data`` (the
     keyword arguments of :func:`evaluate_model`)."""
-    if not any(data.get(k) for k in ("text", "pairs", "analogies", "src", "tgt", "tsv")):
+    if not any(data.get(k) for k in ("text", "pairs", "analogies", "src", "tgt", "tsv",
+                                     "labelled")):
         raise InputError("no test data given: pass text (language models), pairs/analogies "
-                         "(word vectors) or src+tgt/tsv (translators)")
+                         "(word vectors), src+tgt/tsv (translators) or labelled (classifiers)")
     report = Evaluation()
     for name, folder in find_models(directory).items():
         model = _load(folder)
@@ -183,4 +194,23 @@ def _translator(tr: Any, src: PathLike | None, tgt: PathLike | None, tsv: PathLi
         with atomic_open(translations, "w") as f:
             f.writelines(line + "\n" for line in result["hypotheses"])
         out["translations"] = str(translations)
+    return out
+
+
+def _classifier(clf: Any, labelled: PathLike, text_column: str | int, label_column: str | int,
+                skip_bad: bool) -> dict[str, Any]:
+    from .text.tables import TableCorpus
+
+    table = TableCorpus.labelled(labelled, text_column=text_column, label_column=label_column,
+                                 errors="skip" if skip_bad else "raise")
+    rows = list(table)
+    if not rows:
+        raise InputError(f"{labelled}: no labelled rows to evaluate the classifier on")
+    scores = clf.evaluate([t for _, t in rows], [y for y, _ in rows])
+    out = {k: scores[k] for k in ("accuracy", "macro_f1", "macro_precision", "macro_recall", "n")}
+    out.update(labels=scores["labels"], confusion=scores["confusion"])
+    if "unknown_labels" in scores:
+        out["unknown_labels"] = scores["unknown_labels"]
+    if table.stats.skipped:
+        out["skipped_lines"] = table.stats.skipped
     return out

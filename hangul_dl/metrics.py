@@ -1,4 +1,5 @@
-"""Scores of generated text that every model family reports: BLEU, chrF (chrF++), exact match.
+"""Scores that every model family reports: BLEU, chrF (chrF++), exact match; and for
+classifiers accuracy, macro-F1 and the confusion matrix (:func:`classification_scores`).
 
 Used by the translators (book ch.7-8), decoding, evaluation of saved folders and the benchmarks;
 it sits beside :mod:`hangul_dl.training` in the layer map, below the model families.
@@ -39,8 +40,8 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["BLEUScore", "CHRFScore", "corpus_bleu", "corpus_chrf", "exact_match",
-           "sentence_bleu", "sentence_chrf"]
+__all__ = ["BLEUScore", "CHRFScore", "classification_scores", "confusion_matrix", "corpus_bleu",
+           "corpus_chrf", "exact_match", "sentence_bleu", "sentence_chrf"]
 
 _SMOOTH_DEFAULTS = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
 _PUNCTS = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -436,3 +437,67 @@ def exact_match(hypotheses: Sequence[Any], references: Sequence[Any], strip: boo
             options = list(ref)  # several references for one string hypothesis
         hits += any(norm(hyp) == norm(r) for r in options)
     return hits / len(hypotheses)
+
+
+# -- classification --------------------------------------------------------------------------
+def _label_pairs(y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any] | None
+                 ) -> tuple[list[Any], list[Any], list[Any]]:
+    if isinstance(y_true, str) or isinstance(y_pred, str):
+        raise InputError("expected lists of labels, got a string")
+    y_true, y_pred = list(y_true), list(y_pred)
+    if len(y_true) != len(y_pred):
+        raise InputError(f"{len(y_true)} true labels but {len(y_pred)} predictions; they must "
+                         "pair up")
+    if labels is None:
+        labels = sorted(set(y_true) | set(y_pred), key=lambda v: (str(type(v)), v))
+    return y_true, y_pred, list(labels)
+
+
+def confusion_matrix(y_true: Sequence[Any], y_pred: Sequence[Any],
+                     labels: Sequence[Any] | None = None) -> list[list[int]]:
+    """``C[i][j]``: how many examples of true class ``labels[i]`` were predicted ``labels[j]``
+    (scikit-learn's layout: rows are the truth). ``labels`` default: every label seen, sorted;
+    pairs with a label outside ``labels`` are not counted."""
+    y_true, y_pred, labels = _label_pairs(y_true, y_pred, labels)
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for t, p in zip(y_true, y_pred):
+        if t in index and p in index:
+            matrix[index[t]][index[p]] += 1
+    return matrix
+
+
+def classification_scores(y_true: Sequence[Any], y_pred: Sequence[Any],
+                          labels: Sequence[Any] | None = None) -> dict[str, Any]:
+    """Accuracy, macro-averaged precision/recall/F1, per-class scores and the confusion matrix.
+
+    The numbers equal scikit-learn's ``accuracy_score``, ``f1_score(average="macro")`` and
+    ``confusion_matrix`` (a class never predicted has precision 0, one never seen recall 0,
+    and F1 0 when both are 0 — sklearn's ``zero_division=0``)::
+
+        >>> classification_scores(["긍정", "부정", "긍정"], ["긍정", "긍정", "긍정"])["macro_f1"]
+        0.4
+
+    Returns ``{"accuracy", "macro_f1", "macro_precision", "macro_recall", "n", "labels",
+    "per_class": {label: {"precision", "recall", "f1", "support"}}, "confusion"}``.
+    """
+    y_true, y_pred, labels = _label_pairs(y_true, y_pred, labels)
+    if not y_true:
+        raise InputError("no examples to score (empty input)")
+    matrix = confusion_matrix(y_true, y_pred, labels)
+    per_class: dict[Any, dict[str, float]] = {}
+    for i, label in enumerate(labels):
+        tp = matrix[i][i]
+        predicted = sum(row[i] for row in matrix)
+        support = sum(matrix[i])
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = {"precision": precision, "recall": recall, "f1": f1,
+                            "support": support}
+    k = max(len(labels), 1)
+    return {"accuracy": sum(t == p for t, p in zip(y_true, y_pred)) / len(y_true),
+            "macro_f1": sum(c["f1"] for c in per_class.values()) / k,
+            "macro_precision": sum(c["precision"] for c in per_class.values()) / k,
+            "macro_recall": sum(c["recall"] for c in per_class.values()) / k,
+            "n": len(y_true), "labels": labels, "per_class": per_class, "confusion": matrix}

@@ -21,7 +21,8 @@ from typing import Any
 from .io import atomic_open
 
 __all__ = ["best_epoch", "column_label", "hangul_font", "history_figure", "new_figure", "place_labels",
-           "plot_attention", "plot_history", "plot_word_map", "save_figure", "word_map_figure"]
+           "plot_attention", "plot_confusion", "plot_history", "plot_word_map", "save_figure",
+           "word_map_figure"]
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 120) -> Path:
 _COLUMN_LABELS = {"loss": "학습 손실", "val_loss": "검증 손실", "perplexity": "퍼플렉서티",
                   "val_perplexity": "검증 퍼플렉서티", "accuracy": "정확도",
                   "val_accuracy": "검증 정확도", "val_bleu": "검증 BLEU", "val_chrf": "검증 chrF",
-                  "val_exact_match": "검증 완전 일치", "lr": "학습률"}
+                  "val_exact_match": "검증 완전 일치", "val_macro_f1": "검증 macro-F1",
+                  "lr": "학습률"}
 
 
 def column_label(column: str) -> str:
@@ -359,4 +361,40 @@ def plot_attention(weights: Any, src_tokens: Sequence[str], tgt_tokens: Sequence
         ax.set_ylabel(ylabel)
         ax.set_title(title)
         fig.colorbar(image, ax=ax, shrink=0.8)
+    return save_figure(fig, path)
+
+
+def plot_confusion(matrix: Any, labels: Sequence[Any], path: str | os.PathLike,
+                   title: str = "혼동 행렬", xlabel: str = "예측", ylabel: str = "정답") -> Path:
+    """Save a confusion-matrix heatmap (rows: true labels, columns: predicted), each cell with
+    its count and its share of the row; labels such as "긍정"/"부정" render in the Hangul font."""
+    import matplotlib
+    import numpy as np
+
+    from .errors import ShapeError
+
+    m = np.asarray(matrix, dtype=float)
+    if m.shape != (len(labels), len(labels)):
+        raise ShapeError(f"plot_confusion: the matrix has shape {m.shape} but there are "
+                         f"{len(labels)} labels; expected ({len(labels)}, {len(labels)})")
+    rows = m.sum(axis=1, keepdims=True)
+    share = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
+    side = min(max(3.5, 0.6 * len(labels) + 2.2), 24.0)
+    fig = new_figure(figsize=(side + 0.8, side))
+    with matplotlib.rc_context(fig._hangul_rc):
+        ax = fig.add_subplot()
+        image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+        names = [str(label) for label in labels]
+        ax.set_xticks(range(len(names)), names, rotation=90 if len(names) > 8 else 0)
+        ax.set_yticks(range(len(names)), names)
+        if len(names) <= 20:
+            for i in range(len(names)):
+                for j in range(len(names)):
+                    ax.text(j, i, f"{int(m[i, j]):,}\n{100 * share[i, j]:.1f}%", ha="center",
+                            va="center", fontsize=9,
+                            color="white" if share[i, j] > 0.5 else "black")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        fig.colorbar(image, ax=ax, shrink=0.8, label="정답별 비율")
     return save_figure(fig, path)

@@ -5,7 +5,9 @@ A recipe has these tables (``pipelines/*.toml`` are documented examples)::
     [recipe]   name, description
     [input]    path ("embedded" = KoNLPy's kolaw + kobill, or a text file/directory),
                valid (a held-out text) or valid_every (every k-th sentence held out),
-               src / tgt or tsv (parallel data for a translator), limit (first N items)
+               src / tgt or tsv (parallel data for a translator), limit (first N items);
+               for a classifier path is a labelled TSV/CSV (text_column, label_column) or
+               "sentiment_reviews" (the generated review corpus, limit reviews)
     [output]   dir
     [steps.NAME]   class = "KonlpyTokenizer", and that class's constructor arguments —
                    the shared preprocessing, in order (normalize → tokenize → vocab)
@@ -51,7 +53,7 @@ log = logging.getLogger(__name__)
 _SECTIONS: dict[str, dict[str, Any]] = {
     "recipe": {"name": str, "description": str},
     "input": {"path": str, "valid": str, "valid_every": int, "src": str, "tgt": str, "tsv": str,
-              "limit": int},
+              "limit": int, "text_column": str, "label_column": str},
     "output": {"dir": str},
     "report": {"similar": list, "topn": int, "word_map": list, "prompts": list,
                "max_tokens": int, "temperature": float, "top_k": int, "n": int,
@@ -72,7 +74,12 @@ _CHOICES = {("KonlpyTokenizer", "backend"): ("okt", "komoran", "kkma", "hannanum
             ("PPMISVD", "svd"): ("randomized", "arpack"),
             ("LanguageModel", "cell"): ("rnn", "lstm", "gru"),
             ("LanguageModel", "optimizer"): ("sgd", "momentum", "adagrad", "rmsprop", "adam"),
-            ("Translator", "architecture"): ("attention", "peeky", "seq2seq")}
+            ("Translator", "architecture"): ("attention", "peeky", "seq2seq"),
+            ("TextClassifier", "model"): ("bigru", "bilstm", "gru", "lstm", "cnn", "bow"),
+            ("TextClassifier", "pooling"): ("max", "mean", "attention"),
+            ("TextClassifier", "optimizer"): ("sgd", "momentum", "adagrad", "rmsprop", "adam")}
+#: ``input.path`` of a classifier recipe naming the generated review corpus, not a file.
+GENERATED_REVIEWS = "sentiment_reviews"
 #: Stage parameters naming a tokenizer (``"okt"``, ``"subword:vocab_size=8000"``).
 _TOKENIZER_PARAMS = ("tokenizer", "src_tokenizer", "tgt_tokenizer")
 
@@ -317,7 +324,7 @@ def _check_recipe_paths(section: dict[str, Any], translator: bool, out: Path) ->
         "path", "valid")
     for key in keys:
         value = section.get(key)
-        if value is not None and not (key == "path" and value == "embedded"):
+        if value is not None and not (key == "path" and value in ("embedded", GENERATED_REVIEWS)):
             check_input_path(value, f"input.{key}")
     check_output_path(out, "dir", "output.dir")
 
@@ -389,6 +396,33 @@ class _Subset:
     @property
     def location(self) -> str:
         return getattr(self.corpus, "location", "")
+
+
+def _labelled_data(section: dict[str, Any], seed: int | None) -> tuple[Any, Any]:
+    """A classifier's ``(label, text)`` rows: a labelled table, or generated reviews (labels
+    "긍정"/"부정", ``limit`` of them, 20,000 by default)."""
+    from .text.tables import TableCorpus
+
+    limit = section.get("limit")
+    columns = {"text_column": section.get("text_column", "text"),
+               "label_column": section.get("label_column", "label")}
+    if section.get("path") == GENERATED_REVIEWS:
+        from .classify.data import sentiment_reviews
+
+        names = {0: "부정", 1: "긍정"}
+        data: Any = [(names[y], t) for y, t in sentiment_reviews(limit or 20_000, seed or 0)]
+    elif section.get("path"):
+        data = list(itertools.islice(TableCorpus.labelled(section["path"], **columns), limit))
+    else:
+        raise InputError("input.path: a classifier needs a labelled TSV/CSV file (label, text "
+                         f"columns) or \"{GENERATED_REVIEWS}\" (generated reviews)")
+    valid = list(TableCorpus.labelled(section["valid"], **columns)) if section.get("valid") \
+        else None
+    every = section.get("valid_every")
+    if every:
+        valid = list(_Subset(data, None, every, held_out=True))
+        data = list(_Subset(data, None, every))
+    return data, valid
 
 
 def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
@@ -480,7 +514,10 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
     models = [(name, build_stage(p, defaults)) for name, p in recipe.get("models", {}).items()]
     translator = any(type(m).__name__ == "Translator" for _, m in models)
     _check_recipe_paths(recipe.get("input", {}), translator, out)
-    data, valid = _read_data(recipe.get("input", {}), translator)
+    if any(type(m).__name__ == "TextClassifier" for _, m in models):
+        data, valid = _labelled_data(recipe.get("input", {}), seed)
+    else:
+        data, valid = _read_data(recipe.get("input", {}), translator)
     result = RecipeResult(output=out)
     started = time.perf_counter()
     pre = Pipeline(steps)

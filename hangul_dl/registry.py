@@ -56,6 +56,7 @@ _BUILTIN: dict[str, str] = {
     "PPMISVD": "embeddings.count",
     "Word2Vec": "embeddings.word2vec",
     "Translator": "seq2seq.translator",
+    "TextClassifier": "classify.classifier",
     # models
     "TwoLayerNet": "nn.mlp",
     "RNNLM": "lm.rnnlm",

@@ -1,5 +1,6 @@
 """The Markdown report of a recipe run: data, timings, and per model its numbers, nearest
-neighbours, generated Korean, translations, loss curve and word map (Hangul labels).
+neighbours, generated Korean, translations, a classifier's validation scores, confusion matrix
+and most confident errors, loss curve and word map (Hangul labels).
 
 :func:`write_report` fills the :class:`~hangul_dl.recipes.RecipeResult` it is given (so the CLI
 can print the same tables) and writes ``report.md`` plus the PNG files beside it.
@@ -64,6 +65,9 @@ def _model_section(name: str, model: Any, settings: dict[str, Any], result: Any)
         lines += _generated(name, model, settings, result)
     if hasattr(model, "translate"):
         lines += _translations(name, model, settings, result)
+    if hasattr(model, "classes_") and getattr(model, "validation_", None):
+        metrics.update(_classifier_metrics(model.validation_))
+        lines += _classification(name, model.validation_, result)
     plot = getattr(getattr(model, "trainer_", None), "plot", None) or (
         model.plot if hasattr(model, "translate") else None)
     if plot is not None:
@@ -165,3 +169,41 @@ def _translations(name: str, model: Any, settings: dict[str, Any], result: Any) 
     lines = ["### 번역 예", "", "| 입력 | 번역 |", "|---|---|"]
     lines += [f"| {src} | {tgt} |" for src, tgt in outputs.items()]
     return [*lines, ""]
+
+
+def _classifier_metrics(scores: dict[str, Any]) -> dict[str, float]:
+    return {"검증 정확도 (%)": 100.0 * scores["accuracy"],
+            "검증 macro-F1 (%)": 100.0 * scores["macro_f1"], "검증 텍스트": scores["n"]}
+
+
+def _cell(text: Any) -> str:
+    """A Markdown table cell: pipes escaped, one line."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _classification(name: str, scores: dict[str, Any], result: Any) -> list[str]:
+    """Per-class scores, the confusion-matrix plot and the most confident errors of the
+    validation texts."""
+    from .plotting import plot_confusion
+
+    labels = scores["labels"]
+    lines = ["### 검증 데이터의 라벨별 점수", "", "| 라벨 | 정밀도 | 재현율 | F1 | 개수 |",
+             "|---|---:|---:|---:|---:|"]
+    lines += [f"| {_cell(label)} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | "
+              f"{c['support']:,} |" for label, c in scores["per_class"].items()]
+    lines.append("")
+    try:
+        path = plot_confusion(scores["confusion"], labels, result.output / f"{name}_confusion.png",
+                              title=f"{name} 혼동 행렬 (검증)")
+        result.files[f"{name}_confusion"] = path
+        lines += [f"![{name} 혼동 행렬]({path.name})", ""]
+    except Exception as exc:  # a report must not fail on a plot
+        log.warning("could not plot the confusion matrix of %s: %s", name, exc)
+    errors = scores.get("errors") or []
+    if errors:
+        lines += ["### 가장 확신했던 오답", "", "| 텍스트 | 정답 | 예측 | 확신도 |",
+                  "|---|---|---|---:|"]
+        lines += [f"| {_cell(e['text'])} | {_cell(e['label'])} | {_cell(e['predicted'])} | "
+                  f"{e['confidence']:.3f} |" for e in errors]
+        lines.append("")
+    return lines

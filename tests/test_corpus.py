@@ -130,6 +130,37 @@ def test_tsv_column_by_name_and_index(tmp_path):
     assert list(TableCorpus(path, column=-1, header=True, errors="skip")) == ["1", "0", "1", "1"]
 
 
+LABELLED = ("label\ttext\n"
+            "긍정\t재밌다 ㅋㅋ\n"
+            "\t라벨 없는 줄\n"          # line 3: missing label
+            "부정\t\n"                  # line 4: empty text
+            "부정\n"                     # line 5: one field
+            "긍정\t최고! 👍\n")
+
+
+def test_labelled_table_reports_every_bad_row_with_file_and_line(tmp_path):
+    path = write(tmp_path / "train.tsv", LABELLED.encode() + b"1\t" + CP949 + b"\n")
+    with pytest.raises(InputError, match=r"train\.tsv:3: the 'label' field is empty"):
+        list(TableCorpus.labelled(path))
+    corpus = TableCorpus.labelled(path, errors="skip")
+    assert list(corpus) == [("긍정", "재밌다 ㅋㅋ"), ("긍정", "최고! 👍")]
+    stats = corpus.stats
+    assert (stats.malformed, stats.bad_utf8, stats.skipped) == (3, 1, 4)  # none dropped silently
+    assert [p.split(": ")[0].rsplit(":", 1)[1] for p in stats.problems] == ["3", "4", "5", "7"]
+    assert "'text' field is empty" in stats.problems[1]
+
+
+def test_labelled_table_columns_by_name_or_index_and_csv(tmp_path):
+    nsmc = write(tmp_path / "ratings.txt", "id\tdocument\tlabel\n1\t좋아요\t1\n2\t별로\t0\n".encode())
+    assert list(TableCorpus.labelled(nsmc, text_column="document")) == [("1", "좋아요"), ("0", "별로")]
+    assert list(TableCorpus.labelled(nsmc, text_column=1, label_column=-1)) == [
+        ("1", "좋아요"), ("0", "별로")]
+    with pytest.raises(InputError, match="no column named 'text'"):
+        list(TableCorpus.labelled(nsmc))
+    csv_path = write(tmp_path / "r.csv", 'text,label\n"쉼표, 있는 리뷰",pos\n'.encode())
+    assert list(TableCorpus.labelled(csv_path)) == [("pos", "쉼표, 있는 리뷰")]
+
+
 def test_table_column_errors(tmp_path):
     path = write(tmp_path / "r.tsv", NSMC.encode())
     with pytest.raises(InputError, match=r"no column named 'review'.*'document'"):

@@ -1,4 +1,7 @@
-"""Text classification (issue 15): models over padded ID batches and a generated review corpus.
+"""Text classification (issue 15): the TextClassifier stage, its models and a review corpus.
+
+- :mod:`.classifier` — ``TextClassifier``: text → TextEncoder → IDs → model → labels, one stage.
+- :mod:`.trainer` — ``ClassifierTrainer``: the one Trainer on length-bucketed batches.
 
 - :mod:`.models` — ``BagOfEmbeddings`` (fastText), ``RNNClassifier`` ((Bi)LSTM/GRU with max,
   mean or attention pooling), ``CNNClassifier`` (Kim 2014), one Trainer-ready interface.
@@ -6,6 +9,7 @@
   shape, and its ``label<TAB>text`` TSV writer.
 """
 
+from .classifier import TextClassifier
 from .data import sentiment_reviews, write_reviews_tsv
 from .models import BagOfEmbeddings, ClassifierModel, CNNClassifier, RNNClassifier
 
@@ -14,6 +18,7 @@ __all__ = [
     "CNNClassifier",
     "ClassifierModel",
     "RNNClassifier",
+    "TextClassifier",
     "sentiment_reviews",
     "write_reviews_tsv",
 ]

@@ -261,15 +261,23 @@ class ClassifierModel(Model):
         ``word_vectors`` is anything with ``word in wv`` and ``wv[word]`` (the package's
         :class:`~hangul_dl.embeddings.vectors.WordVectors` from a Word2Vec or PPMISVD folder, or
         read from a word2vec text file); ``id_to_token[i]`` is the token of ID i (the
-        vocabulary's ``id_to_token``). Special tokens and unknown words keep their random start.
+        vocabulary's ``id_to_token``); a token is looked up as is, then without the word-start
+        mark ``▁``. Special tokens and unknown words keep their random start.
         """
         if len(id_to_token) > self.vocab_size:
             raise ShapeError(f"id_to_token has {len(id_to_token)} tokens but the model's vocabulary "
                              f"has {self.vocab_size}")
-        rows = [i for i, token in enumerate(id_to_token)
-                if not (token.startswith("<") and token.endswith(">")) and token in word_vectors]
+        rows, keys = [], []
+        for i, token in enumerate(id_to_token):
+            if token.startswith("<") and token.endswith(">"):
+                continue
+            # as is, or without the word-start mark "▁" (vectors of another tokenizer's output)
+            key = next((k for k in (token, token.lstrip("▁")) if k and k in word_vectors), None)
+            if key is not None:
+                rows.append(i)
+                keys.append(key)
         if rows:
-            vectors = np.stack([np.asarray(to_cpu(word_vectors[id_to_token[i]])) for i in rows])
+            vectors = np.stack([np.asarray(to_cpu(word_vectors[k])) for k in keys])
             self.set_embeddings(vectors, rows=rows)
         return len(rows)
 

@@ -24,7 +24,7 @@ from .common import ArgumentParser, HelpFormatter, run_command
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order their commands appear in ``--help``.
-_MODULES = ("demo", "run", "text", "lm", "vectors", "translate")
+_MODULES = ("demo", "run", "text", "lm", "vectors", "translate", "classify")
 
 
 def build_parser() -> argparse.ArgumentParser:

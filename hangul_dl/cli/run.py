@@ -44,11 +44,26 @@ def print_evaluation(report) -> None:
     for name, metrics in report.results.items():
         print(f"[{name}] {report.classes[name]}")
         for key, value in metrics.items():
+            if key == "labels":
+                continue
+            if key == "confusion":  # rows: the true label, columns: the predicted one
+                print_confusion(metrics["labels"], value)
+                continue
             shown = f"{value:,.4f}" if isinstance(value, float) else (
                 f"{value:,}" if isinstance(value, int) else value)
             print(f"  {key:<20} {shown}")
     for name, why in report.skipped.items():
         print(f"[{name}] 평가하지 않음: {why}")
+
+
+def print_confusion(labels, matrix) -> None:
+    """A confusion matrix as an aligned table (rows: true labels, columns: predicted)."""
+    names = [str(label) for label in labels]
+    width = max([len(n) for n in names] + [len(f"{v:,}") for row in matrix for v in row] + [4])
+    print("  혼동 행렬 (행: 정답, 열: 예측)")
+    print("    " + " " * width + " " + " ".join(f"{n:>{width}}" for n in names))
+    for name, row in zip(names, matrix):
+        print(f"    {name:>{width}} " + " ".join(f"{v:>{width},}" for v in row))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -73,7 +88,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
                              analogies=args.analogies, src=args.src, tgt=args.tgt, tsv=args.tsv,
                              beam=args.beam, skip_bad=args.skip_bad_lines,
                              restrict_vocab=args.restrict_vocab,
-                             bleu_tokenize=args.bleu_tokenize, translations=args.translations)
+                             bleu_tokenize=args.bleu_tokenize, translations=args.translations,
+                             labelled=args.labelled, text_column=column_arg(args.text_column),
+                             label_column=column_arg(args.label_column))
     print_evaluation(report)
     if args.json:
         results = {name: {k: None if isinstance(v, float) and v != v else v  # NaN -> null
@@ -84,7 +101,20 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0 if report.results else 1
 
 
-_EVAL_INPUTS = ("directory", "text", "pairs", "analogies", "src", "tgt", "tsv")
+_EVAL_INPUTS = ("directory", "text", "pairs", "analogies", "src", "tgt", "tsv", "labelled")
+
+
+def column_arg(text: str) -> str | int:
+    """A ``--text-column``/``--label-column`` value: a header name, or a 0-based index."""
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def column_options(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--text-column`` and ``--label-column`` of labelled tables (header name or index)."""
+    p.add_argument("--text-column", default="text", metavar="C",
+                   help="텍스트 열: 머리글 이름 또는 0부터 센 번호 (기본 text; NSMC는 document)")
+    p.add_argument("--label-column", default="label", metavar="C",
+                   help="라벨 열: 머리글 이름 또는 0부터 센 번호 (기본 label)")
 
 
 def _eval_options(p: argparse.ArgumentParser) -> None:
@@ -94,6 +124,10 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--analogies", metavar="F",
                    help="단어 벡터용 유추 문항 파일 (: 구역 줄 + a b c d): 정확도")
     pair_file_options(p.add_argument_group("번역기용 데이터 (BLEU, chrF, 완전 일치)"))
+    c = p.add_argument_group("분류기용 데이터 (정확도, macro-F1, 혼동 행렬)")
+    c.add_argument("--labelled", metavar="TSV",
+                   help="라벨이 붙은 표 (머리글 있는 TSV/CSV, 기본 열 label, text)")
+    column_options(c)
     p.add_argument("--beam", type=positive_int, default=None, help="번역 빔 크기 (기본: 모델 설정)")
     p.add_argument("--bleu-tokenize", default=None,
                    help="BLEU 토큰화: 13a, char, none, okt ... (기본: 번역기에 저장된 설정)")
@@ -134,7 +168,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "report.md를 만듭니다. 설정 오류, 없는 입력 파일, 쓸 수 없는 결과 폴더는 작업 "
                     "전에 모두 알려 줍니다.")
     p.add_argument("recipe", metavar="RECIPE",
-                   help="레시피 파일, 또는 내장 레시피 이름 (demo, ppmi_svd, word2vec, lstm_lm, "
+                   help="레시피 파일, 또는 내장 레시피 이름 (demo, ppmi_svd, word2vec, lstm_lm, sentiment, "
                         "translator_ko_en)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="설정 덮어쓰기, 예: --set models.lstm.max_epoch=10 (여러 번 가능)")
@@ -147,10 +181,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(p)
     p.set_defaults(func=_cmd_run, seed=None)
 
-    p = add_command(sub, "eval", "저장한 모델 평가: 언어 모델, 단어 벡터, 번역기 (평가 명령은 이것 하나)",
+    p = add_command(sub, "eval", "저장한 모델 평가: 언어 모델, 단어 벡터, 번역기, 분류기 "
+                    "(평가 명령은 이것 하나)",
                     "레시피 결과 폴더(모델마다 하위 폴더), 저장한 모델·파이프라인 폴더 하나, 또는 "
                     "word2vec 형식 단어 벡터 파일의 모델을 평가합니다: 언어 모델은 --text(퍼플렉서티), "
-                    "단어 벡터는 --pairs/--analogies, 번역기는 --src/--tgt 또는 --tsv (BLEU, chrF). "
+                    "단어 벡터는 --pairs/--analogies, 번역기는 --src/--tgt 또는 --tsv (BLEU, chrF), "
+                    "분류기는 --labelled (정확도, macro-F1, 혼동 행렬). "
                     "맞는 데이터가 없는 모델은 이유와 함께 알려 줍니다.")
     p.add_argument("directory", metavar="DIR",
                    help="레시피 결과 폴더, 저장한 모델·파이프라인 폴더, 또는 단어 벡터 파일(.txt/.bin)")

@@ -39,16 +39,22 @@ class TableCorpus:
         A :mod:`csv` quoting constant. ``None``: ``csv.QUOTE_NONE`` for tabs (review text often
         holds a lone ``"``), ``csv.QUOTE_MINIMAL`` otherwise (quoted CSV fields may span lines).
 
+    required : bool
+        A row whose chosen fields are not all filled is a bad row, like a malformed one: it
+        raises (``errors="raise"``) or is skipped and counted (``errors="skip"``), with its
+        ``file:line`` and the empty column named. For labelled data, where a row without its
+        label or its text must never vanish silently (:meth:`labelled`).
+
     Every row must have as many fields as the header (or, without a header, as the first row
     of the file); other rows are *malformed* and raise or are skipped by ``errors``. Rows whose
-    chosen fields are empty are skipped and counted as empty. ``stats`` as in
-    :class:`TextCorpus`; ``lines_yielded`` counts rows.
+    chosen fields are empty are skipped and counted as empty (or are bad rows with
+    ``required``). ``stats`` as in :class:`TextCorpus`; ``lines_yielded`` counts rows.
     """
 
     def __init__(self, source: Source, column: int | str | Sequence[int | str] = 0,
                  delimiter: str | None = None, header: bool | None = None,
                  errors: str = "raise", skip_empty: bool = True, strip: bool = True,
-                 quoting: int | None = None, pattern: str = "*"):
+                 quoting: int | None = None, pattern: str = "*", required: bool = False):
         self.source = source
         self.column = column
         self.delimiter = delimiter
@@ -58,7 +64,23 @@ class TableCorpus:
         self.strip = strip
         self.quoting = quoting
         self.pattern = pattern
+        self.required = required
         self.stats = CorpusStats()
+
+    @classmethod
+    def labelled(cls, source: Source, text_column: int | str = "text",
+                 label_column: int | str = "label", errors: str = "raise",
+                 delimiter: str | None = None, header: bool = True,
+                 quoting: int | None = None) -> TableCorpus:
+        """``(label, text)`` rows of a labelled table: ``label<TAB>text`` under a header by
+        default (``TableCorpus.labelled("ratings.txt", text_column="document")`` for NSMC).
+
+        Every row needs both fields: a row with an empty label or text, a missing field, bad
+        UTF-8 or a NUL byte raises with its ``file:line``, or with ``errors="skip"`` is
+        skipped and counted in ``stats`` (``stats.skipped``, ``stats.problems``).
+        """
+        return cls(source, column=(label_column, text_column), delimiter=delimiter,
+                   header=header, errors=errors, quoting=quoting, required=True)
 
     def _columns(self) -> tuple[list[int | str], bool]:
         single = isinstance(self.column, (int, str, np.integer))
@@ -129,6 +151,12 @@ class TableCorpus:
                          f"{delimiter.join(row)[:60]!r}")
                 continue
             fields = [row[i].strip() if self.strip else row[i] for i in indices]
+            if self.required and not all(fields):
+                empty = ", ".join(repr(c) for c, f in zip(columns, fields) if not f)
+                record_problem(stats, self.errors, "malformed", where,
+                               f"the {empty} field is empty (every row needs "
+                               f"{' and '.join(map(repr, columns))})")
+                continue
             if self.skip_empty and not all(fields):
                 stats.empty += 1
                 continue
