@@ -98,6 +98,8 @@ class TextClassifier(Stage):
     load), ``validation_`` (the evaluation of the validation texts after ``fit``, or None).
     """
 
+    fit_context = frozenset({"valid", "resume"})
+
     step_name = "classify"
 
     def __init__(self, model: str = "bigru", tokenizer: Any = "okt", embedding_size: int = 64,
