@@ -37,7 +37,8 @@ import numpy as np
 from .. import registry
 from ..errors import InputError
 
-__all__ = ["FINISHERS", "run_shard", "split_lines", "tokenizer_payload", "worker_tokenizer"]
+__all__ = ["FINISHERS", "run_shard", "split_lines", "tokenizer_payload", "tokenizers_built",
+           "worker_tokenizer"]
 
 #: One JVM per core: a serial GC and one visible processor per worker JVM (as text/workers.py);
 #: -Xrs leaves SIGTERM to Python: Dask stops workers with it, and the JVM's own handler then
@@ -46,6 +47,13 @@ _JVM_OPTIONS = "-XX:+UseSerialGC -XX:ActiveProcessorCount=1 -Xrs"
 
 _TOKENIZERS: dict[str, tuple[Any, threading.Lock]] = {}  # identity JSON -> (tokenizer, its lock)
 _CACHE_LOCK = threading.Lock()
+_BUILT: Counter[str] = Counter()  # identity JSON -> tokenizers built in this process
+
+
+def tokenizers_built() -> dict[str, int]:
+    """``{tokenizer identity: times built}`` in this process (``client.run(tokenizers_built)``
+    shows that each worker built its tokenizer, and started its JVM, once)."""
+    return dict(_BUILT)
 
 
 def tokenizer_payload(tokenizer: Any) -> dict[str, Any]:
@@ -101,6 +109,7 @@ def worker_tokenizer(payload: dict[str, Any]) -> tuple[Any, threading.Lock]:
                     path.write_bytes(data)
                 tokenizer = cls.load(root)
             entry = _TOKENIZERS[key] = (tokenizer, threading.Lock())
+            _BUILT[key] += 1
     return entry
 
 
