@@ -273,7 +273,7 @@ def test_cooccurrence_counts_identical_to_ppmisvd_counts(cluster):
 def test_worker_killed_mid_job_loses_nothing(tmp_path):
     from hangul_dl.distributed.processes import ProcessCluster
 
-    src = _write_corpus(tmp_path / "in.txt", n=400)
+    src = _write_corpus(tmp_path / "in.txt", n=160)
     expected = _job(src, tmp_path / "local", "char")
     env = {"PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
                                           os.environ.get("PYTHONPATH", "")])}
@@ -432,7 +432,7 @@ def test_scheduler_forms_are_checked_in_options_and_recipes(capsys):
 @needs_dask
 @pytest.mark.slow
 def test_killing_a_worker_of_local_2_mid_job_loses_nothing(cluster, tmp_path):
-    src = _write_corpus(tmp_path / "in.txt", n=200)
+    src = _write_corpus(tmp_path / "in.txt", n=120)
     expected = _job(src, tmp_path / "local", "char")
     pids = list(cluster.client.run(os.getpid).values())
     killed: list[int] = []
@@ -443,15 +443,30 @@ def test_killing_a_worker_of_local_2_mid_job_loses_nothing(cluster, tmp_path):
         while time.monotonic() < deadline and not list(parts.glob("*.json")):
             time.sleep(0.02)
         os.kill(pids[0], signal.SIGKILL)  # kill -9 of a worker process, mid-job
-        killed.append(pids[0])
+        killed.append(time.monotonic())
 
     killer = threading.Thread(target=kill_one_worker_after_the_first_shard, daemon=True)
     killer.start()
     result = TokenizeJob(src, tmp_path / "remote", tokenizer=SlowCharTokenizer(), shard_lines=7,
                          errors="skip", quiet=True, executor=cluster).run()
+    finished = time.monotonic()
     killer.join(timeout=30)
-    assert killed and result.lines == expected.lines and result.done == expected.shards
+    assert killed and killed[0] < finished  # the worker died while shards were still running
+    assert result.lines == expected.lines and result.done == expected.shards
     assert (tmp_path / "remote" / "tokens.txt").read_bytes() == \
         (tmp_path / "local" / "tokens.txt").read_bytes()
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted it: later tests run
     assert pids[0] not in cluster.client.run(os.getpid).values()
+
+
+@needs_dask
+def test_recipe_scheduler_is_reached_before_any_work(tmp_path):
+    from hangul_dl.recipes import run_recipe
+
+    src = tmp_path / "in.txt"
+    src.write_text("가 나 다\n", encoding="utf-8")
+    recipe = {"input": {"path": str(src)}, "models": {"v": {"class": "PPMISVD"}},
+              "run": {"scheduler": "tcp://127.0.0.1:1"}}  # nothing listens on port 1
+    with pytest.raises(InputError, match="could not reach the Dask scheduler"):
+        run_recipe(recipe, output=tmp_path / "out", quiet=True)
+    assert not (tmp_path / "out").exists()
