@@ -465,9 +465,10 @@ def _stop_if_interrupted(name: str, model: Stage, saved: Path) -> None:
 
 
 def _tokenizing_where(section: dict[str, Any]) -> Any:
-    """A context in which every encoder tokenizes where ``[run]`` says (``scheduler``,
-    ``jobs``); the executor is started here, so a missing Dask or an unreachable scheduler is
-    one error before any work, and closed when the context ends."""
+    """A context in which every encoder and tokenizer step tokenizes where ``[run]`` says
+    (``scheduler``, ``jobs``; no ``[run]``: each stage's own ``n_jobs``); the executor is
+    started here, so a missing Dask or an unreachable scheduler is one error before any work,
+    and closed when the context ends."""
     import contextlib
 
     from .distributed import where
@@ -478,7 +479,7 @@ def _tokenizing_where(section: dict[str, Any]) -> Any:
     @contextlib.contextmanager
     def tokenizing() -> Any:
         try:
-            with tokenizing_on(executor):
+            with tokenizing_on(executor if section else None):
                 yield executor
         finally:
             executor.close()

@@ -335,9 +335,22 @@ def test_encoder_fit_on_cluster_gives_the_local_store_and_ids(cluster, tmp_path,
     tokens = [" ".join(t) for t in TextEncoder("char", errors="skip", cache=False).tokens(src)]
     assert entries[0].read_text(encoding="utf-8") == "\n".join(tokens) + "\n"
     assert cached.vocab_.id_to_token_ == local.vocab_.id_to_token_
-    # each worker process built the char tokenizer once for all the shards it ran
+    # a pipeline's tokenizer step (a recipe's [steps.tokenize]) runs on the block's executor
+    from hangul_dl.pipeline import Pipeline
+
+    texts = HOSTILE + SENTENCES * 5
+    before = sum(len(c) for c in cluster.client.run(tokenizers_built).values())
+    def pipeline():
+        return Pipeline([("tok", WhitespaceTokenizer(normalizer=False)), ("vocab", Vocabulary())])
+
+    with tokenizing_on(cluster):
+        remote_pipe = pipeline().fit(texts)
+    local_pipe = pipeline().fit(texts)
+    _same_vocab(remote_pipe.steps[-1][1], local_pipe.steps[-1][1])
+    # each worker process built each tokenizer once for all the shards it ran
     built = cluster.client.run(tokenizers_built)
-    assert built and all(n == 1 for counts in built.values() for n in counts.values())
+    assert sum(len(c) for c in built.values()) > before  # the whitespace step ran there
+    assert all(n == 1 for counts in built.values() for n in counts.values())
 
 
 @needs_dask

@@ -24,10 +24,10 @@ from ..backend import to_cpu
 from ..errors import InputError
 from ..io import atomic_open, read_manifest
 from ..progress import progress
-from ..text.cache import pipe_tokens
 from ..text.corpus import CorpusStats, TextCorpus
 from ..text.tokenizers import Tokenizer, get_tokenizer
 from ..text.vocab import Vocabulary
+from ..text.workers import pipe_tokens
 from .job import JOB_KIND, TOKENS_FILE
 
 __all__ = ["EXPORT_FORMATS", "build_vocab", "export_vectors", "token_files"]

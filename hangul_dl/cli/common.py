@@ -400,13 +400,15 @@ def where_options(p: Any) -> None:
 def tokenizing_where(args: argparse.Namespace) -> Iterator[Any]:
     """The executor ``--scheduler``/``--jobs`` name, for the ``with`` block: reached (or
     started) on entry, before any work, so a missing Dask or an unreachable scheduler is one
-    line and nothing is written; every encoder in the block tokenizes on it (the encoders
-    models build inside ``fit`` too); a cluster started here stops at the end."""
+    line and nothing is written. With ``--scheduler``, every encoder in the block tokenizes on
+    the cluster (the encoders models build inside ``fit`` too; without it they run ``--jobs``
+    processes as the command passes them ``n_jobs``); a cluster started here stops at the end."""
     from ..distributed import where
     from ..text.encoder import tokenizing_on
 
-    executor = where(getattr(args, "scheduler", None), jobs=getattr(args, "jobs", 1) or 1)
-    with executor, tokenizing_on(executor):
+    scheduler = getattr(args, "scheduler", None)
+    executor = where(scheduler, jobs=getattr(args, "jobs", 1) or 1)
+    with executor, tokenizing_on(executor if scheduler else None):
         yield executor
 
 

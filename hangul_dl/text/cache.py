@@ -30,8 +30,9 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import atomic_open, write_json
+from .workers import pipe_tokens
 
-__all__ = ["CACHE_ENV", "cache_key", "cache_root", "cached_tokenize", "pipe_tokens", "read_cached"]
+__all__ = ["CACHE_ENV", "cache_key", "cache_root", "cached_tokenize", "read_cached"]
 
 logger = logging.getLogger(__name__)
 
@@ -161,10 +162,3 @@ def cached_tokenize(source: Iterable[str] | str | os.PathLike, tokenizer: Any,
         logger.info("tokenized %d lines into the cache: %s", count, text_path)
     return text_path if as_path else list(read_cached(text_path))
 
-
-def pipe_tokens(tokenizer: Any, lines: Iterable[str], n_jobs: int, batch_size: int, quiet: bool,
-                executor: Any = None) -> Iterator[list[str]]:
-    """Token lists of ``lines`` in order: here (``n_jobs`` processes) or on ``executor``."""
-    if executor is None:
-        return tokenizer.pipe(lines, n_jobs=n_jobs, batch_size=batch_size, quiet=quiet)
-    return executor.pipe(tokenizer, lines, batch_size=batch_size, quiet=quiet)

@@ -30,8 +30,6 @@ The output is the same bytes wherever it runs, so the token cache serves either.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import logging
 import os
 import shutil
@@ -45,9 +43,9 @@ import numpy as np
 
 from ..errors import FormatError, InputError
 from ..stage import Stage
-from .cache import pipe_tokens
 from .ids import IdSequences
 from .vocab import DEFAULT_SPECIALS, Vocabulary
+from .workers import current_executor, pipe_tokens, tokenizing_on
 
 __all__ = ["TextEncoder", "current_executor", "tokenizing_on"]
 
@@ -55,33 +53,6 @@ log = logging.getLogger(__name__)
 
 _TOKENIZER_DIR = "tokenizer"
 _VOCAB_DIR = "vocab"
-
-#: The executor of the innermost ``tokenizing_on`` block (None: this process, ``n_jobs``).
-_EXECUTOR: contextvars.ContextVar[Any] = contextvars.ContextVar("hangul_dl_executor",
-                                                                 default=None)
-
-
-@contextlib.contextmanager
-def tokenizing_on(executor: Any) -> Iterator[Any]:
-    """Within the block, every encoder's tokenizing step runs on ``executor`` (one of
-    :func:`hangul_dl.distributed.where`'s) unless ``fit``/``tokens`` is given another: the
-    encoders a model builds inside its own ``fit`` included. ``None`` restores ``n_jobs``.
-    The caller starts and closes the executor (``with where(...) as ex, tokenizing_on(ex):``).
-    """
-    if executor is not None and not callable(getattr(executor, "pipe", None)):
-        raise InputError(f"tokenizing_on({executor!r}): expected an executor of "
-                         "hangul_dl.distributed.where(), e.g. where('local:2')")
-    token = _EXECUTOR.set(executor)
-    try:
-        yield executor
-    finally:
-        _EXECUTOR.reset(token)
-
-
-def current_executor() -> Any:
-    """The executor of the innermost :func:`tokenizing_on` block, or None."""
-    return _EXECUTOR.get()
-
 
 class TextEncoder(Stage):
     """Text → tokens → vocabulary IDs, tokenizing each sentence once per fit.
@@ -187,7 +158,7 @@ class TextEncoder(Stage):
         if _is_path(data):
             data = self._file_lines(data)
         yield from pipe_tokens(tok, data, self.n_jobs, self.batch_size, self.quiet,
-                               _executor(executor))
+                               executor)
         self._count_skipped()
 
     def _built_tokenizer(self) -> Any:
@@ -228,7 +199,7 @@ class TextEncoder(Stage):
         try:
             return cached_tokenize(source, tok, n_jobs=self.n_jobs, batch_size=self.batch_size,
                                    quiet=self.quiet, as_path=True,
-                                   executor=_executor(executor))
+                                   executor=executor)
         finally:
             self._count_skipped()
 
@@ -275,7 +246,7 @@ class TextEncoder(Stage):
             raise InputError("the text is empty: no sentences to build a vocabulary from")
         if isinstance(first, str):
             yield from pipe_tokens(tok, _texts([first], items), self.n_jobs, self.batch_size,
-                                   self.quiet, _executor(executor))
+                                   self.quiet, executor)
             return
         for n, tokens in enumerate(_chain(first, items)):
             if isinstance(tokens, str) or isinstance(tokens, np.ndarray) or not all(
@@ -363,10 +334,6 @@ def _read_tokens(path: Path) -> Iterator[list[str]]:
 def _is_path(data: Any) -> bool:
     """``data`` names a file or folder (a ``str`` or a ``PathLike``), not sentences."""
     return isinstance(data, (str, os.PathLike))
-
-
-def _executor(executor: Any) -> Any:
-    return executor if executor is not None else _EXECUTOR.get()
 
 
 def _texts_for_tokenizer(data: Any, errors: str = "raise") -> Iterable[str]:
