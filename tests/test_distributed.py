@@ -483,3 +483,42 @@ def test_recipe_scheduler_is_reached_before_any_work(tmp_path):
     with pytest.raises(InputError, match="could not reach the Dask scheduler"):
         run_recipe(recipe, output=tmp_path / "out", quiet=True)
     assert not (tmp_path / "out").exists()
+
+
+def _script(name: str):
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"script_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_dask
+def test_scripts_and_lm_train_with_scheduler_match_jobs_1(cluster, tmp_path, monkeypatch):
+    from hangul_dl.cli import main
+
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    src = _write_corpus(tmp_path / "in.txt", n=60, long=False)
+    small = tmp_path / "small.txt"  # a language model trains on it in a second
+    small.write_bytes(("\n".join(SENTENCES * 3) + "\n").encode() + b"\xff bad\n")
+    tokenize_corpus, build_vocab = _script("tokenize_corpus"), _script("build_vocab")
+    lm = ["--tokenizer", "char", "--skip-bad-lines", "--max-epoch", "1", "--hidden-size", "8",
+          "--embedding-size", "8", "--batch-size", "2", "--time-size", "4", "-q"]
+    for name, where_ in (("local", ["--jobs", "1"]), ("remote", ["--scheduler", _address(cluster)])):
+        assert tokenize_corpus.main([str(src), "-o", str(tmp_path / f"{name}_job"), "--tokenizer",
+                                     "char", "--shard-lines", "9", "--skip-bad-lines", "-q",
+                                     *where_]) == 0
+        assert build_vocab.main([str(src), "-o", str(tmp_path / f"{name}.vocab"), "--tokenizer",
+                                 "char", "--skip-bad-lines", "-q", *where_]) == 0
+        assert main(["lm", "train", str(small), "-o", str(tmp_path / f"{name}_lm"), *lm,
+                     *where_]) == 0
+    for path in ("{}_job/tokens.txt", "{}.vocab", "{}_lm/vocab.txt"):
+        assert (tmp_path / path.format("remote")).read_bytes() == \
+            (tmp_path / path.format("local")).read_bytes(), path
+    with np.load(tmp_path / "local_lm" / "model" / "weights.npz") as a, \
+            np.load(tmp_path / "remote_lm" / "model" / "weights.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
