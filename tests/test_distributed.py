@@ -208,6 +208,12 @@ def test_okt_job_on_cluster_is_byte_identical(cluster, tmp_path):
     okt = [n for counts in cluster.client.run(tokenizers_built).values()
            for key, n in counts.items() if "Konlpy" in key]
     assert okt and all(n == 1 for n in okt)  # one tagger (one JVM) per worker for every shard
+    from hangul_dl.cli import main  # the command line, on the workers' warm taggers
+
+    for name, extra in (("local", ["--jobs", "1"]), ("remote", ["--scheduler", _address(cluster)])):
+        assert main(["tokenize", str(src), "-o", str(tmp_path / f"{name}.txt"), "--tokenizer",
+                     "okt", "--skip-bad-lines", "--no-cache", "-q", *extra]) == 0
+    assert (tmp_path / "remote.txt").read_bytes() == (tmp_path / "local.txt").read_bytes()
     tok = KonlpyTokenizer("okt")
     lines = [*HOSTILE, *SENTENCES] * 3
     assert count_vocabulary(lines, tok, cluster, shard_lines=5).id_to_token_ == \
