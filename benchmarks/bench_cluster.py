@@ -16,10 +16,16 @@ capacity plan extrapolates from. ``overhead`` is the round trip of one tiny task
 tokenizer, one line per shard) on the warm Dask cluster: the per-shard cost that sets the
 smallest useful shard.
 
+The corpus is ``--corpus sentiment`` (default: the short, noisy movie reviews of
+:func:`hangul_dl.classify.data.sentiment_reviews`, the realistic shape) or ``reviews`` (the
+clause generator below). ``--repeats R`` runs each configuration R times, each in a fresh
+process, and reports the minimum and the median.
+
 Run::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cluster.py             # 40,000 sentences
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cluster.py --n 10000   # a loaded machine
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_cluster.py --n 5000 --repeats 3 \
+        --configs jobs1,jobs2,local:2                                      # a loaded machine
 """
 
 from __future__ import annotations
@@ -65,6 +71,15 @@ def reviews(n: int, seed: int = 0) -> list[str]:
         tail = _TAILS[rng.integers(len(_TAILS))]
         out.append(" ".join(clauses) + (f" {tail}" if tail else ""))
     return out
+
+
+def corpus(kind: str, n: int) -> list[str]:
+    """The benchmark's sentences: ``sentiment`` (generated reviews) or ``reviews``."""
+    if kind == "sentiment":
+        from hangul_dl.classify.data import sentiment_reviews
+
+        return [" ".join(text.split()) for _, text in sentiment_reviews(n, seed=0)]
+    return reviews(n)
 
 
 def _sha(path: Path) -> str:
@@ -122,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=40_000, help="sentences (default 40,000)")
     parser.add_argument("--shard-lines", type=int, default=2_000)
     parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--corpus", choices=["sentiment", "reviews"], default="sentiment")
+    parser.add_argument("--repeats", type=int, default=1, help="fresh runs per configuration")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # child mode: one configuration
     parser.add_argument("--source", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -136,13 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     from hangul_dl.distributed.processes import ProcessCluster
 
     configs = [c for c in args.configs.split(",") if c]
-    print(f"bench_cluster: Okt on {args.n:,} review-like sentences, shards of "
-          f"{args.shard_lines:,} lines, {os.cpu_count()} CPU(s); load at start {_load()}")
+    texts = corpus(args.corpus, args.n)
+    chars = sum(map(len, texts)) / max(1, len(texts))
+    print(f"bench_cluster: Okt on {args.n:,} {args.corpus} sentences ({chars:.0f} characters "
+          f"on average), shards of {args.shard_lines:,} lines, {args.repeats} fresh run(s) per "
+          f"configuration, {os.cpu_count()} CPU(s); load at start {_load()}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_cluster-") as tmp:
         source = Path(tmp) / "reviews.txt"
-        source.write_text("\n".join(reviews(args.n)) + "\n", encoding="utf-8")
-        for config in configs:
+        source.write_text("\n".join(texts) + "\n", encoding="utf-8")
+        for config in [c for _ in range(args.repeats) for c in configs]:  # interleaved
             cluster, address, started = None, None, 0.0
             try:
                 if config == "dask-cli":
@@ -170,16 +190,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"(load now {record['load']})", flush=True)
     if not rows:
         return 1
+    rows = _summary(rows)
     base = next((r for r in rows if r["config"] == "jobs1"), rows[0])
-    print(f"\n{'config':<10}{'cold s':>9}{'x jobs1':>9}{'warm s':>9}{'x jobs1':>9}"
-          f"{'sent/s/worker (warm)':>22}{'task ms':>9}  output")
-    shas = {r["cold_sha"] for r in rows} | {r["warm_sha"] for r in rows}
+    print(f"\n{'config':<10}{'cold min/med s':>16}{'x jobs1':>9}{'warm min/med s':>16}"
+          f"{'x jobs1':>9}{'sent/s/worker (warm)':>22}{'task ms':>9}  output")
+    shas = {sha for r in rows for sha in r["shas"]}
     for r in rows:
         per_worker = args.n / r["warm"] / max(1, r["workers"])
         overhead = f"{r['overhead_ms']:9.1f}" if "overhead_ms" in r else f"{'-':>9}"
-        print(f"{r['config']:<10}{r['cold']:9.1f}{base['cold'] / r['cold']:9.2f}"
-              f"{r['warm']:9.1f}{base['warm'] / r['warm']:9.2f}{per_worker:22,.0f}{overhead}"
+        print(f"{r['config']:<10}{r['cold']:8.1f}/{r['cold_med']:<7.1f}"
+              f"{base['cold_med'] / r['cold_med']:9.2f}{r['warm']:8.1f}/{r['warm_med']:<7.1f}"
+              f"{base['warm_med'] / r['warm_med']:9.2f}{per_worker:22,.0f}{overhead}"
               f"  {r['cold_sha']}")
+    print("(x jobs1: ratio of the medians; sent/s/worker from the fastest warm run)")
     for r in rows:
         if r["cluster_start"]:
             print(f"({r['config']}: starting the scheduler and workers took "
@@ -187,6 +210,23 @@ def main(argv: list[str] | None = None) -> int:
     print("outputs identical" if len(shas) == 1 else f"OUTPUTS DIFFER: {sorted(shas)}")
     print(f"load at end {_load()}")
     return 0 if len(shas) == 1 else 1
+
+
+def _summary(records: list[dict]) -> list[dict]:
+    """One row per configuration: minimum (``cold``, ``warm``) and median of its runs."""
+    rows = []
+    for config in dict.fromkeys(r["config"] for r in records):
+        runs = [r for r in records if r["config"] == config]
+        row = dict(runs[0])
+        for phase in ("cold", "warm"):
+            values = [r[phase] for r in runs]
+            row[phase], row[f"{phase}_med"] = min(values), float(np.median(values))
+        row["shas"] = {r[k] for r in runs for k in ("cold_sha", "warm_sha")}
+        if "overhead_ms" in row:
+            row["overhead_ms"] = min(r["overhead_ms"] for r in runs)
+        row["cluster_start"] = max(r["cluster_start"] for r in runs)
+        rows.append(row)
+    return rows
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ _SECTIONS: dict[str, dict[str, Any]] = {
     "input": {"path": str, "valid": str, "valid_every": int, "src": str, "tgt": str, "tsv": str,
               "limit": int, "text_column": str, "label_column": str},
     "output": {"dir": str},
+    "run": {"scheduler": str, "jobs": int},  # where tokenizing runs: --scheduler, --jobs
     "report": {"similar": list, "topn": int, "word_map": list, "prompts": list,
                "max_tokens": int, "temperature": float, "top_k": int, "n": int,
                "translate": list},
@@ -67,7 +68,7 @@ _AT_LEAST = {"limit": 1, "valid_every": 2, "topn": 1, "max_tokens": 1, "n": 1, "
              "epochs": 1, "dim": 1, "window": 1, "embedding_size": 1, "hidden_size": 1,
              "num_layers": 1, "batch_size": 1, "time_size": 1, "min_count": 1, "max_vocab": 1,
              "max_size": 1, "max_length": 1, "vocab_size": 1, "n_jobs": 1, "beam": 1,
-             "patience": 1, "checkpoint_every": 1}
+             "patience": 1, "checkpoint_every": 1, "jobs": 1}
 #: Stage parameters with a closed set of values: (class, parameter) -> allowed values.
 _CHOICES = {("KonlpyTokenizer", "backend"): ("okt", "komoran", "kkma", "hannanum", "mecab"),
             ("Word2Vec", "method"): ("cbow", "skipgram"),
@@ -228,7 +229,15 @@ def _check_stage(where: str, params: Any) -> list[str]:
 
 
 def _check_range(where: str, key: str, value: Any) -> list[str]:
-    """``value`` against :data:`_AT_LEAST` (numbers only; ``None`` is a default)."""
+    """``value`` against :data:`_AT_LEAST` (numbers only; ``None`` is a default); the form of
+    ``run.scheduler`` (``local:N`` or a Dask scheduler address)."""
+    if where == "run.scheduler":
+        from .distributed import where as where_work_runs
+
+        try:
+            where_work_runs(value)
+        except InputError as exc:
+            return [f"run.scheduler: {str(exc).partition(': ')[2] or exc}"]
     least = _AT_LEAST.get(key)
     if least is None or not isinstance(value, (int, float)) or isinstance(value, bool):
         return []
@@ -491,6 +500,29 @@ def _stop_if_interrupted(name: str, model: Stage, saved: Path) -> None:
                             f"{saved}; {hint}")
 
 
+def _tokenizing_where(section: dict[str, Any]) -> Any:
+    """A context in which every encoder and tokenizer step tokenizes where ``[run]`` says
+    (``scheduler``, ``jobs``; no ``[run]``: each stage's own ``n_jobs``); the executor is
+    started here, so a missing Dask or an unreachable scheduler is one error before any work,
+    and closed when the context ends."""
+    import contextlib
+
+    from .distributed import where
+    from .text.encoder import tokenizing_on
+
+    executor = where(section.get("scheduler"), jobs=section.get("jobs", 1)).start()
+
+    @contextlib.contextmanager
+    def tokenizing() -> Any:
+        try:
+            with tokenizing_on(executor if section else None):
+                yield executor
+        finally:
+            executor.close()
+
+    return tokenizing()
+
+
 def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
                quiet: bool = False, device: str | None = None, seed: int | None = None,
                resume: bool = False, threads: int | str | None = None) -> RecipeResult:
@@ -521,8 +553,9 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
     result = RecipeResult(output=out)
     started = time.perf_counter()
     pre = Pipeline(steps)
+    tokenizing = _tokenizing_where(recipe.get("run", {}))  # a cluster reached before any work
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="hangul_dl_recipe_") as spool:
+    with tokenizing, tempfile.TemporaryDirectory(prefix="hangul_dl_recipe_") as spool:
         if steps:  # preprocessed once for every model, kept on disk (memory-mapped IDs)
             data = pre.fit_transform(data, sink=_keep_on_disk(Path(spool) / "train"))
             if valid is not None:

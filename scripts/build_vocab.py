@@ -6,6 +6,7 @@ separated by spaces), or raw text with ``--tokenizer``::
 
     python scripts/build_vocab.py out/ -o vocab.txt --min-count 5
     python scripts/build_vocab.py corpus/ --tokenizer okt --jobs 2 -o vocab.txt
+    python scripts/build_vocab.py corpus/ --tokenizer okt --scheduler local:4 -o vocab.txt
 
 A thin wrapper over :func:`hangul_dl.batch.build_vocab` and ``Vocabulary.save_txt``.
 """
@@ -17,7 +18,15 @@ import sys
 from collections.abc import Sequence
 
 from hangul_dl.batch import build_vocab
-from hangul_dl.cli.common import alias, positive_int, run_command, script_options, skip_bad_option
+from hangul_dl.cli.common import (
+    alias,
+    positive_int,
+    run_command,
+    script_options,
+    skip_bad_option,
+    tokenizing_where,
+    where_options,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-vocab", type=positive_int, default=None,
                    help="어휘 최대 크기, 특수 토큰 4개 포함 (기본 제한 없음)")
     alias(p, "--max-size", "max_vocab", type=positive_int)
-    p.add_argument("--jobs", type=positive_int, default=1, help="--tokenizer를 쓸 때 작업 프로세스 수")
+    where_options(p)  # where --tokenizer runs: --jobs N, or --scheduler ADDRESS|local:N
     skip_bad_option(p)
     script_options(p)
     p.set_defaults(check_inputs=("inputs",), check_outputs={"output": "file"})
@@ -44,9 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     source = args.inputs if len(args.inputs) > 1 else args.inputs[0]
-    vocab, stats = build_vocab(source, tokenizer=args.tokenizer, min_count=args.min_count,
-                               max_size=args.max_vocab, n_jobs=args.jobs,
-                               errors="skip" if args.skip_bad_lines else "raise", quiet=args.quiet)
+    with tokenizing_where(args) as executor:  # a cluster is reached before any work
+        vocab, stats = build_vocab(source, tokenizer=args.tokenizer, min_count=args.min_count,
+                                   max_size=args.max_vocab, n_jobs=args.jobs,
+                                   errors="skip" if args.skip_bad_lines else "raise",
+                                   quiet=args.quiet, executor=executor)
     vocab.save_txt(args.output)
     # Each skipped line (file:line: reason) was logged once by the reader; here only the count.
     if not args.quiet:

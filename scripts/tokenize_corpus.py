@@ -6,6 +6,7 @@ an interruption (Ctrl-C, a kill, a crash) skips them and tokenizes only the rest
 file or tokenizer invalidates the shards it affects (the log says which). ``--force`` redoes all.
 
     python scripts/tokenize_corpus.py corpus/ -o out/ --tokenizer okt --jobs 2 --vocab vocab.txt
+    python scripts/tokenize_corpus.py corpus/ -o out/ --scheduler tcp://10.0.0.5:8786   # Dask
 
 Outputs: ``OUT/tokens.txt`` (one line per input line, tokens joined by spaces with the ``▁``
 word marks, so ``hangul-dl detokenize OUT/tokens.txt`` restores the text), ``OUT/ids.npy``
@@ -20,7 +21,15 @@ import sys
 from collections.abc import Sequence
 
 from hangul_dl.batch import TokenizeJob
-from hangul_dl.cli.common import positive_int, run_command, script_options, skip_bad_option, tokenizer_help
+from hangul_dl.cli.common import (
+    positive_int,
+    run_command,
+    script_options,
+    skip_bad_option,
+    tokenizer_help,
+    tokenizing_where,
+    where_options,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="출력 폴더 (tokens.txt, ids.npy, manifest.json, .parts/)")
     p.add_argument("--tokenizer", default="okt", help=tokenizer_help("okt"))
     p.add_argument("--vocab", metavar="VOCAB", help="어휘 파일(vocab.txt): 주면 ids.npy도 씁니다")
-    p.add_argument("--jobs", type=positive_int, default=1, help="작업 프로세스 수 (각자 JVM 사용, 기본 1)")
+    where_options(p)
     p.add_argument("--shard-lines", type=positive_int, default=10_000,
                    help="샤드 하나의 줄 수 (중단 시 잃는 작업 단위, 기본 10000)")
     p.add_argument("--batch-size", type=positive_int, default=256, help="작업 프로세스에 보내는 묶음 크기")
@@ -49,11 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    with tokenizing_where(args) as executor:  # a cluster is reached before any work
+        return _run_job(args, executor)
+
+
+def _run_job(args: argparse.Namespace, executor: object) -> int:
     job = TokenizeJob(args.inputs if len(args.inputs) > 1 else args.inputs[0], args.output,
                       tokenizer=args.tokenizer, vocab=args.vocab, shard_lines=args.shard_lines,
                       n_jobs=args.jobs, batch_size=args.batch_size,
                       errors="skip" if args.skip_bad_lines else "raise", force=args.force,
-                      keep_parts=not args.no_keep_parts, quiet=args.quiet)
+                      keep_parts=not args.no_keep_parts, quiet=args.quiet, executor=executor)
     try:
         r = job.run()
     except KeyboardInterrupt:

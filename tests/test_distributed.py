@@ -30,7 +30,7 @@ from hangul_dl.distributed import (
 from hangul_dl.embeddings.base import corpus_to_ids, ids_to_stream
 from hangul_dl.embeddings.count import cooccurrence_matrix
 from hangul_dl.errors import InputError, TokenizerError
-from hangul_dl.text.tokenizers import CharTokenizer, KonlpyTokenizer
+from hangul_dl.text.tokenizers import CharTokenizer, KonlpyTokenizer, WhitespaceTokenizer
 from hangul_dl.text.vocab import Vocabulary
 
 HAVE_DASK = importlib.util.find_spec("distributed") is not None
@@ -147,6 +147,8 @@ def test_pipe_keeps_input_order_over_many_shards(cluster):
     texts = [f"{i} 번째 문장 {'가' * (i % 17)}" for i in range(300)] + HOSTILE + [LONG]
     assert list(cluster.pipe(tok, texts, shard_lines=7)) == list(tok.pipe(texts))
     assert list(where("local").pipe(tok, iter(texts))) == list(tok.pipe(texts))
+    words = WhitespaceTokenizer()  # pre-tokenized text: the same tokens, the same order
+    assert list(cluster.pipe(words, texts, shard_lines=11)) == list(words.pipe(texts))
     with pytest.raises(InputError, match="text #1 is int"):
         list(cluster.pipe(tok, ["가", 3]))
 
@@ -201,6 +203,17 @@ def test_okt_job_on_cluster_is_byte_identical(cluster, tmp_path):
     assert (tmp_path / "remote" / "tokens.txt").read_bytes() == \
         (tmp_path / "local" / "tokens.txt").read_bytes()
     assert remote.tokens == local.tokens and remote.done == remote.shards
+    from hangul_dl.distributed.tasks import tokenizers_built
+
+    okt = [n for counts in cluster.client.run(tokenizers_built).values()
+           for key, n in counts.items() if "Konlpy" in key]
+    assert okt and all(n == 1 for n in okt)  # one tagger (one JVM) per worker for every shard
+    from hangul_dl.cli import main  # the command line, on the workers' warm taggers
+
+    for name, extra in (("local", ["--jobs", "1"]), ("remote", ["--scheduler", _address(cluster)])):
+        assert main(["tokenize", str(src), "-o", str(tmp_path / f"{name}.txt"), "--tokenizer",
+                     "okt", "--skip-bad-lines", "--no-cache", "-q", *extra]) == 0
+    assert (tmp_path / "remote.txt").read_bytes() == (tmp_path / "local.txt").read_bytes()
     tok = KonlpyTokenizer("okt")
     lines = [*HOSTILE, *SENTENCES] * 3
     assert count_vocabulary(lines, tok, cluster, shard_lines=5).id_to_token_ == \
@@ -266,7 +279,7 @@ def test_cooccurrence_counts_identical_to_ppmisvd_counts(cluster):
 def test_worker_killed_mid_job_loses_nothing(tmp_path):
     from hangul_dl.distributed.processes import ProcessCluster
 
-    src = _write_corpus(tmp_path / "in.txt", n=400)
+    src = _write_corpus(tmp_path / "in.txt", n=160)
     expected = _job(src, tmp_path / "local", "char")
     env = {"PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
                                           os.environ.get("PYTHONPATH", "")])}
@@ -297,3 +310,221 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path):
     assert killed[0] not in new_pids.values()  # the nanny started a fresh worker process
     assert (tmp_path / "remote" / "tokens.txt").read_bytes() == \
         (tmp_path / "local" / "tokens.txt").read_bytes()
+
+
+# -- the encoder and the command line on the cluster ----------------------------------------
+def _address(cluster) -> str:
+    return cluster.client.scheduler.address
+
+
+@needs_dask
+def test_encoder_fit_on_cluster_gives_the_local_store_and_ids(cluster, tmp_path, monkeypatch):
+    from hangul_dl.distributed.tasks import tokenizers_built
+    from hangul_dl.text.encoder import TextEncoder, current_executor, tokenizing_on
+
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    src = _write_corpus(tmp_path / "in.txt", n=80)
+    local = TextEncoder("char", cache=False, errors="skip").fit(src)
+    remote = TextEncoder("char", cache=False, errors="skip").fit(src, executor=cluster)
+    assert remote.skipped_lines == local.skipped_lines == 1
+    assert remote.vocab_.id_to_token_ == local.vocab_.id_to_token_
+    for a, b in zip(remote.ids_, local.ids_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # tokenizing_on reaches an encoder that is not given an executor (one a model builds),
+    # and the token cache it fills is the local run's entry (same key, same bytes)
+    with tokenizing_on(cluster):
+        assert current_executor() is cluster
+        cached = TextEncoder("char", errors="skip").fit(src)
+    assert current_executor() is None
+    entries = list((tmp_path / "cache" / "tokens").glob("*.txt"))
+    assert len(entries) == 1
+    tokens = [" ".join(t) for t in TextEncoder("char", errors="skip", cache=False).tokens(src)]
+    assert entries[0].read_text(encoding="utf-8") == "\n".join(tokens) + "\n"
+    assert cached.vocab_.id_to_token_ == local.vocab_.id_to_token_
+    # a pipeline's tokenizer step (a recipe's [steps.tokenize]) runs on the block's executor
+    from hangul_dl.pipeline import Pipeline
+
+    texts = HOSTILE + SENTENCES * 5
+    before = sum(len(c) for c in cluster.client.run(tokenizers_built).values())
+    def pipeline():
+        return Pipeline([("tok", WhitespaceTokenizer(normalizer=False)), ("vocab", Vocabulary())])
+
+    with tokenizing_on(cluster):
+        remote_pipe = pipeline().fit(texts)
+    local_pipe = pipeline().fit(texts)
+    _same_vocab(remote_pipe.steps[-1][1], local_pipe.steps[-1][1])
+    # each worker process built each tokenizer once for all the shards it ran
+    built = cluster.client.run(tokenizers_built)
+    assert sum(len(c) for c in built.values()) > before  # the whitespace step ran there
+    assert all(n == 1 for counts in built.values() for n in counts.values())
+
+
+@needs_dask
+def test_cli_tokenize_vocab_vectors_with_scheduler_match_jobs_1(cluster, tmp_path, monkeypatch,
+                                                                  capsys):
+    from hangul_dl.cli import main
+
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    src = _write_corpus(tmp_path / "in.txt", n=80)
+    common = ["--tokenizer", "char", "--skip-bad-lines", "--no-cache", "-q"]
+    address = _address(cluster)
+    for name, extra in (("local", ["--jobs", "1"]), ("remote", ["--scheduler", address])):
+        assert main(["tokenize", str(src), "-o", str(tmp_path / f"{name}.txt"), *common,
+                     *extra]) == 0
+        assert main(["vocab", str(src), "-o", str(tmp_path / f"{name}.vocab"), *common,
+                     *extra]) == 0
+        assert main(["vectors", str(src), "-o", str(tmp_path / f"{name}.vec"), "--dim", "4",
+                     "--min-count", "1", *common, *extra]) == 0
+    assert "잘못된 줄 1개를 건너뛰었습니다" in capsys.readouterr().err
+    for suffix in ("txt", "vocab", "vec"):
+        assert (tmp_path / f"remote.{suffix}").read_bytes() == \
+            (tmp_path / f"local.{suffix}").read_bytes(), suffix
+    assert not (tmp_path / "cache").exists()  # --no-cache holds on the cluster too
+
+
+def _cli(argv: list[str], *, block_dask: bool = False, timeout: float = 60):
+    import subprocess
+
+    code = ("import sys\n" + ("sys.modules['distributed'] = None\n" if block_dask else "")
+            + "from hangul_dl.cli import main\nsys.exit(main(sys.argv[1:]))")
+    t0 = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
+                            text=True, encoding="utf-8", timeout=timeout)
+    return result, time.perf_counter() - t0
+
+
+def test_cli_scheduler_without_dask_is_one_line_before_any_work(tmp_path, monkeypatch,
+                                                               capsys):
+    from hangul_dl.cli import main
+
+    src = tmp_path / "in.txt"
+    src.write_text("가나다\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result, seconds = _cli(["tokenize", str(src), "-o", str(out), "--tokenizer", "char",
+                            "--scheduler", "local:2"], block_dask=True)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hangul-dl: error: "), result.stderr
+    assert 'pip install ".[dask]"' in lines[0] and "Traceback" not in result.stderr
+    assert not out.exists() and seconds < 30
+    monkeypatch.setitem(sys.modules, "distributed", None)  # the other commands, in-process
+    for command in (["vocab"], ["vectors", "--dim", "2"], ["lm", "train"]):
+        argv = [*command, str(src), "-o", str(out), "--tokenizer", "char"]
+        assert main([*argv, "--scheduler", "tcp://127.0.0.1:1"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and 'pip install ".[dask]"' in err[0], (command, err)
+        assert not out.exists()
+
+
+@needs_dask
+def test_cli_unreachable_scheduler_is_one_line_and_creates_nothing(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("가나다\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    result, seconds = _cli(["tokenize", str(src), "-o", str(out), "--tokenizer", "char",
+                            "--scheduler", "tcp://nosuch:1"])
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "tcp://nosuch:1" in lines[0] and "dask scheduler" in lines[0]
+    assert "Traceback" not in result.stderr and not out.exists()
+    assert seconds < 30  # a bounded connect timeout (5 s), no hang
+
+
+def test_scheduler_forms_are_checked_in_options_and_recipes(capsys):
+    from hangul_dl.cli import main
+    from hangul_dl.recipes import validate_recipe
+
+    with pytest.raises(SystemExit) as exc:
+        main(["tokenize", "x.txt", "--scheduler", "local:0"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "local:N" in err and "--scheduler" in err
+    recipe = {"models": {"v": {"class": "PPMISVD"}}, "run": {"scheduler": "http://x", "jobs": 0}}
+    with pytest.raises(InputError) as info:
+        validate_recipe(recipe)
+    message = str(info.value)
+    assert "run.scheduler" in message and "tcp://10.0.0.5:8786" in message
+    assert "run.jobs: must be 1 or more" in message
+    validate_recipe({"models": {"v": {"class": "PPMISVD"}}, "run": {"scheduler": "local:2"}})
+
+
+@needs_dask
+@pytest.mark.slow
+def test_killing_a_worker_of_local_2_mid_job_loses_nothing(cluster, tmp_path):
+    src = _write_corpus(tmp_path / "in.txt", n=120)
+    expected = _job(src, tmp_path / "local", "char")
+    pids = list(cluster.client.run(os.getpid).values())
+    killed: list[int] = []
+
+    def kill_one_worker_after_the_first_shard() -> None:
+        deadline = time.monotonic() + 30
+        parts = tmp_path / "remote" / ".parts"
+        while time.monotonic() < deadline and not list(parts.glob("*.json")):
+            time.sleep(0.02)
+        os.kill(pids[0], signal.SIGKILL)  # kill -9 of a worker process, mid-job
+        killed.append(time.monotonic())
+
+    killer = threading.Thread(target=kill_one_worker_after_the_first_shard, daemon=True)
+    killer.start()
+    result = TokenizeJob(src, tmp_path / "remote", tokenizer=SlowCharTokenizer(), shard_lines=7,
+                         errors="skip", quiet=True, executor=cluster).run()
+    finished = time.monotonic()
+    killer.join(timeout=30)
+    assert killed and killed[0] < finished  # the worker died while shards were still running
+    assert result.lines == expected.lines and result.done == expected.shards
+    assert (tmp_path / "remote" / "tokens.txt").read_bytes() == \
+        (tmp_path / "local" / "tokens.txt").read_bytes()
+    cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted it: later tests run
+    assert pids[0] not in cluster.client.run(os.getpid).values()
+
+
+@needs_dask
+def test_recipe_scheduler_is_reached_before_any_work(tmp_path):
+    from hangul_dl.recipes import run_recipe
+
+    src = tmp_path / "in.txt"
+    src.write_text("가 나 다\n", encoding="utf-8")
+    recipe = {"input": {"path": str(src)}, "models": {"v": {"class": "PPMISVD"}},
+              "run": {"scheduler": "tcp://127.0.0.1:1"}}  # nothing listens on port 1
+    with pytest.raises(InputError, match="could not reach the Dask scheduler"):
+        run_recipe(recipe, output=tmp_path / "out", quiet=True)
+    assert not (tmp_path / "out").exists()
+
+
+def _script(name: str):
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"script_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_dask
+def test_scripts_and_lm_train_with_scheduler_match_jobs_1(cluster, tmp_path, monkeypatch):
+    from hangul_dl.cli import main
+
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    src = _write_corpus(tmp_path / "in.txt", n=60, long=False)
+    small = tmp_path / "small.txt"  # a language model trains on it in a second
+    small.write_bytes(("\n".join(SENTENCES * 3) + "\n").encode() + b"\xff bad\n")
+    tokenize_corpus, build_vocab = _script("tokenize_corpus"), _script("build_vocab")
+    lm = ["--tokenizer", "char", "--skip-bad-lines", "--max-epoch", "1", "--hidden-size", "8",
+          "--embedding-size", "8", "--batch-size", "2", "--time-size", "4", "-q"]
+    for name, where_ in (("local", ["--jobs", "1"]), ("remote", ["--scheduler", _address(cluster)])):
+        assert tokenize_corpus.main([str(src), "-o", str(tmp_path / f"{name}_job"), "--tokenizer",
+                                     "char", "--shard-lines", "9", "--skip-bad-lines", "-q",
+                                     *where_]) == 0
+        assert build_vocab.main([str(src), "-o", str(tmp_path / f"{name}.vocab"), "--tokenizer",
+                                 "char", "--skip-bad-lines", "-q", *where_]) == 0
+        assert main(["lm", "train", str(small), "-o", str(tmp_path / f"{name}_lm"), *lm,
+                     *where_]) == 0
+    for path in ("{}_job/tokens.txt", "{}.vocab", "{}_lm/vocab.txt"):
+        assert (tmp_path / path.format("remote")).read_bytes() == \
+            (tmp_path / path.format("local")).read_bytes(), path
+    with np.load(tmp_path / "local_lm" / "model" / "weights.npz") as a, \
+            np.load(tmp_path / "remote_lm" / "model" / "weights.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])

@@ -27,6 +27,7 @@ from ..progress import progress
 from ..text.corpus import CorpusStats, TextCorpus
 from ..text.tokenizers import Tokenizer, get_tokenizer
 from ..text.vocab import Vocabulary
+from ..text.workers import pipe_tokens
 from .job import JOB_KIND, TOKENS_FILE
 
 __all__ = ["EXPORT_FORMATS", "build_vocab", "export_vectors", "token_files"]
@@ -52,13 +53,15 @@ def token_files(source: PathLike | Iterable[PathLike]) -> list[PathLike]:
 
 def build_vocab(source: PathLike | Iterable[PathLike], tokenizer: str | Tokenizer | None = None,
                 min_count: int = 1, max_size: int | None = None, n_jobs: int = 1,
-                errors: str = "raise", quiet: bool = False) -> tuple[Vocabulary, CorpusStats]:
+                errors: str = "raise", quiet: bool = False,
+                executor: Any = None) -> tuple[Vocabulary, CorpusStats]:
     """Count a vocabulary in one streaming pass; returns it and the reader's statistics.
 
     ``tokenizer=None``: ``source`` holds tokens, one sentence per line, separated by whitespace
     (``tokens.txt``, or a :class:`~.job.TokenizeJob` output directory). Otherwise ``source`` is
     raw text, tokenized with ``tokenizer`` (``"okt"``, a Tokenizer, ...) in ``n_jobs``
-    processes. Empty lines are no sentence. The :class:`~hangul_dl.text.corpus.CorpusStats`
+    processes, or on ``executor`` (:func:`hangul_dl.distributed.where`: a Dask cluster; the
+    same counts). Empty lines are no sentence. The :class:`~hangul_dl.text.corpus.CorpusStats`
     tell how many lines were read, empty, and skipped as bad (``errors="skip"``).
 
     >>> vocab, stats = build_vocab("out/", min_count=5)      # the tokens of a TokenizeJob
@@ -75,7 +78,7 @@ def build_vocab(source: PathLike | Iterable[PathLike], tokenizer: str | Tokenize
             token_lists: Iterable[list[str]] = (line.split() for line in corpus)
         else:
             corpus = TextCorpus(source, errors=errors)
-            token_lists = (t for t in tok.pipe(corpus, n_jobs=n_jobs, quiet=True) if t)
+            token_lists = (t for t in pipe_tokens(tok, corpus, n_jobs, 256, True, executor) if t)
         vocab.fit(_counted(token_lists, bar))
     finally:
         bar.close()

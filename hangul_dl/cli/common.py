@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import select
@@ -14,8 +15,10 @@ from typing import Any
 __all__ = ["EXIT_BROKEN_PIPE", "TOKENIZERS", "ArgumentParser", "HelpFormatter", "add_command", "add_common",
            "alias", "check_paths", "check_tokenizer", "cli_words", "fraction", "given", "library_arg",
            "network_options", "os_error_message", "pair_file_options", "positive_float", "positive_int",
-           "read_lines", "run_command", "script_options", "skip_bad_option", "stdout_reader_gone",
-           "token_lines", "tokenizer_help", "tokenizer_options", "training_options", "write_lines"]
+           "read_lines", "report_skipped", "run_command", "scheduler_spec", "script_options",
+           "skip_bad_option", "stdout_reader_gone", "text_encoder", "tokenizer_help",
+           "tokenizer_options", "tokenizing_where", "training_options", "where_options",
+           "write_lines"]
 
 #: Exit status after the reader of stdout went away, as a shell reports death by SIGPIPE.
 EXIT_BROKEN_PIPE = 141
@@ -358,14 +361,72 @@ def tokenizer_help(default: str | None = "okt") -> str:
 
 
 def tokenizer_options(p: argparse.ArgumentParser, default: str = "okt") -> None:
-    """``--tokenizer``, ``--jobs``, ``--no-cache`` and ``--skip-bad-lines`` for commands that
-    tokenize text."""
+    """``--tokenizer``, ``--jobs``/``--scheduler``, ``--no-cache`` and ``--skip-bad-lines`` for
+    commands that tokenize text."""
     p.add_argument("--tokenizer", default=default, help=tokenizer_help(default))
-    p.add_argument("--jobs", type=positive_int, default=1,
-                   help="토큰화 작업 프로세스 수 (각자 JVM 사용, 기본 1)")
+    where_options(p)
     p.add_argument("--no-cache", action="store_true",
                    help="토큰화 캐시(HANGUL_DL_CACHE)를 쓰지도 만들지도 않음")
     skip_bad_option(p)
+
+
+def scheduler_spec(text: str) -> str:
+    """``type=`` for ``--scheduler``: ``local:N`` or a Dask scheduler address, checked for its
+    form only (nothing is imported or reached here)."""
+    from ..distributed import where
+    from ..errors import InputError
+
+    try:
+        where(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).partition(": ")[2] or str(exc)) from None
+    return text
+
+
+def where_options(p: Any) -> None:
+    """``--jobs N`` (worker processes on this machine) and ``--scheduler ADDRESS|local:N`` (a
+    Dask cluster): the one way every command that tokenizes or counts names where it runs."""
+    group = p.add_argument_group("작업 위치 (토큰화·빈도 세기)")
+    group.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                       help="이 컴퓨터의 토큰화 작업 프로세스 수 (각자 JVM 사용, 기본 1)")
+    group.add_argument("--scheduler", type=scheduler_spec, default=None,
+                       metavar="ADDRESS|local:N",
+                       help="Dask 클러스터에서 실행: 스케줄러 주소(tcp://10.0.0.5:8786) 또는 "
+                            "local:N(이 컴퓨터에 작업 프로세스 N개인 클러스터를 띄움); "
+                            'pip install ".[dask]" 필요. 주면 --jobs는 쓰지 않음')
+
+
+@contextlib.contextmanager
+def tokenizing_where(args: argparse.Namespace) -> Iterator[Any]:
+    """The executor ``--scheduler``/``--jobs`` name, for the ``with`` block: reached (or
+    started) on entry, before any work, so a missing Dask or an unreachable scheduler is one
+    line and nothing is written. With ``--scheduler``, every encoder in the block tokenizes on
+    the cluster (the encoders models build inside ``fit`` too; without it they run ``--jobs``
+    processes as the command passes them ``n_jobs``); a cluster started here stops at the end."""
+    from ..distributed import where
+    from ..text.encoder import tokenizing_on
+
+    scheduler = getattr(args, "scheduler", None)
+    executor = where(scheduler, jobs=getattr(args, "jobs", 1) or 1)
+    with executor, tokenizing_on(executor if scheduler else None):
+        yield executor
+
+
+def text_encoder(args: argparse.Namespace, tokenizer: Any = None, **params: Any) -> Any:
+    """A :class:`~hangul_dl.text.encoder.TextEncoder` as the tokenizer options say
+    (``--tokenizer``, ``--jobs``, ``--no-cache``, ``--skip-bad-lines``, ``--quiet``): the one
+    text → tokens path of every command. ``params``: vocabulary settings."""
+    from ..text.encoder import TextEncoder
+
+    return TextEncoder(tokenizer if tokenizer is not None else check_tokenizer(args.tokenizer),
+                       n_jobs=args.jobs, cache=not args.no_cache, quiet=args.quiet,
+                       errors="skip" if args.skip_bad_lines else "raise", **params)
+
+
+def report_skipped(path: str, count: int) -> None:
+    """The count of bad lines skipped in ``path`` (each was logged once, with file:line)."""
+    if count:
+        print(f"경고: {path}에서 잘못된 줄 {count}개를 건너뛰었습니다.", file=sys.stderr)
 
 
 def check_tokenizer(spec: str, option: str = "--tokenizer") -> Any:
@@ -406,30 +467,6 @@ def write_lines(lines: Iterable[str], output: str | None) -> int:
     return count
 
 
-def token_lines(args: argparse.Namespace) -> Iterator[list[str]]:
-    """Token lists of every line of ``args.input`` (empty lines kept), through the token cache
-    unless ``args.no_cache``; uses ``args.tokenizer``, ``args.jobs``, ``args.quiet`` and
-    ``args.skip_bad_lines`` (bad lines are left out, and their count reported)."""
-    from ..text.cache import cached_tokenize, read_cached
-    from ..text.corpus import TextCorpus
-
-    tokenizer = check_tokenizer(args.tokenizer)
-    source: Any = args.input
-    if getattr(args, "skip_bad_lines", False):
-        source = read_lines(args.input, True, skip_empty=False)
-    try:
-        if args.no_cache:
-            lines = source if isinstance(source, list) else TextCorpus(
-                source, errors="raise", skip_empty=False, strip=False)
-            yield from tokenizer.pipe(lines, n_jobs=args.jobs, quiet=args.quiet)
-        else:
-            path = cached_tokenize(source, tokenizer, n_jobs=args.jobs, quiet=args.quiet,
-                                   as_path=True)
-            yield from read_cached(path)
-    finally:
-        tokenizer.close()
-
-
 def read_lines(path: str, skip_bad: bool = False, skip_empty: bool = True) -> list[str]:
     """Sentences of a text file/directory (.gz too); bad lines are fatal unless ``skip_bad``,
     in which case the reader logs each one (file:line: reason) and their count goes to stderr."""
@@ -438,9 +475,7 @@ def read_lines(path: str, skip_bad: bool = False, skip_empty: bool = True) -> li
     corpus = TextCorpus(path, errors="skip" if skip_bad else "raise", skip_empty=skip_empty,
                         strip=skip_empty)
     lines = list(corpus)
-    if corpus.stats.skipped:
-        print(f"경고: {path}에서 잘못된 줄 {corpus.stats.skipped}개를 건너뛰었습니다.",
-              file=sys.stderr)
+    report_skipped(path, corpus.stats.skipped)
     return lines
 
 

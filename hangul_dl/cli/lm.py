@@ -17,6 +17,7 @@ from .common import (
     positive_int,
     read_lines,
     tokenizer_options,
+    tokenizing_where,
     training_options,
 )
 
@@ -48,8 +49,6 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
     from ..lm.language_model import LanguageModel
 
     check_tokenizer(args.tokenizer)
-    sentences = _text_source(args.input, args.skip_bad_lines, args.no_cache)
-    valid = _text_source(args.valid, args.skip_bad_lines, args.no_cache) if args.valid else None
     vocab = None
     if args.vocab:  # the output of hangul-dl vocab (same tokenizer)
         from ..text.vocab import Vocabulary
@@ -57,8 +56,13 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
         vocab = Vocabulary.load_txt(args.vocab)
     lm = LanguageModel(
         args.tokenizer, device=args.device, seed=args.seed, quiet=args.quiet, n_jobs=args.jobs,
-        **given(args, **{name: name for name in _LM_PARAMS})).fit(
-            sentences, vocab=vocab, valid=valid, resume=args.resume)
+        **given(args, **{name: name for name in _LM_PARAMS}))
+    with tokenizing_where(args):  # a cluster is reached before anything is read
+        sentences = _text_source(args.input, args.skip_bad_lines, args.no_cache)
+        valid = _text_source(args.valid, args.skip_bad_lines, args.no_cache) if args.valid \
+            else None
+        # the model's TextEncoder (the one text → IDs path) tokenizes on the block's executor
+        lm.fit(sentences, vocab=vocab, valid=valid, resume=args.resume)
     lm.save(args.output)
     epochs = lm.trainer_.epochs
     print(f"언어 모델 저장: {args.output}  (어휘 {len(lm.vocab_):,}개, 매개변수 "

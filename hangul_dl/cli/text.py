@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 
 from .common import (
     add_command,
@@ -13,18 +14,35 @@ from .common import (
     library_arg,
     positive_int,
     read_lines,
+    report_skipped,
     skip_bad_option,
-    token_lines,
+    text_encoder,
     tokenizer_help,
     tokenizer_options,
+    tokenizing_where,
     write_lines,
 )
 
 __all__ = ["register"]
 
 
+def _token_lines(args: argparse.Namespace) -> Iterator[list[str]]:
+    """Token lists of every line of ``args.input`` (empty lines kept, bad ones skipped with
+    ``--skip-bad-lines``): the encoder's tokenizing step, through the token cache unless
+    ``--no-cache``, on the executor of the caller's ``tokenizing_where(args)`` block."""
+    tokenizer = check_tokenizer(args.tokenizer)
+    encoder = text_encoder(args, tokenizer)
+    try:
+        yield from encoder.tokens(args.input)
+        report_skipped(args.input, encoder.skipped_lines)
+    finally:
+        tokenizer.close()
+
+
 def _cmd_tokenize(args: argparse.Namespace) -> int:
-    count = write_lines((" ".join(tokens) for tokens in token_lines(args)), args.output)
+    check_tokenizer(args.tokenizer)
+    with tokenizing_where(args):  # a cluster is reached before anything is read or written
+        count = write_lines((" ".join(tokens) for tokens in _token_lines(args)), args.output)
     if args.output:
         print(f"토큰화 완료: {count:,}줄 → {args.output}", file=sys.stderr)
     return 0
@@ -50,8 +68,11 @@ def _cmd_vocab(args: argparse.Namespace) -> int:
         token_lists = (line.split() for line in lines)
     else:
         check_tokenizer(args.tokenizer)
-        token_lists = (tokens for tokens in token_lines(args) if tokens)  # empty lines: no sentence
-    vocab = Vocabulary(**given(args, min_count="min_count", max_size="max_vocab")).fit(token_lists)
+        token_lists = (tokens for tokens in _token_lines(args) if tokens)  # empty lines: no sentence
+    vocab = Vocabulary(**given(args, min_count="min_count", max_size="max_vocab"))
+    vocab._checked_params()  # a bad setting fails before tokenizing
+    with tokenizing_where(args):
+        vocab.fit(token_lists)
     vocab.save_txt(args.output)
     print(f"어휘 {len(vocab):,}개 (토큰 {vocab.n_tokens_:,}개, 문장 {vocab.n_sequences_:,}개) "
           f"→ {args.output}")

@@ -26,7 +26,9 @@ from .common import (
     positive_float,
     positive_int,
     skip_bad_option,
+    tokenizing_where,
     training_options,
+    where_options,
     write_lines,
 )
 
@@ -90,7 +92,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         architecture=architecture, bidirectional=args.bidirectional,
         reverse_input=args.reverse, beam=args.beam or 1, device=args.device, seed=args.seed,
         n_jobs=args.jobs, quiet=args.quiet, **given(args, **{k: k for k in _PARAMS}))
-    translator.fit(pairs, valid=valid, resume=args.resume)
+    with tokenizing_where(args):  # its two TextEncoders tokenize on --jobs/--scheduler
+        translator.fit(pairs, valid=valid, resume=args.resume)
     translator.save(args.output)
     translator.plot(Path(args.output) / "loss.png")
     print(f"번역기 저장: {args.output}  (원문 어휘 {len(translator.src_vocab_):,}개, 번역문 어휘 "
@@ -209,7 +212,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--checkpoint-dir", metavar="DIR",
                        help="에폭마다 last/, 검증 최고 모델은 best/에 저장")
     train.add_argument("--resume", metavar="DIR", help="이 --checkpoint-dir에서 이어서 학습")
-    train.add_argument("--jobs", type=positive_int, default=1, help="토큰화 프로세스 수 (기본 1)")
+    where_options(p)
     add_common(p)
     p.set_defaults(func=_cmd_train, workload=_flops,
                    check_inputs=("src", "tgt", "tsv", "valid_src", "valid_tgt", "valid_tsv", "resume"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,58 +22,50 @@ from .common import (
     library_arg,
     positive_float,
     positive_int,
-    read_lines,
+    report_skipped,
+    text_encoder,
     tokenizer_options,
+    tokenizing_where,
 )
 from .run import plain
 
 __all__ = ["register"]
 
 
-class _TokenSentences:
-    """Re-iterable token lists of a text file (read again on each pass, never all in memory).
+def _corpus_ids(args: argparse.Namespace, stage: Any) -> tuple[Any, Any]:
+    """``(IDs, vocabulary)`` of ``args.input`` for ``stage.fit``: a TextEncoder tokenizes each
+    line once (through the token cache unless ``--no-cache``, on the executor of the caller's
+    ``tokenizing_where`` block) and keeps the IDs on disk. Empty lines are no sentence.
 
-    ``whitespace`` splits each line on whitespace (pre-tokenized text: the very tokens other
-    tools see); any other tokenizer goes through the token cache. Empty lines are no sentence.
+    ``whitespace`` means pre-tokenized text: its lines are split on whitespace (the very tokens
+    other tools see, without word-start marks) and handed to the encoder as token lists. Other
+    tokenizers drop the marks ▁ unless ``--keep-markers``, so ``similar VECS 영화`` works.
     """
+    from ..text.vocab import DEFAULT_SPECIALS
 
-    def __init__(self, args: argparse.Namespace):
-        self.args = args
-        self.source: Any = args.input
-        if args.skip_bad_lines or not Path(args.input).is_file():
-            self.source = read_lines(args.input, args.skip_bad_lines)
-        self.cache_path: Path | None = None
+    max_vocab = getattr(stage, "max_vocab", None)
+    vocab_params = dict(min_count=getattr(stage, "min_count", 1),  # as corpus_to_ids builds it
+                        max_size=None if max_vocab is None else max_vocab + len(DEFAULT_SPECIALS))
+    if args.tokenizer == "whitespace":
+        from ..text.corpus import TextCorpus
 
-    def __iter__(self) -> Iterator[list[str]]:
-        args = self.args
-        if args.tokenizer == "whitespace":
-            if isinstance(self.source, list):
-                lines: Any = self.source
-            else:
-                from ..text.corpus import TextCorpus
-
-                lines = TextCorpus(self.source, errors="raise")
-            return (tokens for tokens in (line.split() for line in lines) if tokens)
-        return (tokens for tokens in self._cached() if tokens)
-
-    def _cached(self) -> Iterator[list[str]]:
-        from ..text.cache import cached_tokenize, read_cached
-        if self.cache_path is None:
-            tokenizer = check_tokenizer(self.args.tokenizer)
-            if "markers" in tokenizer.get_params() and not self.args.keep_markers \
-                    and "markers" not in self.args.tokenizer:
-                tokenizer.set_params(markers=False)  # plain morphemes: `similar VECS 영화` works
-            try:
-                if self.args.no_cache:  # tokenized once, kept in memory for the second pass
-                    self.tokens = cached_tokenize(self.source, tokenizer, enabled=False,
-                                                  n_jobs=self.args.jobs, quiet=self.args.quiet)
-                    self.cache_path = Path()
-                else:
-                    self.cache_path = cached_tokenize(self.source, tokenizer, n_jobs=self.args.jobs,
-                                                      quiet=self.args.quiet, as_path=True)
-            finally:
-                tokenizer.close()
-        return iter(self.tokens) if self.args.no_cache else read_cached(self.cache_path)
+        corpus = TextCorpus(args.input, errors="skip" if args.skip_bad_lines else "raise")
+        encoder = text_encoder(args, "whitespace", **vocab_params)
+        encoder.fit(tokens for tokens in (line.split() for line in corpus) if tokens)
+        report_skipped(args.input, corpus.stats.skipped)
+    else:
+        tokenizer = check_tokenizer(args.tokenizer)
+        if "markers" in tokenizer.get_params() and not args.keep_markers \
+                and "markers" not in args.tokenizer:
+            tokenizer.set_params(markers=False)  # plain morphemes: `similar VECS 영화` works
+        encoder = text_encoder(args, tokenizer, **vocab_params)
+        try:
+            encoder.fit(args.input)
+        finally:
+            tokenizer.close()
+        report_skipped(args.input, encoder.skipped_lines)
+    vocab = encoder.vocab_
+    return encoder.ids_.joined(vocab.eos_id, skip_empty=True), vocab
 
 
 #: ``vectors`` options → parameters of PPMISVD / Word2Vec (recipe keys); None: library default.
@@ -120,7 +111,9 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     stage = _stage(args)
     start = time.perf_counter()
-    stage.fit(_TokenSentences(args))
+    with tokenizing_where(args):  # a cluster is reached before anything is read
+        ids, vocab = _corpus_ids(args, stage)
+    stage.fit(ids, vocab=vocab)
     seconds = time.perf_counter() - start
     wv = stage.wv_
     if fmt == "ours":

@@ -14,6 +14,11 @@ The same API and the same bytes as on one machine. :func:`where` names where wor
 The text of each shard is sent to the workers (they need not share the client's disk), each
 worker process builds its tokenizer (and JVM) once and keeps it, and the client writes every
 output. Dask is an optional extra: ``python -m pip install ".[dask]"``.
+
+The command line names the same places with ``--jobs N`` / ``--scheduler ADDRESS|local:N``
+(``hangul_dl.cli.common.where_options``), recipes with ``[run] scheduler``/``jobs``; within
+``with where(...) as ex, tokenizing_on(ex):`` (:func:`hangul_dl.text.workers.tokenizing_on`)
+every encoder, token cache and pipeline tokenizer step tokenizes on ``ex``.
 """
 
 from __future__ import annotations

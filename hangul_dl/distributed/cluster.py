@@ -53,6 +53,20 @@ def import_distributed() -> Any:
     return distributed
 
 
+def _probe(address: str, timeout: float) -> None:
+    """Open and close one TCP connection to a ``tcp://``/``tls://`` scheduler address, so that
+    an unknown host or a closed port is an ``OSError`` now (``distributed.Client`` retries
+    those until its timeout); other schemes are left to Dask."""
+    import socket
+
+    scheme, _, rest = address.partition("://")
+    if scheme not in ("tcp", "tls"):
+        return
+    host, _, port = rest.rstrip("/").rpartition(":")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+        pass
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
@@ -120,11 +134,13 @@ class DaskExecutor:
             logger.info("started a local Dask cluster of %d worker processes", n)
             return self
         try:
+            _probe(self.address, self.connect_timeout)  # a wrong host or port fails at once
             self._client = distributed.Client(self.address, timeout=self.connect_timeout,
                                               set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(f"could not reach the Dask scheduler at {self.address!r} within "
-                             f"{self.connect_timeout:g} s ({_first_line(exc)}); start one with "
+            raise InputError(f"could not reach the Dask scheduler at {self.address!r} "
+                             f"({_first_line(exc)}; waited at most {self.connect_timeout:g} s); "
+                             "start one with "
                              "`dask scheduler` and `dask worker ADDRESS --nthreads 1`, or check "
                              "the address and port") from None
         logger.info("connected to the Dask scheduler at %s (%d worker threads)", self.address,

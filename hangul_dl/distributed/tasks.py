@@ -34,9 +34,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import registry
 from ..errors import InputError
 
-__all__ = ["FINISHERS", "run_shard", "split_lines", "tokenizer_payload", "worker_tokenizer"]
+__all__ = ["FINISHERS", "run_shard", "split_lines", "tokenizer_payload", "tokenizers_built",
+           "worker_tokenizer"]
 
 #: One JVM per core: a serial GC and one visible processor per worker JVM (as text/workers.py);
 #: -Xrs leaves SIGTERM to Python: Dask stops workers with it, and the JVM's own handler then
@@ -45,6 +47,13 @@ _JVM_OPTIONS = "-XX:+UseSerialGC -XX:ActiveProcessorCount=1 -Xrs"
 
 _TOKENIZERS: dict[str, tuple[Any, threading.Lock]] = {}  # identity JSON -> (tokenizer, its lock)
 _CACHE_LOCK = threading.Lock()
+_BUILT: Counter[str] = Counter()  # identity JSON -> tokenizers built in this process
+
+
+def tokenizers_built() -> dict[str, int]:
+    """``{tokenizer identity: times built}`` in this process (``client.run(tokenizers_built)``
+    shows that each worker built its tokenizer, and started its JVM, once)."""
+    return dict(_BUILT)
 
 
 def tokenizer_payload(tokenizer: Any) -> dict[str, Any]:
@@ -55,8 +64,26 @@ def tokenizer_payload(tokenizer: Any) -> dict[str, Any]:
         root = tokenizer.save(Path(tmp) / "tokenizer")
         files = {p.relative_to(root).as_posix(): p.read_bytes()
                  for p in sorted(root.rglob("*")) if p.is_file()}
-    return {"module": type(tokenizer).__module__, "identity": _tokenizer_identity(tokenizer),
+    cls = type(tokenizer)
+    return {"module": cls.__module__, "qualname": cls.__qualname__,
+            "kind": registry.name_of(cls), "identity": _tokenizer_identity(tokenizer),
             "files": files}
+
+
+def _payload_class(payload: dict[str, Any]) -> type:
+    """The tokenizer class the client sent, imported here and made loadable under the name its
+    manifest gives: a class of the user's own (a subclass in their module) loads on the worker
+    as it does on the client, without a register() call in every worker process."""
+    module = importlib.import_module(payload["module"])
+    cls: Any = module
+    for part in str(payload.get("qualname", "")).split("."):
+        cls = getattr(cls, part, None)
+    if not isinstance(cls, type):
+        raise InputError(f"tokenizer payload: {payload['module']}.{payload.get('qualname')} is "
+                         "not a class on this worker; install the same code on every worker")
+    if not registry.is_registered(cls):
+        registry.register(cls, name=payload.get("kind"))
+    return cls
 
 
 def worker_tokenizer(payload: dict[str, Any]) -> tuple[Any, threading.Lock]:
@@ -69,10 +96,8 @@ def worker_tokenizer(payload: dict[str, Any]) -> tuple[Any, threading.Lock]:
     with _CACHE_LOCK:
         entry = _TOKENIZERS.get(key)
         if entry is None:
-            from ..stage import Stage
-
             os.environ.setdefault("HANGUL_DL_JVM_OPTIONS", _JVM_OPTIONS)
-            importlib.import_module(payload["module"])  # registers the class (a user subclass)
+            cls = _payload_class(payload)
             with tempfile.TemporaryDirectory(prefix="hangul_dl-tokenizer-") as tmp:
                 root = Path(tmp)
                 for name, data in payload["files"].items():
@@ -82,8 +107,9 @@ def worker_tokenizer(payload: dict[str, Any]) -> tuple[Any, threading.Lock]:
                                          "folder; send the output of tokenizer_payload()")
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_bytes(data)
-                tokenizer = Stage.load(root)
+                tokenizer = cls.load(root)
             entry = _TOKENIZERS[key] = (tokenizer, threading.Lock())
+            _BUILT[key] += 1
     return entry
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import atomic_open, write_json
+from .workers import pipe_tokens
 
 __all__ = ["CACHE_ENV", "cache_key", "cache_root", "cached_tokenize", "read_cached"]
 
@@ -127,19 +128,20 @@ def _valid(text_path: Path, meta_path: Path) -> bool:
 def cached_tokenize(source: Iterable[str] | str | os.PathLike, tokenizer: Any,
                     cache_dir: str | os.PathLike | None = None, enabled: bool = True,
                     n_jobs: int = 1, batch_size: int = 256, quiet: bool = True,
-                    as_path: bool = False) -> list[list[str]] | Path:
+                    as_path: bool = False, executor: Any = None) -> list[list[str]] | Path:
     """Tokenize lines (or a UTF-8 file) with ``tokenizer``, reusing a cached result.
 
     Returns the token lists (one per input line), or with ``as_path=True`` the path of the
     cache file (one line per input line, tokens joined by spaces), which streams any size
     with :func:`read_cached`. ``enabled=False`` tokenizes without touching the cache.
     A path input is read twice (hash, then tokenize) so that nothing is held in memory.
+    ``executor`` (one of :func:`hangul_dl.distributed.where`'s) runs the tokenizing elsewhere
+    (``n_jobs`` is then its business); its output is the same bytes, so the key is the same.
     """
     if not enabled:
         if as_path:
             raise InputError("as_path=True needs the cache (enabled=True)")
-        return list(tokenizer.pipe(_lines(source), n_jobs=n_jobs, batch_size=batch_size,
-                                   quiet=quiet))
+        return list(pipe_tokens(tokenizer, _lines(source), n_jobs, batch_size, quiet, executor))
     if not isinstance(source, (str, os.PathLike)) and not isinstance(source, (list, tuple)):
         source = list(source)  # an iterator is needed twice
     key = cache_key(_lines(source), tokenizer)
@@ -150,8 +152,7 @@ def cached_tokenize(source: Iterable[str] | str | os.PathLike, tokenizer: Any,
     else:
         digest, count = hashlib.sha256(), 0
         with atomic_open(text_path, "w") as out:
-            for tokens in tokenizer.pipe(_lines(source), n_jobs=n_jobs, batch_size=batch_size,
-                                         quiet=quiet):
+            for tokens in pipe_tokens(tokenizer, _lines(source), n_jobs, batch_size, quiet, executor):
                 line = " ".join(tokens) + "\n"
                 digest.update(line.encode("utf-8"))
                 out.write(line)
@@ -160,3 +161,4 @@ def cached_tokenize(source: Iterable[str] | str | os.PathLike, tokenizer: Any,
                                "tokenizer": json.loads(_tokenizer_identity(tokenizer))})
         logger.info("tokenized %d lines into the cache: %s", count, text_path)
     return text_path if as_path else list(read_cached(text_path))
+

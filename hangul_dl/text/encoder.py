@@ -16,6 +16,16 @@ Every input line becomes one sentence of ``ids_`` (an empty line an empty array)
 ``i`` is line ``i + 1`` of the input and nothing is dropped silently. Model stages take their IDs
 from an encoder: ``TextEncoder(...) | LanguageModel()`` in a pipeline, or an encoder they build
 themselves through this same path.
+
+**Where the tokenizing runs** is a setting of this one step, not of each model: ``n_jobs`` local
+worker processes, or an executor of :func:`hangul_dl.distributed.where` (a Dask cluster) given
+to :meth:`TextEncoder.fit`/:meth:`TextEncoder.tokens` as ``executor=``, or set for a block with
+:func:`tokenizing_on`, which reaches the encoders that models build inside their ``fit``::
+
+    >>> with where("local:2") as ex, tokenizing_on(ex):          # or where("tcp://host:8786")
+    ...     LanguageModel("okt").fit("corpus.txt")               # tokenized on the cluster
+
+The output is the same bytes wherever it runs, so the token cache serves either.
 """
 
 from __future__ import annotations
@@ -35,14 +45,14 @@ from ..errors import FormatError, InputError
 from ..stage import Stage
 from .ids import IdSequences
 from .vocab import DEFAULT_SPECIALS, Vocabulary
+from .workers import current_executor, pipe_tokens, tokenizing_on
 
-__all__ = ["TextEncoder"]
+__all__ = ["TextEncoder", "current_executor", "tokenizing_on"]
 
 log = logging.getLogger(__name__)
 
 _TOKENIZER_DIR = "tokenizer"
 _VOCAB_DIR = "vocab"
-
 
 class TextEncoder(Stage):
     """Text → tokens → vocabulary IDs, tokenizing each sentence once per fit.
@@ -60,13 +70,17 @@ class TextEncoder(Stage):
     n_jobs, batch_size : int
         Tokenizer worker processes and items per batch (see ``Tokenizer.pipe``).
     cache : bool
-        Tokenize a text *file* into the token cache, so a second fit on the same file and
-        tokenizer skips tokenizing.
+        Tokenize a text *file* (or folder) into the token cache, so a second fit on the same
+        file and tokenizer skips tokenizing.
     store_dir : str or None
         Where the replay store (tokens and ``ids_``) is written; ``None``: a temporary folder
         removed when the encoder is garbage-collected. The store is not part of a saved encoder.
     quiet : bool
         No progress bar or log lines while tokenizing.
+    errors : "raise" or "skip"
+        A line of a file that is not valid UTF-8 (or holds NUL): an ``InputError`` naming
+        ``file:line``, or skipped, logged and counted in :attr:`skipped_lines` (as
+        :class:`~hangul_dl.text.corpus.TextCorpus` reads).
 
     Learned attributes: ``tokenizer_``, ``vocab_``, ``ids_`` (the training sentences as
     :class:`~hangul_dl.text.ids.IdSequences`, one per input line; ``None`` after ``load``).
@@ -78,7 +92,7 @@ class TextEncoder(Stage):
     def __init__(self, tokenizer: Any = "okt", min_count: int = 1, max_size: int | None = None,
                  specials: Sequence[str] = DEFAULT_SPECIALS, n_jobs: int = 1,
                  batch_size: int = 256, cache: bool = True, store_dir: str | None = None,
-                 quiet: bool = True):
+                 quiet: bool = True, errors: str = "raise"):
         self.tokenizer = tokenizer
         self.min_count = min_count
         self.max_size = max_size
@@ -88,32 +102,28 @@ class TextEncoder(Stage):
         self.cache = cache
         self.store_dir = store_dir
         self.quiet = quiet
+        self.errors = errors
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(self, data: Iterable[Any] | str | os.PathLike,
-            vocab: Vocabulary | None = None) -> TextEncoder:
+            vocab: Vocabulary | None = None, executor: Any = None) -> TextEncoder:
         """Tokenize ``data`` once into the store, build the vocabulary, write ``ids_``.
 
         ``data``: texts, token lists (already tokenized; the tokenizer is then used only by
-        :meth:`encode`/:meth:`decode`), or the path of a UTF-8 text file (``.gz`` too).
-        ``vocab``: a fitted vocabulary to encode with instead of building one (a pipeline's).
+        :meth:`encode`/:meth:`decode`), or the path of a UTF-8 text file or folder (``.gz``
+        too). ``vocab``: a fitted vocabulary to encode with instead of building one (a
+        pipeline's). ``executor``: where the tokenizing runs (see the module docstring).
         """
-        from .tokenizers import get_tokenizer
-
         if vocab is None:
             vocab = Vocabulary(self.min_count, self.max_size, self.specials)
             vocab._checked_params()  # refuse bad settings before tokenizing anything
         else:
             vocab.check_fitted()
-        tok = get_tokenizer(self.tokenizer) if isinstance(self.tokenizer, (str, dict)) \
-            else self.tokenizer
-        if not (hasattr(tok, "pipe") and hasattr(tok, "detokenize")):
-            raise InputError(f"TextEncoder(tokenizer={self.tokenizer!r}): expected a tokenizer "
-                             "name such as 'okt' or 'char', or a Tokenizer stage")
+        tok = self._built_tokenizer()
         store = self._new_store()
         if tok.requires_fit and not tok.is_fitted:
-            tok.fit(_texts_for_tokenizer(data))
-        tokens_path = self._tokenize_into(store, data, tok)
+            tok.fit(_texts_for_tokenizer(data, self.errors))
+        tokens_path = self._tokenize_into(store, data, tok, executor)
         if not vocab.is_fitted:
             vocab.fit(_read_tokens(tokens_path))
         self.tokenizer_, self.vocab_ = tok, vocab
@@ -123,9 +133,81 @@ class TextEncoder(Stage):
         return self
 
     def fit_transform(self, data: Iterable[Any] | str | os.PathLike,
-                      vocab: Vocabulary | None = None) -> IdSequences:
+                      vocab: Vocabulary | None = None, executor: Any = None) -> IdSequences:
         """``fit(data)`` and the IDs of ``data`` from the store (no second tokenization)."""
-        return self.fit(data, vocab=vocab).ids_
+        return self.fit(data, vocab=vocab, executor=executor).ids_
+
+    def tokens(self, data: Iterable[str] | str | os.PathLike,
+               executor: Any = None) -> Iterator[list[str]]:
+        """The tokenizing step alone: the token list of every text or line, in order (an empty
+        line an empty list), without building a vocabulary (``hangul-dl tokenize``, ``vocab``).
+
+        A file or folder goes through the token cache (unless ``cache=False``), so a later
+        :meth:`fit` on it skips tokenizing; ``executor``: where it runs (module docstring).
+        Uses ``tokenizer_`` once fitted, else the ``tokenizer`` parameter. Streams.
+        """
+        from .cache import read_cached
+
+        tok = vars(self).get("tokenizer_") or self._built_tokenizer()
+        if tok.requires_fit and not tok.is_fitted:
+            raise InputError(f"{type(tok).__name__} learns its pieces from text: fit the "
+                             "encoder (or the tokenizer) first")
+        self._skipped_lines = 0
+        if _is_path(data) and self.cache:
+            yield from read_cached(self._cached(data, tok, executor))
+            return
+        if _is_path(data):
+            data = self._file_lines(data)
+        yield from pipe_tokens(tok, data, self.n_jobs, self.batch_size, self.quiet,
+                               executor)
+        self._count_skipped()
+
+    def _built_tokenizer(self) -> Any:
+        from .tokenizers import get_tokenizer
+
+        if self.errors not in ("raise", "skip"):
+            raise InputError(f"TextEncoder(errors={self.errors!r}): expected 'raise' or 'skip'")
+        tok = get_tokenizer(self.tokenizer) if isinstance(self.tokenizer, (str, dict)) \
+            else self.tokenizer
+        if not (hasattr(tok, "pipe") and hasattr(tok, "detokenize")):
+            raise InputError(f"TextEncoder(tokenizer={self.tokenizer!r}): expected a tokenizer "
+                             "name such as 'okt' or 'char', or a Tokenizer stage")
+        return tok
+
+    def _file_lines(self, path: str | os.PathLike) -> Iterator[str]:
+        """Every line of a UTF-8 text file or folder, empty ones included (line N → sentence
+        N - 1); bad lines raise or are skipped (``errors``), counted in :attr:`skipped_lines`."""
+        from .corpus import TextCorpus
+
+        if not Path(path).exists():
+            raise InputError(f"{str(path)[:60]!r}: no such file or folder; give the path of a "
+                             "UTF-8 text file, or a list of sentences (one sentence: [text])")
+        self._corpus = TextCorpus(path, errors=self.errors, skip_empty=False, strip=False)
+        return iter(self._corpus)
+
+    def _count_skipped(self) -> None:
+        corpus = vars(self).pop("_corpus", None)
+        self._skipped_lines = 0 if corpus is None else int(corpus.stats.skipped)
+
+    def _cached(self, path: str | os.PathLike, tok: Any, executor: Any) -> Path:
+        """The token cache file of a text file or folder (tokenized now unless cached)."""
+        from .cache import cached_tokenize
+
+        self._file_lines(path)  # checks the path; keeps the reader
+        # a plain file is hashed and read from disk; a folder, or lines to skip, go through the
+        # reader (cached_tokenize then holds the lines in a list)
+        source: Any = path if Path(path).is_file() and self.errors == "raise" else self._corpus
+        try:
+            return cached_tokenize(source, tok, n_jobs=self.n_jobs, batch_size=self.batch_size,
+                                   quiet=self.quiet, as_path=True,
+                                   executor=executor)
+        finally:
+            self._count_skipped()
+
+    @property
+    def skipped_lines(self) -> int:
+        """Bad lines skipped (``errors="skip"``) by the last ``fit`` or ``tokens`` of a file."""
+        return int(vars(self).get("_skipped_lines", 0))
 
     def _new_store(self) -> Path:
         if self.store_dir is not None:
@@ -139,25 +221,22 @@ class TextEncoder(Stage):
         self._store_cleanup = weakref.finalize(self, shutil.rmtree, str(store), True)
         return store
 
-    def _tokenize_into(self, store: Path, data: Any, tok: Any) -> Path:
+    def _tokenize_into(self, store: Path, data: Any, tok: Any, executor: Any = None) -> Path:
         """The tokens of ``data``, one line per input line (the token cache's format)."""
-        from .cache import cached_tokenize
-
-        if isinstance(data, (str, os.PathLike)):
-            if not Path(data).is_file():
-                raise InputError(f"{str(data)[:60]!r}: no such file; give the path of a UTF-8 text "
-                                 "file, or a list of sentences (one sentence: [text])")
+        self._skipped_lines = 0
+        if _is_path(data):
             if self.cache:
-                return cached_tokenize(data, tok, n_jobs=self.n_jobs, batch_size=self.batch_size,
-                                       quiet=self.quiet, as_path=True)
-            data = _file_lines(data)
+                return self._cached(data, tok, executor)
+            data = self._file_lines(data)
         path = store / "tokens.txt"
         with open(path, "w", encoding="utf-8", newline="\n") as out:
-            for tokens in self._token_lists(data, tok):
+            for tokens in self._token_lists(data, tok, executor):
                 out.write(" ".join(tokens) + "\n")
+        self._count_skipped()
         return path
 
-    def _token_lists(self, data: Iterable[Any], tok: Any) -> Iterator[Sequence[str]]:
+    def _token_lists(self, data: Iterable[Any], tok: Any,
+                     executor: Any = None) -> Iterator[Sequence[str]]:
         """Token lists of texts (tokenized in batches) or of already tokenized sentences."""
         if isinstance(data, str):
             raise InputError("fit expects an iterable of sentences or a file path, got one "
@@ -167,8 +246,8 @@ class TextEncoder(Stage):
         if first is None:
             raise InputError("the text is empty: no sentences to build a vocabulary from")
         if isinstance(first, str):
-            yield from tok.pipe(_texts([first], items), batch_size=self.batch_size,
-                                n_jobs=self.n_jobs, quiet=self.quiet)
+            yield from pipe_tokens(tok, _texts([first], items), self.n_jobs, self.batch_size,
+                                   self.quiet, executor)
             return
         for n, tokens in enumerate(_chain(first, items)):
             if isinstance(tokens, str) or isinstance(tokens, np.ndarray) or not all(
@@ -205,7 +284,7 @@ class TextEncoder(Stage):
         """Stream: one ``int32`` ID array per text (or per line of a file)."""
         self.check_fitted()
         if isinstance(data, (str, os.PathLike)) and Path(data).is_file():
-            data = _file_lines(data)
+            data = self._file_lines(data)
         elif isinstance(data, str):
             raise InputError("transform expects an iterable of texts or a file path, got one "
                              f"string {data[:30]!r}; use encode(text) for one text")
@@ -253,17 +332,17 @@ def _read_tokens(path: Path) -> Iterator[list[str]]:
     return read_cached(path)
 
 
-def _file_lines(path: str | os.PathLike) -> Iterator[str]:
-    """Every line of a UTF-8 text file, empty ones included (line N → sentence N - 1)."""
+def _is_path(data: Any) -> bool:
+    """``data`` names a file or folder (a ``str`` or a ``PathLike``), not sentences."""
+    return isinstance(data, (str, os.PathLike))
+
+
+def _texts_for_tokenizer(data: Any, errors: str = "raise") -> Iterable[str]:
+    """What a learning tokenizer (subword) is fitted on: the texts of ``data``."""
     from .corpus import TextCorpus
 
-    return iter(TextCorpus(path, errors="raise", skip_empty=False, strip=False))
-
-
-def _texts_for_tokenizer(data: Any) -> Iterable[str]:
-    """What a learning tokenizer (subword) is fitted on: the texts of ``data``."""
     if isinstance(data, (str, os.PathLike)):
-        return _file_lines(data)
+        return TextCorpus(data, errors=errors, skip_empty=False, strip=False)
     if not isinstance(data, (list, tuple)):
         raise InputError("a subword tokenizer must see the texts before they are encoded: give "
                          "a list of texts or a file path (an iterator can be read only once), or "

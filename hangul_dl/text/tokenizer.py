@@ -41,7 +41,7 @@ from ..progress import progress
 from ..stage import Stage
 from .markers import UNKNOWN_TAG, char_tokens, detokenize
 from .normalize import Normalizer
-from .workers import WorkerPool
+from .workers import WorkerPool, current_executor
 
 __all__ = ["Tokenizer"]
 
@@ -144,8 +144,11 @@ class Tokenizer(Stage):
         return char_tokens(text, tag=UNKNOWN_TAG if getattr(self, "pos", False) else None)
 
     def transform(self, data: Iterable[str]) -> Iterator[list[str]]:
-        """Stage API: same as :meth:`pipe` with default arguments."""
-        return self.pipe(data)
+        """Stage API: same as :meth:`pipe` with default arguments; within a
+        :func:`~hangul_dl.text.workers.tokenizing_on` block, on its executor (a pipeline's
+        tokenizer step on a Dask cluster: the same tokens)."""
+        executor = current_executor()
+        return self.pipe(data) if executor is None else executor.pipe(self, data)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256, n_jobs: int = 1,
              timeout: float | None = None, on_timeout: str = "fallback",

@@ -1,4 +1,7 @@
-"""Worker processes for :meth:`hangul_dl.text.tokenizer.Tokenizer.pipe`.
+"""Where tokenizing runs: the worker processes of :meth:`hangul_dl.text.tokenizer.Tokenizer.pipe`
+on this machine, or, within a :func:`tokenizing_on` block, an executor of
+:func:`hangul_dl.distributed.where` (a Dask cluster) that every encoder, token cache and
+pipeline tokenizer step in the block hands its texts to (:func:`pipe_tokens`).
 
 Each worker is a *spawned* process (never forked: a forked JVM is unusable) that rebuilds the
 tokenizer from its ``(module, class name, parameters)`` spec, starts its own JVM and tagger, then
@@ -12,22 +15,65 @@ long, restarts it, and either falls back to character tokens for that item or ra
 from __future__ import annotations
 
 import collections
+import contextlib
+import contextvars
 import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..errors import InputError, TokenizerError
 from ..stage import Stage
 
-__all__ = ["WorkerPool"]
+__all__ = ["WorkerPool", "current_executor", "pipe_tokens", "tokenizing_on"]
 
 logger = logging.getLogger(__name__)
 
 _READY, _DONE, _FAILED = "ready", "done", "failed"
+
+#: The executor of the innermost ``tokenizing_on`` block (None: this process, ``n_jobs``).
+_EXECUTOR: contextvars.ContextVar[Any] = contextvars.ContextVar("hangul_dl_executor",
+                                                                 default=None)
+
+
+@contextlib.contextmanager
+def tokenizing_on(executor: Any) -> Iterator[Any]:
+    """Within the block, the tokenizing of every encoder, token cache and pipeline tokenizer
+    step runs on ``executor`` (one of :func:`hangul_dl.distributed.where`'s) unless given
+    another: the encoders a model builds inside its own ``fit`` included. ``None`` restores
+    this machine (``n_jobs``). The caller starts and closes the executor::
+
+        with where("tcp://10.0.0.5:8786") as ex, tokenizing_on(ex):
+            LanguageModel("okt").fit("corpus.txt")
+    """
+    if executor is not None and not callable(getattr(executor, "pipe", None)):
+        raise InputError(f"tokenizing_on({executor!r}): expected an executor of "
+                         "hangul_dl.distributed.where(), e.g. where('local:2')")
+    token = _EXECUTOR.set(executor)
+    try:
+        yield executor
+    finally:
+        _EXECUTOR.reset(token)
+
+
+def current_executor() -> Any:
+    """The executor of the innermost :func:`tokenizing_on` block, or None."""
+    return _EXECUTOR.get()
+
+
+def pipe_tokens(tokenizer: Any, lines: Iterable[str], n_jobs: int = 1, batch_size: int = 256,
+                quiet: bool = True, executor: Any = None) -> Iterator[list[str]]:
+    """Token lists of ``lines`` in input order: on ``executor``, else on the executor of the
+    enclosing :func:`tokenizing_on` block, else here (``tokenizer.pipe`` with ``n_jobs``
+    processes). The output is the same wherever it runs."""
+    executor = executor if executor is not None else _EXECUTOR.get()
+    if executor is None:
+        return tokenizer.pipe(lines, n_jobs=n_jobs, batch_size=batch_size, quiet=quiet)
+    return executor.pipe(tokenizer, lines, batch_size=batch_size, quiet=quiet)
 
 
 def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs in a subprocess
