@@ -35,7 +35,7 @@ def _text_source(path: str, skip_bad: bool, no_cache: bool = False) -> str | lis
 #: ``lm train`` options → LanguageModel parameters (recipe keys); None means the library default.
 _LM_PARAMS = ("cell", "embedding_size", "hidden_size", "num_layers", "dropout", "tie_weights",
               "optimizer", "lr", "lr_decay", "max_epoch", "batch_size", "time_size", "max_grad",
-              "min_count", "max_vocab", "checkpoint_dir", "checkpoint_every")
+              "patience", "min_count", "max_vocab", "checkpoint_dir", "checkpoint_every")
 
 
 def _lm_flops(args: argparse.Namespace) -> float:
@@ -136,6 +136,9 @@ def _add_lm(sub: argparse._SubParsersAction) -> None:
                 help="학습률 (기본 {default}; 주지 않으면 옵티마이저에 맞는 라이브러리 기본값)")
     library_arg(t, "--lr-decay", type=positive_float, default_of=(*lib, "lr_decay"), none="줄이지 않음",
                 help="검증 퍼플렉서티가 나빠지면 학습률을 이 값으로 나눔 (기본 {default})")
+    library_arg(t, "--patience", type=positive_int, default_of=(*lib, "patience"), none="조기 종료 없음",
+                help="--valid의 퍼플렉서티가 이 에폭 수만큼 나아지지 않으면 멈추고 최고 에폭의 가중치를 씀 "
+                     "(기본 {default})")
     p.add_argument("--vocab", metavar="VOCAB",
                    help="hangul-dl vocab이 만든 어휘 파일을 씀 (같은 --tokenizer로 만든 것; "
                         "주면 --min-count, --max-vocab은 쓰지 않음)")

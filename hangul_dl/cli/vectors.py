@@ -126,7 +126,7 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
     if not args.quiet:
         shown = [w for w in wv.index_to_key if any("가" <= c <= "힣" for c in w) and len(w) > 1][:3]
         for word in shown:
-            near = ", ".join(f"{plain(w)}({s:.2f})" for w, s in wv.most_similar(word, topn=5))
+            near = ", ".join(f"{plain(w)}({s:.2f})" for w, s in wv.nearest_words(word, topn=5))
             print(f"  {plain(word)}: {near}")
     return 0
 
@@ -162,7 +162,7 @@ def _cmd_similar(args: argparse.Namespace) -> int:
     wv = _load(args.vectors)
     word = _known(wv, args.word)
     print(f"{plain(word)!r}와(과) 가장 비슷한 단어 {args.k}개 (코사인 유사도, 단어 {len(wv):,}개 중):")
-    _print_ranked(wv.most_similar(word, topn=args.k))
+    _print_ranked(wv.nearest_words(word, topn=args.k))
     return 0
 
 
@@ -171,7 +171,7 @@ def _cmd_analogy(args: argparse.Namespace) -> int:
     a, b, c = (_known(wv, w) for w in (args.a, args.b, args.c))
     a_, b_, c_ = plain(a), plain(b), plain(c)
     print(f"{a_} : {b_} = {c_} : ?   ({b_} - {a_} + {c_}, 3CosAdd)")
-    _print_ranked(wv.most_similar(positive=[b, c], negative=[a], topn=args.k))
+    _print_ranked(wv.nearest_words(positive=[b, c], negative=[a], topn=args.k))
     return 0
 
 
