@@ -43,9 +43,10 @@ def test_save_load_same_generation(lm, tmp_path):
         LanguageModel.load(tmp_path / "m")
 
 
-def test_unknown_prompt_tokens_are_reported(lm, caplog):
-    lm.generate("뷁", temperature=0, max_tokens=3)
+def test_unknown_prompt_tokens_are_reported_and_echoed_as_written(lm, caplog):
+    out = lm.generate("뷁", temperature=0, max_tokens=3)
     assert "뷁" in caplog.text
+    assert out[0].startswith("뷁") and "<unk>" not in out[0]  # the prompt as the user wrote it
 
 
 def test_training_from_a_file_streams_through_the_cache_and_matches_a_list(tmp_path, monkeypatch):

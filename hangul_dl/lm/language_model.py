@@ -291,16 +291,20 @@ class LanguageModel(Stage):
             repetition_penalty=repetition_penalty, no_repeat_ngram=no_repeat_ngram, beam=beam,
             n=n, seed=seed, stop_ids=(vocab.eos_id,),
             banned_ids=(vocab.pad_id, vocab.unk_id, vocab.bos_id))
-        encoded = [self.encode(p) for p in prompts]
-        for text, ids in zip(prompts, encoded):
-            unknown = [t for t, i in zip(self.tokenizer_.tokenize(text) if text else [], ids[1:])
-                       if i == vocab.unk_id]
+        tokenized = [self.tokenizer_.tokenize(p) if p else [] for p in prompts]
+        encoded = [np.concatenate([[vocab.eos_id], vocab.encode(tokens)]).astype(np.int32)
+                   for tokens in tokenized]
+        for tokens, ids in zip(tokenized, encoded):
+            unknown = [t for t, i in zip(tokens, ids[1:]) if i == vocab.unk_id]
             if unknown:
                 log.warning("prompt tokens not in the vocabulary (read as <unk>): %s",
                             ", ".join(map(repr, unknown[:10])))
         outputs = generate_ids(self.model_, encoded, config)
-        texts = [[self.decode(np.concatenate([ids[1:], new])) for new in samples]
-                 for ids, samples in zip(encoded, outputs)]
+        # the prompt is given back as the user wrote it (its own tokens, not <unk> for a word
+        # the vocabulary lacks), followed by the continuation
+        texts = [[self.tokenizer_.detokenize(
+                      [*tokens, *vocab.decode(np.asarray(new, dtype=np.int32), skip_specials=True)])
+                  for new in samples] for tokens, samples in zip(tokenized, outputs)]
         return texts[0] if isinstance(prompt, str) else texts
 
     def perplexity(self, sentences: Iterable[str], batch_size: int = 10,
