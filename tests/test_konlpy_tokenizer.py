@@ -126,3 +126,15 @@ def test_hostile_tokenizer_manifest_in_a_model_folder_is_one_line_error(tmp_path
     assert len(lines) == 1 and lines[0].startswith("hangul-dl: error: "), result.stderr
     assert "/etc/shadow" in lines[0] and "outside the saved folder" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_a_mecab_dictionary_path_is_neither_saved_nor_loaded(tmp_path):
+    tok = KonlpyTokenizer("mecab", dicpath="/usr/local/lib/mecab/dic/mecab-ko-dic")
+    saved = tok.save(tmp_path / "mecab")  # nothing starts: the tagger is built on first use
+    manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["config"]["dicpath"] is None
+    assert Stage.load(saved).dicpath is None
+    manifest["config"]["dicpath"] = "/etc"
+    (saved / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(FormatError, match="config.dicpath is '/etc'"):
+        Stage.load(saved)

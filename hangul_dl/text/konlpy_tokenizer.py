@@ -22,7 +22,10 @@ the first tokenization, never in ``__init__``.
 **A saved tokenizer is self-contained.** A Komoran user dictionary (``userdic``) is copied into
 the saved folder (``userdic.txt``) and the manifest names that copy; loading reads it only from
 there. A manifest whose ``userdic`` is absolute or leaves the folder (``..``, a symbolic link) is
-refused with :class:`~hangul_dl.errors.FormatError`.
+refused with :class:`~hangul_dl.errors.FormatError`. A Mecab dictionary (``dicpath``, a folder of
+this machine's install) is not saved: a loaded Mecab tokenizer uses the installed dictionary
+(give ``dicpath=`` again with ``set_params`` if it lives elsewhere), and a manifest that names
+one is refused, so a downloaded folder never points the tagger at a path of its choosing.
 """
 
 from __future__ import annotations
@@ -173,6 +176,7 @@ class KonlpyTokenizer(Tokenizer):
         config = super()._config()
         if config.get("userdic") is not None:
             config["userdic"] = USERDIC_FILE  # the copy _save_state writes
+        config["dicpath"] = None  # this machine's dictionary folder: not part of the tokenizer
         return config
 
     def _save_state(self, directory: Path) -> None:
@@ -180,6 +184,11 @@ class KonlpyTokenizer(Tokenizer):
             shutil.copyfile(self.userdic, directory / USERDIC_FILE)
 
     def _load_state(self, directory: Path) -> None:
+        if self.dicpath is not None:
+            raise FormatError(f"{Path(directory) / 'manifest.json'}: config.dicpath is "
+                              f"{self.dicpath!r}, but a saved tokenizer names no dictionary "
+                              "folder (the installed Mecab dictionary is used); remove the key "
+                              "or set it to null")
         self.userdic = saved_file(directory, self.userdic, "userdic")
 
     def fingerprint(self) -> str | None:
