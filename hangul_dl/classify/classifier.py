@@ -25,6 +25,14 @@ generated reviews, see ``benchmarks/bench_classify.py``), ``"bilstm"``, ``"lstm"
 (fastText-style mean of embeddings, hashed bigrams with ``ngram_buckets``). ``init_vectors``
 names a Word2Vec/PPMISVD folder or a word2vec file whose vectors start the embedding table.
 
+Defaults, by measurement (``benchmarks/bench_classify.py``, generated reviews with 5% label
+noise, Okt tokens, one BLAS thread, 30,000 training / 5,000 validation / 10,000 test reviews):
+BiGRU 0.9425 test accuracy in 64 s of training (BiLSTM 0.9439 in 71 s, CNN 0.9383 in 40 s,
+bag of embeddings 0.8266; scikit-learn TF-IDF word 1-2 + char 1-4-grams + logistic regression
+0.8777; a PyTorch BiGRU of the same sizes 0.9431 in 125 s). Adam at 0.005 beat 0.002; hidden
+size 128 and dropout 0.5 did not help. 150,000 reviews take about 5 minutes of training plus
+Okt's tokenizing (about 13 minutes with ``n_jobs=1`` on a busy 2-core machine).
+
 Saved layout (``save(DIR)``)::
 
     DIR/manifest.json   kind "TextClassifier", the constructor parameters
