@@ -30,7 +30,8 @@ noise, Okt tokens, one BLAS thread, 30,000 training / 5,000 validation / 10,000 
 BiGRU 0.9425 test accuracy in 64 s of training (BiLSTM 0.9439 in 71 s, CNN 0.9383 in 40 s,
 bag of embeddings 0.8266; scikit-learn TF-IDF word 1-2 + char 1-4-grams + logistic regression
 0.8777; a PyTorch BiGRU of the same sizes 0.9431 in 125 s). Adam at 0.005 beat 0.002; hidden
-size 128 and dropout 0.5 did not help. 150,000 reviews take about 5 minutes of training plus
+size 128 and dropout 0.5 did not help; the bag of embeddings is as accurate with 10,000
+bigram buckets as with 50,000 and four times faster (it peaks after 2 epochs). 150,000 reviews take about 5 minutes of training plus
 Okt's tokenizing (about 13 minutes with ``n_jobs=1`` on a busy 2-core machine).
 
 Saved layout (``save(DIR)``)::
@@ -111,7 +112,7 @@ class TextClassifier(Stage):
     def __init__(self, model: str = "bigru", tokenizer: Any = "okt", embedding_size: int = 64,
                  hidden_size: int = 64, num_layers: int = 1, pooling: str = "max",
                  dropout: float = 0.3, num_filters: int = 100,
-                 kernel_sizes: Sequence[int] = (3, 4, 5), ngram_buckets: int = 50_000,
+                 kernel_sizes: Sequence[int] = (3, 4, 5), ngram_buckets: int = 10_000,
                  init_vectors: str | None = None, freeze_embeddings: bool = False,
                  min_count: int = 2, max_vocab: int | None = 30_000, max_length: int | None = 100,
                  optimizer: str = "adam", lr: float | None = None, max_epoch: int = 5,
