@@ -113,7 +113,7 @@ def test_init_vectors_start_the_embedding_table(tmp_path):
 
 
 @pytest.mark.parametrize("params, data, match", [
-    ({"model": "rnn"}, None, "model must be one of bilstm"),
+    ({"model": "rnn"}, None, "model must be one of bigru, bilstm"),
     ({"pooling": "sum"}, None, "pooling must be one of"),
     ({"max_epoch": 0}, None, "max_epoch must be an integer >= 1"),
     ({"kernel_sizes": "345"}, None, "kernel_sizes must be a list"),

@@ -31,8 +31,9 @@ BiGRU 0.9425 test accuracy in 64 s of training (BiLSTM 0.9439 in 71 s, CNN 0.938
 bag of embeddings 0.8266; scikit-learn TF-IDF word 1-2 + char 1-4-grams + logistic regression
 0.8777; a PyTorch BiGRU of the same sizes 0.9431 in 125 s). Adam at 0.005 beat 0.002; hidden
 size 128 and dropout 0.5 did not help; the bag of embeddings is as accurate with 10,000
-bigram buckets as with 50,000 and four times faster (it peaks after 2 epochs). 150,000 reviews take about 5 minutes of training plus
-Okt's tokenizing (about 13 minutes with ``n_jobs=1`` on a busy 2-core machine).
+bigram buckets as with 50,000 and four times faster (it peaks after 2 epochs). 150,000 reviews
+take about 5 minutes of training plus Okt's tokenizing (about 13 minutes with ``n_jobs=1`` on a
+busy 2-core machine).
 
 Saved layout (``save(DIR)``)::
 
