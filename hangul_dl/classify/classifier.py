@@ -203,8 +203,8 @@ class TextClassifier(Stage):
         """Train on texts and their labels; returns ``self``.
 
         ``data`` with ``labels``: texts (strings) and one label each (strings, or integers).
-        ``data`` alone: ``(label, text)`` pairs, or the path of a labelled TSV/CSV file with a
-        header (``label<TAB>text``; :meth:`TableCorpus.labelled
+        ``data`` alone: ``(texts, labels)`` (two lists), ``(label, text)`` pairs, or the path of
+        a labelled TSV/CSV file with a header (``label<TAB>text``; :meth:`TableCorpus.labelled
         <hangul_dl.text.tables.TableCorpus.labelled>`). ``valid``: ``(texts, labels)``, pairs or
         a path, scored after every epoch (accuracy picks the best weights; ``patience`` stops
         early); ``None``: ``valid_fraction`` of the training texts is held out.
@@ -474,9 +474,8 @@ def _labelled(data: Any, labels: Sequence[Any] | None, what: str) -> tuple[list[
         rows = list(TableCorpus.labelled(data))
         data = rows
     elif labels is None and isinstance(data, tuple) and len(data) == 2 and all(
-            isinstance(part, (list, tuple, np.ndarray)) for part in data) and len(data[0]) \
-            and isinstance(data[0][0], str) and not isinstance(data[1], str):
-        data, labels = data
+            hasattr(part, "__len__") and not isinstance(part, (tuple, str)) for part in data):
+        data, labels = data  # (texts, labels) as two lists; a tuple of two tuples is 2 pairs
     if labels is None:
         rows = list(data)
         texts, found = [], []
