@@ -113,7 +113,7 @@ def test_init_vectors_start_the_embedding_table(tmp_path):
 
 
 @pytest.mark.parametrize("params, data, match", [
-    ({"model": "rnn"}, None, "model must be one of bilstm"),
+    ({"model": "rnn"}, None, "model must be one of bigru, bilstm"),
     ({"pooling": "sum"}, None, "pooling must be one of"),
     ({"max_epoch": 0}, None, "max_epoch must be an integer >= 1"),
     ({"kernel_sizes": "345"}, None, "kernel_sizes must be a list"),
@@ -197,3 +197,11 @@ def test_checkpoints_resume_to_the_planned_epochs(data, tmp_path):
     assert (tmp_path / "ck" / "last").is_dir() and first.trainer_.epoch == 1
     resumed = TextClassifier(**{**params, "max_epoch": 3}).fit(train, resume=tmp_path / "ck")
     assert resumed.trainer_.epoch == 3 and list(resumed.trainer_.epochs["epoch"]) == [1, 2, 3]
+
+
+def test_two_lists_are_texts_and_labels_and_tuples_are_pairs():
+    from hangul_dl.classify.classifier import _labelled
+
+    assert _labelled((["좋다", "싫다"], ["a", "b"]), None, "x") == (["좋다", "싫다"], ["a", "b"])
+    assert _labelled((("a", "좋다"), ("b", "싫다")), None, "x") == (["좋다", "싫다"], ["a", "b"])
+    assert _labelled([["a", "좋다"], ["b", "싫다"]], None, "x") == (["좋다", "싫다"], ["a", "b"])

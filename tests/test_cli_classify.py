@@ -16,6 +16,7 @@ import pytest
 
 from hangul_dl import TextClassifier, sentiment_reviews, write_reviews_tsv
 from hangul_dl.cli import classify as cli_classify
+from hangul_dl.cli import main
 
 TINY = ["--tokenizer", "whitespace", "--model", "bow", "--embedding-size", "8",
         "--ngram-buckets", "200", "--max-epoch", "2", "--min-count", "1", "--quiet"]
@@ -88,26 +89,26 @@ def test_eval_reports_accuracy_macro_f1_and_the_confusion_matrix(files, trained)
     assert 0 <= result["accuracy"] <= 1
 
 
-def test_train_with_valid_and_named_columns(files):
+def test_train_with_valid_and_named_columns(files, capsys):
     nsmc = files / "nsmc.txt"
     rows = ["id\tdocument\tlabel"] + [f"{i}\t{t}\t{'긍정' if y else '부정'}"
                                       for i, (y, t) in enumerate(sentiment_reviews(120, seed=4))]
     nsmc.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    code, out, err = _run("classify", "train", nsmc, "-o", files / "m2", "--valid", nsmc,
-                          "--text-column", "document", *TINY)
-    assert code == 0, err
+    assert main(["classify", "train", str(nsmc), "-o", str(files / "m2"), "--valid", str(nsmc),
+                 "--text-column", "document", *TINY]) == 0
+    out = capsys.readouterr().out
     assert "라벨 2개: 긍정, 부정" in out and "검증 정확도" in out
 
 
-def test_bad_rows_are_reported_with_file_and_line_or_skipped_and_counted(files):
+def test_bad_rows_are_reported_with_file_and_line_or_skipped_and_counted(files, capsys):
     bad = files / "bad.tsv"
     bad.write_bytes("label\ttext\n1\t좋다\n0\t싫다\n\t라벨 없음\n1\t\n0\t별로\n".encode()
                     + b"1\t\xb0\xa1\n" + "1\t최고\n0\t최악\n".encode())
     err = _one_error(*_run("classify", "train", bad, "-o", files / "x", *TINY)[::2])
     assert "bad.tsv:4" in err and "'label' field is empty" in err and "--skip-bad-lines" in err
-    code, _, err = _run("classify", "train", bad, "-o", files / "x", *TINY, "--skip-bad-lines")
-    assert code == 0, err
-    assert "잘못된 줄 3개" in err
+    assert main(["classify", "train", str(bad), "-o", str(files / "x"), *TINY,
+                 "--skip-bad-lines"]) == 0
+    assert "잘못된 줄 3개" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, needle", [

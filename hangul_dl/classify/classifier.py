@@ -25,6 +25,16 @@ generated reviews, see ``benchmarks/bench_classify.py``), ``"bilstm"``, ``"lstm"
 (fastText-style mean of embeddings, hashed bigrams with ``ngram_buckets``). ``init_vectors``
 names a Word2Vec/PPMISVD folder or a word2vec file whose vectors start the embedding table.
 
+Defaults, by measurement (``benchmarks/bench_classify.py``, generated reviews with 5% label
+noise, Okt tokens, one BLAS thread, 30,000 training / 5,000 validation / 10,000 test reviews):
+BiGRU 0.9425 test accuracy in 64 s of training (BiLSTM 0.9439 in 71 s, CNN 0.9383 in 40 s,
+bag of embeddings 0.8266; scikit-learn TF-IDF word 1-2 + char 1-4-grams + logistic regression
+0.8777; a PyTorch BiGRU of the same sizes 0.9431 in 125 s). Adam at 0.005 beat 0.002; hidden
+size 128 and dropout 0.5 did not help; the bag of embeddings is as accurate with 10,000
+bigram buckets as with 50,000 and four times faster (it peaks after 2 epochs). 150,000 reviews
+take about 5 minutes of training plus Okt's tokenizing (about 13 minutes with ``n_jobs=1`` on a
+busy 2-core machine).
+
 Saved layout (``save(DIR)``)::
 
     DIR/manifest.json   kind "TextClassifier", the constructor parameters
@@ -105,7 +115,7 @@ class TextClassifier(Stage):
     def __init__(self, model: str = "bigru", tokenizer: Any = "okt", embedding_size: int = 64,
                  hidden_size: int = 64, num_layers: int = 1, pooling: str = "max",
                  dropout: float = 0.3, num_filters: int = 100,
-                 kernel_sizes: Sequence[int] = (3, 4, 5), ngram_buckets: int = 50_000,
+                 kernel_sizes: Sequence[int] = (3, 4, 5), ngram_buckets: int = 10_000,
                  init_vectors: str | None = None, freeze_embeddings: bool = False,
                  min_count: int = 2, max_vocab: int | None = 30_000, max_length: int | None = 100,
                  optimizer: str = "adam", lr: float | None = None, max_epoch: int = 5,
@@ -195,8 +205,8 @@ class TextClassifier(Stage):
         """Train on texts and their labels; returns ``self``.
 
         ``data`` with ``labels``: texts (strings) and one label each (strings, or integers).
-        ``data`` alone: ``(label, text)`` pairs, or the path of a labelled TSV/CSV file with a
-        header (``label<TAB>text``; :meth:`TableCorpus.labelled
+        ``data`` alone: ``(texts, labels)`` (two lists), ``(label, text)`` pairs, or the path of
+        a labelled TSV/CSV file with a header (``label<TAB>text``; :meth:`TableCorpus.labelled
         <hangul_dl.text.tables.TableCorpus.labelled>`). ``valid``: ``(texts, labels)``, pairs or
         a path, scored after every epoch (accuracy picks the best weights; ``patience`` stops
         early); ``None``: ``valid_fraction`` of the training texts is held out.
@@ -466,9 +476,8 @@ def _labelled(data: Any, labels: Sequence[Any] | None, what: str) -> tuple[list[
         rows = list(TableCorpus.labelled(data))
         data = rows
     elif labels is None and isinstance(data, tuple) and len(data) == 2 and all(
-            isinstance(part, (list, tuple, np.ndarray)) for part in data) and len(data[0]) \
-            and isinstance(data[0][0], str) and not isinstance(data[1], str):
-        data, labels = data
+            hasattr(part, "__len__") and not isinstance(part, (tuple, str)) for part in data):
+        data, labels = data  # (texts, labels) as two lists; a tuple of two tuples is 2 pairs
     if labels is None:
         rows = list(data)
         texts, found = [], []
