@@ -33,6 +33,11 @@ from hangul_dl.errors import InputError, TokenizerError
 from hangul_dl.text.tokenizers import CharTokenizer, KonlpyTokenizer, WhitespaceTokenizer
 from hangul_dl.text.vocab import Vocabulary
 
+#: One local cluster for the module: under pytest-xdist with ``--dist loadgroup`` every test of
+#: this module runs in the same worker, so the module-scoped cluster starts once (with plain
+#: ``--dist load`` each xdist worker that gets a cluster test would start its own).
+pytestmark = pytest.mark.xdist_group("dask_cluster")
+
 HAVE_DASK = importlib.util.find_spec("distributed") is not None
 needs_dask = pytest.mark.skipif(not HAVE_DASK, reason='the dask extra is not installed '
                                 '(python -m pip install ".[dask]")')

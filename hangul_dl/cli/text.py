@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Iterator
 
@@ -71,8 +72,8 @@ def _cmd_vocab(args: argparse.Namespace) -> int:
         token_lists = (tokens for tokens in _token_lines(args) if tokens)  # empty lines: no sentence
     vocab = Vocabulary(**given(args, min_count="min_count", max_size="max_vocab"))
     vocab._checked_params()  # a bad setting fails before tokenizing
-    with tokenizing_where(args):
-        vocab.fit(token_lists)
+    with tokenizing_where(args) if not args.tokenized else contextlib.nullcontext():
+        vocab.fit(token_lists)  # --tokenized: nothing to tokenize, no cluster to start
     vocab.save_txt(args.output)
     print(f"어휘 {len(vocab):,}개 (토큰 {vocab.n_tokens_:,}개, 문장 {vocab.n_sequences_:,}개) "
           f"→ {args.output}")

@@ -10,6 +10,7 @@ printed as users write them, without the tokenizers' word-start mark ``▁``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,9 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     stage = _stage(args)
     start = time.perf_counter()
-    with tokenizing_where(args):  # a cluster is reached before anything is read
-        ids, vocab = _corpus_ids(args, stage)
+    pre_tokenized = args.tokenizer == "whitespace"  # nothing to tokenize: no cluster to start
+    with tokenizing_where(args) if not pre_tokenized else contextlib.nullcontext():
+        ids, vocab = _corpus_ids(args, stage)  # a cluster is reached before anything is read
     stage.fit(ids, vocab=vocab)
     seconds = time.perf_counter() - start
     wv = stage.wv_

@@ -121,11 +121,12 @@ class DaskExecutor:
             n = 2 if self.n_workers is None else self.n_workers
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise InputError(f"local:{n!r}: expected a positive number of worker processes")
-            # worker processes that may spawn children: Tokenizer.pipe(timeout=) needs one
+            # worker processes that may spawn children: Tokenizer.pipe(timeout=) needs one;
+            # the scheduler's HTTP server on a free port (8787 may be another cluster's)
             self._config = dask.config.set({"distributed.worker.daemon": False})
             try:
                 self._cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                     silence_logs=logging.WARNING)
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             except BaseException:
