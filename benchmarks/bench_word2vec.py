@@ -37,24 +37,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpora import corpus_stats, review_corpus, zipf_corpus  # noqa: E402
+from envinfo import blas_header
 
-from hangul_dl.datasets import planted_word2vec_corpus  # noqa: E402
-from hangul_dl.embeddings.vectors import WordVectors  # noqa: E402
-from hangul_dl.embeddings.word2vec import Word2Vec  # noqa: E402
+from corpora import corpus_stats, review_corpus, zipf_corpus
+from hangul_dl.datasets import planted_word2vec_corpus
+from hangul_dl.embeddings.vectors import WordVectors
+from hangul_dl.embeddings.word2vec import Word2Vec
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5)
-
-
-def blas_header() -> str:
-    """Which BLAS library and kernel run (threadpoolctl), for the benchmark header."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "BLAS: threadpoolctl not installed"
-    return "BLAS: " + "; ".join(
-        f"{i.get('internal_api')} {i.get('version')} {i.get('architecture', '?')} "
-        f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas")
 
 
 def gensim_model(path, method, workers, epochs, seed):

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hangul_dl.datasets import PlantedCorpus, _make_stems, planted_word2vec_corpus, \
-    zipf_korean_corpus
+from hangul_dl.datasets import PlantedCorpus, _make_stems, planted_word2vec_corpus, zipf_korean_corpus
 
-__all__ = ["SHAPES", "corpus_lines", "corpus_stats", "zipf_corpus", "review_corpus"]
+__all__ = ["SHAPES", "corpus_lines", "corpus_stats", "review_corpus", "zipf_corpus"]
 
 SHAPES = ("zipf", "reviews")
 NOISE = ("ㅋㅋ", "ㅋㅋㅋ", "ㅋㅋㅋㅋㅋ", "ㅠㅠ", "ㅠㅠㅠ", "ㅜㅜ", "ㅎㅎ", "ㅎㅎㅎ", "ㄷㄷ", "ㅡㅡ",

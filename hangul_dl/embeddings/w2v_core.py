@@ -152,14 +152,24 @@ def _scores(W_out: Any, h: Any, targets: Any, sampler: UnigramSampler, lr: Any
     idx = xp.concatenate([targets[:, None], sampler.get_negative_sample(targets)], axis=1)  # (P, K+1)
     Wt = xp.take(W_out, idx, axis=0)  # (P, K+1, D)
     score = xp.einsum("pd,pkd->pk", h, Wt)  # (P, K+1)
-    # loss = softplus(-s) for the target, softplus(s) for a negative: flip the target's sign
-    score[:, 0] *= -1
+    g, loss = _sgd_on_scores(score, lr)
+    return idx, Wt, g, loss
+
+
+def _sgd_on_scores(score: Any, lr: Any) -> tuple[Any, float]:
+    """``lr * (label - sigmoid(score))`` (P, K+1), target in column 0, and the summed loss.
+
+    ``score`` is overwritten. Saturated scores (``|score| >= 6``) get no step, as in
+    word2vec.c and gensim. Loss: ``softplus(-s)`` for the target, ``softplus(s)`` for a negative.
+    """
+    xp = get_array_module(score)
+    score[:, 0] *= -1  # flip the target's sign: every column is then a "negative" term
     loss = float(softplus(score).sum())
-    g = sigmoid(score)  # (P, K+1): sigmoid(-s) = 1 - sigmoid(s) for the target
+    g = sigmoid(score)  # sigmoid(-s) = 1 - sigmoid(s) for the target
     g[:, 1:] *= -1  # label - sigmoid(s): +sigmoid(-s) for the target, -sigmoid(s) otherwise
     g *= lr
-    g[xp.abs(score) >= MAX_EXP] = 0  # saturated scores are skipped, as in word2vec/gensim
-    return idx, Wt, g, loss
+    g[xp.abs(score) >= MAX_EXP] = 0
+    return g, loss
 
 
 def _negative_step(W_out: Any, H: Any, owner: Any, targets: Any, sampler: UnigramSampler,
