@@ -21,6 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse
+import functools
 import math
 import statistics
 import sys
@@ -39,6 +40,8 @@ from hangul_dl.nn.optimizers import SGD
 from hangul_dl.text.ids import encode_corpus
 from hangul_dl.text.vocab import Vocabulary
 from hangul_dl.training import BPTTTrainer, perplexity
+
+print = functools.partial(print, flush=True)  # lines appear as they are measured
 
 CONFIGS = {
     "A": dict(embedding_size=100, hidden_size=100, num_layers=1, dropout=0.0, tie_weights=False),

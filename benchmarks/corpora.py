@@ -11,8 +11,8 @@ its time on. Every speed benchmark runs on both shapes:
   tokens, long tail to ~150), a Zipfian vocabulary of made-up stems with particles plus one-off
   typos so that most types occur once, noise tokens (ㅋㅋ, ㅠㅠ, ㅎㅎ, emoji, "!!", "...",
   scores such as "10점"), and the planted word-similarity / analogy structure of
-  :func:`hangul_dl.datasets.planted_word2vec_corpus` inside about half of the lines, so the
-  same corpus scores quality.
+  :func:`hangul_dl.datasets.planted_word2vec_corpus` as a clause inside about half of the
+  lines, so the same corpus scores quality.
 
 Everything is seeded: the same arguments give the same text.
 
@@ -55,7 +55,8 @@ def review_corpus(n_tokens: int, seed: int = 0, median_length: float = 12.0,
     context words and fillers, ~9 tokens) and tops it up to its length; other lines and the
     top-ups are background tokens: a noise token with probability ``noise_rate``, a one-off
     typo (a fresh made-up stem) with probability ``typo_rate``, otherwise a Zipf(1.1) stem of
-    ``n_stems`` with a particle. The tokens of a line are shuffled. Returns a
+    ``n_stems`` with a particle; the planted clause sits whole at a random place among them (as a
+review's clause about the film sits among chatter). Returns a
     :class:`~hangul_dl.datasets.PlantedCorpus` (``lines``, ``pairs``, ``analogies``, ``groups``).
     """
     rng = np.random.default_rng([seed, 16])
@@ -90,13 +91,13 @@ def review_corpus(n_tokens: int, seed: int = 0, median_length: float = 12.0,
     pos, k = 0, 0
     planted_lines = planted.lines
     for n in lengths:
-        tokens = planted_lines[k].split() if n >= 7 and k < len(planted_lines) else []
-        k += bool(tokens)
-        need = max(0, n - len(tokens))
-        tokens.extend(words[pos:pos + need].tolist())
+        planted_tokens = planted_lines[k].split() if n >= 7 and k < len(planted_lines) else []
+        k += bool(planted_tokens)
+        need = max(0, n - len(planted_tokens))
+        background = words[pos:pos + need].tolist()
         pos += need
-        order = rng.permutation(len(tokens))
-        lines.append(" ".join(tokens[j] for j in order.tolist()))
+        cut = int(rng.integers(need + 1))  # the planted clause sits whole among the background
+        lines.append(" ".join(background[:cut] + planted_tokens + background[cut:]))
     return PlantedCorpus(lines, planted.pairs, planted.analogies, planted.groups)
 
 
