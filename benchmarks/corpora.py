@@ -47,7 +47,8 @@ def zipf_corpus(n_tokens: int, seed: int = 0) -> list[str]:
 def review_corpus(n_tokens: int, seed: int = 0, median_length: float = 12.0,
                   sigma: float = 0.75, n_stems: int = 200_000, typo_rate: float = 0.03,
                   noise_rate: float = 0.12, planted_groups: int = 20,
-                  planted_group_size: int = 10) -> PlantedCorpus:
+                  planted_group_size: int = 10, n_pairs: int = 2000,
+                  n_analogies: int = 300) -> PlantedCorpus:
     """About ``n_tokens`` tokens of review-shaped lines with planted evaluation sets.
 
     A line's length is log-normal (``median_length``, ``sigma``; at least 1). A line of 7 or
@@ -73,7 +74,8 @@ review's clause about the film sits among chatter). Returns a
     lengths_arr = np.array(lengths)
     n_planted_lines = int((lengths_arr >= 7).sum())
     planted = planted_word2vec_corpus(n_tokens=9 * n_planted_lines + 9, n_groups=planted_groups,
-                                      group_size=planted_group_size, seed=seed)
+                                      group_size=planted_group_size, n_pairs=n_pairs,
+                                      n_analogies=n_analogies, seed=seed)
     n_background = int(n_tokens) + 9 * len(lengths)  # an upper bound on the tokens to draw
     stems = np.array(_make_stems(n_stems, rng), dtype=object)
     zipf_p = 1.0 / np.arange(1, n_stems + 1) ** 1.1
