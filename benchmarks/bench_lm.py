@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from envinfo import blas_header
+from envinfo import blas_header, torch_header
 
 from corpora import corpus_lines, corpus_stats
 from hangul_dl.lm.generate import generate_ids
@@ -215,6 +215,7 @@ def main() -> None:
     torch.set_num_threads(1)
     print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread each")
     print(blas_header())
+    print(torch_header())
     for shape in args.corpora:
         train, valid, V = make_corpus(args.tokens, shape)
         print(f"corpus {shape}: {len(train):,} training and {len(valid):,} validation IDs\n")

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from envinfo import blas_header
+from envinfo import blas_header, torch_header
 
 from hangul_dl.datasets import korean_dates
 from hangul_dl.metrics import corpus_bleu, exact_match
@@ -401,7 +401,8 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread each, PyTorch oneDNN "
           f"{'off' if args.no_onednn else 'on'}, OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE', '(unset: OpenBLAS detects the CPU)')}")
-    print(f"{blas_header()}\n")
+    print(blas_header())
+    print(f"{torch_header()}\n")
     for task in args.tasks:
         bench_task(task, args.epochs, args.profile, args.torch_adam)
         print()

@@ -17,3 +17,14 @@ def blas_header() -> str:
             f"threads={i.get('num_threads')} ({i.get('filepath', '').rsplit('/', 1)[-1]})"
             for i in threadpool_info() if i.get("user_api") == "blas"]
     return "BLAS: " + ("; ".join(libs) if libs else "none loaded yet")
+
+
+def torch_header() -> str:
+    """PyTorch's CPU kernels: its BLAS (MKL in the CPU wheels), oneDNN, and the SIMD level."""
+    import torch
+
+    blas = "MKL" if torch.backends.mkl.is_available() else "its own BLAS"
+    onednn = "oneDNN on" if torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled \
+        else "oneDNN off"
+    return (f"PyTorch {torch.__version__}: {blas}, {onednn}, CPU capability "
+            f"{torch.backends.cpu.get_cpu_capability()}, threads={torch.get_num_threads()}")
