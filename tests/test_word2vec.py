@@ -169,6 +169,25 @@ def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
     np.testing.assert_array_equal(W[untouched], before[untouched])
 
 
+@pytest.mark.parametrize("direct", [True, False])
+def test_csr_products_equal_dense_products_with_and_without_scipys_kernel(rng, monkeypatch, direct):
+    if not direct:
+        monkeypatch.setattr(w2v_core, "_CSR_MATVECS", None)  # the public csr_matrix path
+    W = rng.standard_normal((30, 4)).astype(np.float32)
+    ids = rng.integers(0, 30, 40)
+    owner = np.sort(rng.integers(0, 6, 40))
+    expected = np.zeros((6, 4), dtype=np.float32)
+    np.add.at(expected, owner, W[ids])
+    count = np.bincount(owner, minlength=6)[:, None]
+    np.testing.assert_allclose(w2v_core.segment_mean_rows(owner, ids, 6, W)[count[:, 0] > 0],
+                               (expected / np.maximum(count, 1))[count[:, 0] > 0], rtol=1e-5)
+    before = W.copy()
+    H = rng.standard_normal((6, 4)).astype(np.float32)
+    scatter_add_rows(W, ids, owner, np.ones(40, dtype=np.float32), H)
+    np.add.at(before, ids, H[owner])
+    np.testing.assert_allclose(W, before, rtol=1e-5, atol=1e-6)
+
+
 def _one_step_peak_and_touched(V, D=8, B=64):
     """Peak memory of ten sparse steps on a V-word table, and the rows they changed."""
     rng = np.random.default_rng(0)

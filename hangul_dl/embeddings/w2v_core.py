@@ -88,9 +88,16 @@ def _csr_matmul_add(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X
 
 
 def _load_csr_matvecs() -> Any:
+    """SciPy's private ``csr_matvecs`` kernel, if it exists and computes a known product."""
     try:
         from scipy.sparse._sparsetools import csr_matvecs
-    except ImportError:  # pragma: no cover - a SciPy without the private kernel
+
+        X, out = np.arange(6, dtype=np.float32).reshape(3, 2), np.ones((2, 2), dtype=np.float32)
+        csr_matvecs(2, 3, 2, np.array([0, 1, 3], np.int32), np.array([2, 0, 1], np.int32),
+                    np.array([1, 2, 3], np.float32), X.reshape(-1), out.reshape(-1))
+        if out.tolist() != [[5.0, 6.0], [7.0, 12.0]]:  # pragma: no cover
+            return None
+    except Exception:  # pragma: no cover - a SciPy without the kernel or with another signature
         return None
     return csr_matvecs
 
