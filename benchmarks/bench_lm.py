@@ -21,19 +21,27 @@ for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse
+import functools
 import math
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from hangul_dl.datasets import zipf_korean_corpus
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from envinfo import blas_header, torch_header
+
+from corpora import corpus_lines, corpus_stats
 from hangul_dl.lm.generate import generate_ids
 from hangul_dl.lm.rnnlm import RNNLM
 from hangul_dl.nn.optimizers import SGD
 from hangul_dl.text.ids import encode_corpus
 from hangul_dl.text.vocab import Vocabulary
 from hangul_dl.training import BPTTTrainer, perplexity
+
+print = functools.partial(print, flush=True)  # lines appear as they are measured
 
 CONFIGS = {
     "A": dict(embedding_size=100, hidden_size=100, num_layers=1, dropout=0.0, tie_weights=False),
@@ -42,8 +50,11 @@ CONFIGS = {
 BATCH, BPTT, LR, CLIP = 20, 35, 20.0, 0.25
 
 
-def make_corpus(n_tokens: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
-    sentences = list(zipf_korean_corpus(n_tokens=n_tokens, vocab_size=30_000, seed=seed))
+def make_corpus(n_tokens: int, shape: str = "zipf", seed: int = 0
+                ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Train / validation ID streams (95% / 5%) of a ``corpora`` shape, 10k-word vocabulary."""
+    sentences = corpus_lines(shape, n_tokens, seed)
+    print(f"corpus {shape}: {corpus_stats(sentences)}")
     tokens = [s.split() for s in sentences]
     vocab = Vocabulary(max_size=10_000).fit(tokens)
     ids = encode_corpus(tokens, None, vocab)
@@ -196,16 +207,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=1_000_000)
+    parser.add_argument("--corpora", nargs="+", default=["zipf", "reviews"],
+                        choices=["zipf", "reviews"], help="corpus shapes (benchmarks/corpora.py)")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(1)
     print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread each")
-    train, valid, V = make_corpus(args.tokens)
-    print(f"corpus: {len(train):,} training and {len(valid):,} validation IDs\n")
-    for name in args.configs:
-        bench_config(name, train, valid, V, args.steps, args.repeat)
-        print()
+    print(blas_header())
+    print(torch_header())
+    for shape in args.corpora:
+        train, valid, V = make_corpus(args.tokens, shape)
+        print(f"corpus {shape}: {len(train):,} training and {len(valid):,} validation IDs\n")
+        for name in args.configs:
+            print(f"[{shape}] ", end="")
+            bench_config(name, train, valid, V, args.steps, args.repeat)
+            print()
 
 
 if __name__ == "__main__":

@@ -42,9 +42,14 @@ for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from envinfo import blas_header, torch_header
 
 from hangul_dl.datasets import korean_dates
 from hangul_dl.metrics import corpus_bleu, exact_match
@@ -395,7 +400,9 @@ def main() -> None:
     torch.manual_seed(0)
     print(f"numpy {np.__version__}, torch {torch.__version__}, 1 thread each, PyTorch oneDNN "
           f"{'off' if args.no_onednn else 'on'}, OPENBLAS_CORETYPE="
-          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset: OpenBLAS detects the CPU)')}\n")
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset: OpenBLAS detects the CPU)')}")
+    print(blas_header())
+    print(f"{torch_header()}\n")
     for task in args.tasks:
         bench_task(task, args.epochs, args.profile, args.torch_adam)
         print()

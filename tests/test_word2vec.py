@@ -11,6 +11,7 @@ from hangul_dl.embeddings.w2v_core import (
     cbow_step,
     keep_probabilities,
     scatter_add_rows,
+    segment_sum_sorted,
     sg_step,
     window_pairs,
 )
@@ -76,6 +77,39 @@ def test_window_pairs_match_a_plain_loop(rng):
     assert (np.diff(center) >= 0).all()
 
 
+def test_windows_of_batches_never_cross_a_sentence_and_equal_per_sentence_windows(rng):
+    """Short sentences cut by batch boundaries: the pairs of all batches are exactly the pairs
+    each sentence gives on its own (no window reaches into the next or previous sentence)."""
+    lengths = rng.integers(1, 6, 200)  # many short sentences, some of one word
+    sentence = np.repeat(np.arange(200), lengths).astype(np.int32)
+    n, window = sentence.shape[0], 4
+    effective = rng.integers(1, window + 1, n).astype(np.int32)
+    got = []
+    for first in range(0, n, 37):  # batches that start and stop inside sentences
+        center, context = window_pairs(sentence, effective, first, min(first + 37, n), window)
+        got += zip(center.tolist(), context.tolist())
+    expected, start = [], 0
+    for length in lengths.tolist():
+        for i in range(start, start + length):
+            expected += [(i, j) for j in range(start, start + length)
+                         if j != i and abs(i - j) <= effective[i]]
+        start += length
+    assert got == expected
+    assert all(sentence[i] == sentence[j] for i, j in got)
+
+
+def test_segment_sum_sorted_weights_rows_and_leaves_empty_segments_zero(rng):
+    values = rng.standard_normal((7, 3)).astype(np.float32)
+    owner = np.array([0, 0, 2, 2, 2, 4, 4])
+    coef = rng.standard_normal(7).astype(np.float32)
+    expected = np.zeros((6, 3), dtype=np.float32)
+    np.add.at(expected, owner, coef[:, None] * values)
+    np.testing.assert_allclose(segment_sum_sorted(values, owner, 6, coef), expected, rtol=1e-5)
+    np.add.at(plain := np.zeros((6, 3), dtype=np.float32), owner, values)
+    np.testing.assert_allclose(segment_sum_sorted(values, owner, 6), plain, rtol=1e-5)
+    assert not segment_sum_sorted(values, owner, 6)[[1, 3, 5]].any()
+
+
 # -- the sparse steps are the layers' SGD step ----------------------------------------------
 def _dense_negative_sampling(W_out, h, targets, negatives):
     layer = NegativeSamplingLoss(W_out.copy(), np.ones(len(W_out)), sample_size=negatives.shape[1])
@@ -133,6 +167,25 @@ def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
     np.testing.assert_allclose(W, expected, rtol=1e-6)
     untouched = np.setdiff1d(np.arange(50), ids)
     np.testing.assert_array_equal(W[untouched], before[untouched])
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_csr_products_equal_dense_products_with_and_without_scipys_kernel(rng, monkeypatch, direct):
+    if not direct:
+        monkeypatch.setattr(w2v_core, "_CSR_MATVECS", None)  # the public csr_matrix path
+    W = rng.standard_normal((30, 4)).astype(np.float32)
+    ids = rng.integers(0, 30, 40)
+    owner = np.sort(rng.integers(0, 6, 40))
+    expected = np.zeros((6, 4), dtype=np.float32)
+    np.add.at(expected, owner, W[ids])
+    count = np.bincount(owner, minlength=6)[:, None]
+    np.testing.assert_allclose(w2v_core.segment_mean_rows(owner, ids, 6, W)[count[:, 0] > 0],
+                               (expected / np.maximum(count, 1))[count[:, 0] > 0], rtol=1e-5)
+    before = W.copy()
+    H = rng.standard_normal((6, 4)).astype(np.float32)
+    scatter_add_rows(W, ids, owner, np.ones(40, dtype=np.float32), H)
+    np.add.at(before, ids, H[owner])
+    np.testing.assert_allclose(W, before, rtol=1e-5, atol=1e-6)
 
 
 def _one_step_peak_and_touched(V, D=8, B=64):
