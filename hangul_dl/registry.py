@@ -71,7 +71,7 @@ _BUILTIN: dict[str, str] = {
     "Seq2seq": "seq2seq.models",
     "PeekySeq2seq": "seq2seq.models",
     "AttentionSeq2seq": "seq2seq.models",
-    "Word2VecTables": "embeddings.w2v_core",
+    "Word2VecTables": "embeddings.word2vec_training",
     "ClassifierModel": "classify.models",
     "BagOfEmbeddings": "classify.models",
     "RNNClassifier": "classify.models",

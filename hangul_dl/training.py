@@ -30,7 +30,7 @@ observable, resumable and safe to stop.
 The families differ only in their hooks: :class:`Trainer` itself trains on minibatches of
 ``(x, t)`` arrays; :class:`BPTTTrainer` (here) on one ID stream with truncated BPTT;
 :class:`~hangul_dl.seq2seq.trainer.Seq2seqTrainer` on length-bucketed pairs;
-:class:`~hangul_dl.embeddings.w2v_core.Word2VecTrainer` on word2vec windows.
+:class:`~hangul_dl.embeddings.word2vec_training.Word2VecTrainer` on word2vec windows.
 
 Settings are checked before any work (:func:`check_settings`): ``max_epoch``/``epochs`` >= 1,
 ``lr`` > 0, ``max_grad`` > 0 or None, ``dropout`` in [0, 1), sizes >= 1.

@@ -244,3 +244,13 @@ def test_eval_takes_a_word_vector_file(tmp_path, capsys):
     pairs.write_text("word1,word2,score\n사과,배,9\n사과,버스,1\n배,버스,2\n", encoding="utf-8")
     assert main(["eval", str(vectors), "--pairs", str(pairs), "-q"]) == 0
     assert "spearman" in capsys.readouterr().out
+
+
+def test_run_takes_the_scheduler_of_every_tokenizing_command_and_checks_it_first(tmp_path):
+    out = tmp_path / "out"
+    code, _, err = _run("run", "demo", "--scheduler", "tcp://nosuch:1", "-o", str(out))
+    message = _one_error(code, err)
+    assert "Dask" in message or "dask" in message  # unreachable, or the extra is missing
+    assert not out.exists()  # reached before any work
+    code, _, err = _run("run", "demo", "--scheduler", "nosuch", "-o", str(out))
+    assert "--scheduler" in _one_error(code, err) and not out.exists()

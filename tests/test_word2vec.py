@@ -5,8 +5,8 @@ import pytest
 from scipy import stats
 
 from hangul_dl.datasets import planted_word2vec_corpus
-from hangul_dl.embeddings import w2v_core
-from hangul_dl.embeddings.w2v_core import (
+from hangul_dl.embeddings import word2vec_training
+from hangul_dl.embeddings.word2vec_training import (
     EpochStream,
     cbow_step,
     keep_probabilities,
@@ -172,14 +172,14 @@ def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
 @pytest.mark.parametrize("direct", [True, False])
 def test_csr_products_equal_dense_products_with_and_without_scipys_kernel(rng, monkeypatch, direct):
     if not direct:
-        monkeypatch.setattr(w2v_core, "_CSR_MATVECS", None)  # the public csr_matrix path
+        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)  # the public csr_matrix path
     W = rng.standard_normal((30, 4)).astype(np.float32)
     ids = rng.integers(0, 30, 40)
     owner = np.sort(rng.integers(0, 6, 40))
     expected = np.zeros((6, 4), dtype=np.float32)
     np.add.at(expected, owner, W[ids])
     count = np.bincount(owner, minlength=6)[:, None]
-    np.testing.assert_allclose(w2v_core.segment_mean_rows(owner, ids, 6, W)[count[:, 0] > 0],
+    np.testing.assert_allclose(word2vec_training.segment_mean_rows(owner, ids, 6, W)[count[:, 0] > 0],
                                (expected / np.maximum(count, 1))[count[:, 0] > 0], rtol=1e-5)
     before = W.copy()
     H = rng.standard_normal((6, 4)).astype(np.float32)
@@ -389,7 +389,7 @@ def test_word2vec_same_code_on_cupy(planted):
 
 
 def test_core_module_lists_public_names():
-    assert set(w2v_core.__all__) >= {"cbow_step", "sg_step", "window_pairs", "keep_probabilities"}
+    assert set(word2vec_training.__all__) >= {"cbow_step", "sg_step", "window_pairs", "keep_probabilities"}
 
 
 # -- the shared training loop: settings, divergence, resume ------------------------------------
@@ -422,7 +422,7 @@ def test_word2vec_divergence_is_reported_and_nothing_is_saved(planted, tmp_path)
 
 
 def test_word2vec_resumes_mid_epoch_and_completes_the_plan(planted, tmp_path, monkeypatch):
-    from hangul_dl.embeddings.w2v_core import Word2VecTrainer
+    from hangul_dl.embeddings.word2vec_training import Word2VecTrainer
 
     sentences = planted[0].sentences[:3000]
     params = dict(dim=16, epochs=3, min_count=2, batch_size=256, quiet=True, seed=0)

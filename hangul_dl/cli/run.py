@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_command, add_common, alias, pair_file_options, positive_int, skip_bad_option
+from .common import (
+    add_command,
+    add_common,
+    alias,
+    pair_file_options,
+    positive_int,
+    skip_bad_option,
+    where_options,
+)
 
 __all__ = ["add_eval_alias", "print_evaluation", "print_result", "register"]
 
@@ -72,6 +80,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = list(args.set or [])
     if args.input:
         overrides.append(f"input.path={args.input}")
+    if args.scheduler:  # the recipe's [run] table, set from the command line
+        overrides.append(f"run.scheduler={args.scheduler}")
+    if args.jobs is not None:
+        overrides.append(f"run.jobs={args.jobs}")
     recipe = load_recipe(args.recipe, overrides)  # every problem reported before any work
     recipe = select_models(recipe, args.models or [])
     result = run_recipe(recipe, output=args.output, quiet=args.quiet, device=args.device,
@@ -178,8 +190,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="이 모델만 학습 (레시피의 [models.NAME] 이름들; 기본: 전부)")
     p.add_argument("--resume", action="store_true",
                    help="checkpoint_dir이 있는 모델은 그 체크포인트에서 이어서 학습 (Ctrl-C로 멈춘 뒤)")
+    where_options(p)  # --jobs / --scheduler: the recipe's [run] jobs / scheduler
     add_common(p)
-    p.set_defaults(func=_cmd_run, seed=None)
+    p.set_defaults(func=_cmd_run, seed=None, jobs=None)
 
     p = add_command(sub, "eval", "저장한 모델 평가: 언어 모델, 단어 벡터, 번역기, 분류기 "
                     "(평가 명령은 이것 하나)",

@@ -13,7 +13,7 @@ They follow the Layer contract (dense gradients, gradient-checked in float64); t
 :class:`Word2Vec` is the trainer users call on real corpora: a stage with gensim's settings
 (subsampling, dynamic window, linear learning-rate decay, ``min_count``, epochs) that trains the
 same CBOW / skip-gram objective with sparse row updates
-(:mod:`hangul_dl.embeddings.w2v_core`), so a step costs the same for 10 thousand or 1 million
+(:mod:`hangul_dl.embeddings.word2vec_training`), so a step costs the same for 10 thousand or 1 million
 words::
 
     >>> w2v = Word2Vec(method="skipgram", dim=100, epochs=5).fit(token_lists)
@@ -38,7 +38,7 @@ from ..nn.sampling import NegativeSamplingLoss, UnigramSampler
 from ..progress import say
 from .base import IdStream, VectorStage
 from .vectors import WordVectors
-from .w2v_core import Word2VecTables, Word2VecTrainer, keep_probabilities
+from .word2vec_training import Word2VecTables, Word2VecTrainer, keep_probabilities
 
 __all__ = ["CBOW", "SimpleCBOW", "SimpleSkipGram", "SkipGram", "Word2Vec"]
 
@@ -212,7 +212,7 @@ class Word2Vec(VectorStage):
 
     Learned: ``wv_`` (:class:`~hangul_dl.embeddings.vectors.WordVectors`, on the CPU),
     ``vocab_``, ``history_`` (a DataFrame, one row per epoch: loss per prediction, lr at the
-    end, words/s), ``trainer_`` (the :class:`~hangul_dl.embeddings.w2v_core.Word2VecTrainer`:
+    end, words/s), ``trainer_`` (the :class:`~hangul_dl.embeddings.word2vec_training.Word2VecTrainer`:
     per-interval ``history``, ``interrupted``). A diverging run (loss non-finite or far above
     its start) stops with :class:`~hangul_dl.errors.DivergenceError` and saves nothing.
     """
