@@ -49,7 +49,7 @@ GROUPS = [g for g in ro.parse(README.read_text(encoding="utf-8")) if g.runnable]
 # groups whose examples start the JVM (Okt) or train models: over ~5 s of CPU each (the README
 # test takes ~150 s of CPU in all; the fast ones, ~5 s)
 SLOW = ("두 명령으로", "명령줄", "한국어 전처리", "어휘 사전", "단어 벡터", "word2vec", "순환 신경망",
-        "시퀀스 투 시퀀스", "번역기", "파이프라인", "배치 스크립트")
+        "시퀀스 투 시퀀스", "번역기", "텍스트 분류", "파이프라인", "배치 스크립트")
 
 
 @pytest.fixture(scope="session")
