@@ -331,6 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     new = rewrite(text, runs)
     if new != text:
+        if args.readme.read_text(encoding="utf-8") != text:  # edited while the examples ran
+            print(f"error: {args.readme} changed while the examples ran; nothing written (run "
+                  "again)", file=sys.stderr)
+            return 2
         args.readme.write_text(new, encoding="utf-8")
     print(f"rewrote {len(stale)} output block(s): {', '.join(stale) or '-'}", file=sys.stderr)
     return 0
