@@ -191,3 +191,17 @@ def test_lm_train_accepts_the_vocab_commands_output_and_no_cache(tmp_path, capsy
 
     assert f"어휘 {len(Vocabulary.load_txt(vocab))}개" in capsys.readouterr().out
     assert not (tmp_path / "cache").exists()  # --no-cache: nothing written there
+
+
+def test_an_interrupted_training_exits_130_and_says_how_to_resume(capsys):
+    from types import SimpleNamespace
+
+    from hangul_dl.cli.common import exit_status_of_training
+
+    assert exit_status_of_training(SimpleNamespace(interrupted=False), "ck") == 0
+    assert capsys.readouterr().err == ""
+    assert exit_status_of_training(SimpleNamespace(interrupted=True), "ck/last") == 130
+    assert capsys.readouterr().err.strip() == ("학습이 중단되었습니다. 지금까지의 모델을 저장했습니다. "
+                                               "이어서 학습: 같은 명령에 --resume ck/last")
+    assert exit_status_of_training(SimpleNamespace(interrupted=True)) == 130
+    assert "--resume" not in capsys.readouterr().err

@@ -6,6 +6,7 @@ from scipy import stats
 
 from hangul_dl.datasets import planted_word2vec_corpus
 from hangul_dl.embeddings import word2vec_training
+from hangul_dl.embeddings.word2vec import CBOW, SimpleCBOW, SimpleSkipGram, SkipGram, Word2Vec
 from hangul_dl.embeddings.word2vec_training import (
     EpochStream,
     cbow_step,
@@ -15,7 +16,6 @@ from hangul_dl.embeddings.word2vec_training import (
     sg_step,
     window_pairs,
 )
-from hangul_dl.embeddings.word2vec import CBOW, SimpleCBOW, SimpleSkipGram, SkipGram, Word2Vec
 from hangul_dl.errors import InputError, NotFittedError
 from hangul_dl.nn.gradcheck import check_model
 from hangul_dl.nn.optimizers import Adam

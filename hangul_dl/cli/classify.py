@@ -11,6 +11,7 @@ from .common import (
     add_command,
     add_common,
     check_tokenizer,
+    exit_status_of_training,
     fraction,
     given,
     library_arg,
@@ -66,12 +67,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     trainer = clf.trainer_
     if trainer.best_weights is not None and "val_accuracy" in trainer.epochs:
         print(f"  검증 정확도 {trainer.best_score:.4f} (에폭 {trainer.best_epoch}의 가중치)")
-    if trainer.interrupted:
-        hint = (f" 이어서 학습: 같은 명령에 --resume {args.checkpoint_dir}"
-                if args.checkpoint_dir else "")
-        print(f"학습이 중단되었습니다. 지금까지의 모델을 저장했습니다.{hint}", file=sys.stderr)
-        return 130
-    return 0
+    return exit_status_of_training(trainer, args.checkpoint_dir)
 
 
 def _load(directory: str) -> Any:

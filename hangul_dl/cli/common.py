@@ -423,6 +423,16 @@ def text_encoder(args: argparse.Namespace, tokenizer: Any = None, **params: Any)
                        errors="skip" if args.skip_bad_lines else "raise", **params)
 
 
+def exit_status_of_training(trainer: Any, resume_from: Any = None) -> int:
+    """0, or 130 after Ctrl-C stopped ``trainer`` (the command saved what it had learned): then
+    one line on stderr says so and, with a checkpoint, how to go on (``--resume``)."""
+    if not getattr(trainer, "interrupted", False):
+        return 0
+    hint = f" 이어서 학습: 같은 명령에 --resume {resume_from}" if resume_from else ""
+    print(f"학습이 중단되었습니다. 지금까지의 모델을 저장했습니다.{hint}", file=sys.stderr)
+    return 130
+
+
 def report_skipped(path: str, count: int) -> None:
     """The count of bad lines skipped in ``path`` (each was logged once, with file:line)."""
     if count:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from .common import (
     add_command,
     add_common,
     check_tokenizer,
+    exit_status_of_training,
     given,
     library_arg,
     network_options,
@@ -73,12 +73,8 @@ def _cmd_lm_train(args: argparse.Namespace) -> int:
         if "val_perplexity" in epochs:
             text += f", 검증 퍼플렉서티 {last['val_perplexity']:.2f}"
         print(text)
-    if lm.trainer_.interrupted:
-        hint = (f" 이어서 학습: 같은 명령에 --resume {Path(args.checkpoint_dir) / 'last'}"
-                if args.checkpoint_dir else "")
-        print(f"학습이 중단되었습니다. 지금까지의 모델을 저장했습니다.{hint}", file=sys.stderr)
-        return 130
-    return 0
+    return exit_status_of_training(
+        lm.trainer_, Path(args.checkpoint_dir) / "last" if args.checkpoint_dir else None)
 
 
 def _load_lm(directory: str):

@@ -18,6 +18,7 @@ from .common import (
     add_command,
     add_common,
     check_tokenizer,
+    exit_status_of_training,
     fraction,
     given,
     library_arg,
@@ -108,12 +109,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if trainer.best_weights is not None:
         print(f"  최고 검증 BLEU {trainer.best_score:.2f} (에폭 {trainer.best_epoch}) 가중치로 저장"
               + ("; 조기 종료" if trainer.stopped_early else ""))
-    if trainer.interrupted:
-        hint = (f" 이어서 학습: 같은 명령에 --resume {args.checkpoint_dir}"
-                if args.checkpoint_dir else "")
-        print(f"학습이 중단되었습니다. 지금까지의 모델을 저장했습니다.{hint}", file=sys.stderr)
-        return 130
-    return 0
+    return exit_status_of_training(trainer, args.checkpoint_dir)
 
 
 def _load(path: str) -> Any:
