@@ -16,6 +16,7 @@ from .common import (
     given,
     library_arg,
     network_options,
+    non_negative_int,
     positive_float,
     positive_int,
     tokenizer_options,
@@ -128,16 +129,6 @@ def _kernel_sizes(text: str) -> list[int]:
     return widths
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
 def _add_train(sub: argparse._SubParsersAction) -> None:
     from .run import column_options
 
@@ -163,7 +154,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                 help="CNN 필터 수, 너비마다 (기본 {default})")
     library_arg(m, "--kernel-sizes", type=_kernel_sizes, default_of=(*lib, "kernel_sizes"),
                 help="CNN 필터 너비들, 예: 3,4,5 (기본 {default})")
-    library_arg(m, "--ngram-buckets", type=_non_negative_int, default_of=(*lib, "ngram_buckets"),
+    library_arg(m, "--ngram-buckets", type=non_negative_int, default_of=(*lib, "ngram_buckets"),
                 help="bow의 해시 바이그램 칸 수, 0이면 바이그램 없음 (기본 {default})")
     library_arg(m, "--max-length", type=positive_int, default_of=(*lib, "max_length"),
                 none="자르지 않음", help="이보다 긴 텍스트는 이 토큰 수에서 자름 (기본 {default})")

@@ -180,15 +180,24 @@ def given(args: argparse.Namespace, **names: str) -> dict[str, Any]:
             if getattr(args, dest, None) is not None}
 
 
-def positive_int(text: str) -> int:
-    """``type=`` for counts and sizes: a whole number ≥ 1."""
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """``type=`` for counts and sizes: a whole number ≥ 1."""
+    return _whole_number(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    """``type=`` for a count that may be 0 (e.g. ``--ngram-buckets 0``: none)."""
+    return _whole_number(text, 0)
 
 
 def _number(text: str, ok: Callable[[float], bool], expected: str) -> float:
