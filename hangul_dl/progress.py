@@ -14,7 +14,9 @@ Two tools:
 
 The lines go to the logger ``hangul_dl.progress``, whose level is INFO, so that they show under
 a logging set-up that otherwise prints only warnings (the CLI's default); ``quiet`` is the way
-to turn them off (or ``logging.getLogger("hangul_dl.progress").setLevel(logging.WARNING)``).
+to turn them off, or ``logging.getLogger("hangul_dl.progress").setLevel(logging.WARNING)``,
+which silences the bars as well (the CLI's ``--quiet`` does that: a stage built without a
+``quiet`` setting of its own, e.g. a recipe's tokenizer step, stays quiet too).
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ if PROGRESS_LOGGER.level == logging.NOTSET:
     PROGRESS_LOGGER.setLevel(logging.INFO)
 
 
+def _silenced() -> bool:
+    """Whether progress is off for the whole process (the progress logger is above INFO)."""
+    return not PROGRESS_LOGGER.isEnabledFor(logging.INFO)
+
+
 def _is_terminal() -> bool:
     try:
         return sys.stderr.isatty()
@@ -48,6 +55,7 @@ def progress(total: int | None = None, quiet: bool = False, **kwargs: Any) -> An
     """
     from tqdm.auto import tqdm
 
+    quiet = quiet or _silenced()
     if not quiet and not _is_terminal():
         return LogLines(total, desc=kwargs.get("desc", ""), unit=kwargs.get("unit", "it"))
     return tqdm(total=total, disable=quiet, dynamic_ncols=True, **kwargs)
@@ -156,7 +164,7 @@ class TrainingProgress:
         self.total_steps = total_steps
         self.steps_per_epoch = steps_per_epoch
         self.max_epoch = max_epoch
-        self.quiet = quiet
+        self.quiet = quiet = quiet or _silenced()
         self.interval = interval
         self.clock = clock
         self.terminal = _is_terminal() if terminal is None else terminal

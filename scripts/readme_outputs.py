@@ -195,9 +195,13 @@ def _driver(blocks: Sequence[Block]) -> str:
                 parts.append(f"print(''.join(line for line in _out.splitlines(True) "
                              f"if not line.startswith({PROGRESS!r})), end='')")
         else:
-            # a shell block shows what a terminal shows: its stderr goes with its stdout
-            parts.append(f"_rc = subprocess.run(['bash', '-e', '-o', 'pipefail', '-c', {block.code!r}], "
-                         f"stderr=subprocess.STDOUT).returncode")
+            # a shell block shows what a terminal shows: its stderr goes with its stdout, less the
+            # progress lines (a bar on a terminal) that a slow machine adds
+            parts.append(f"_run = subprocess.run(['bash', '-e', '-o', 'pipefail', '-c', {block.code!r}], "
+                         f"stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)")
+            parts.append(f"print(''.join(line for line in _run.stdout.splitlines(True) "
+                         f"if not line.startswith({PROGRESS!r})), end='')")
+            parts.append("_rc = _run.returncode")
             parts.append(f"if _rc: sys.exit(f'README.ko.md:{block.line}: bash block failed (exit {{_rc}})')")
         parts.append("sys.stdout.flush()")
     return "\n".join(parts) + "\n"

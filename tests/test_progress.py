@@ -127,3 +127,26 @@ def test_progress_is_a_bar_on_a_terminal_log_lines_otherwise_and_nothing_when_qu
     bar = module.progress(10, desc="x")
     assert not isinstance(bar, module.LogLines) and not bar.disable
     bar.close()
+
+
+def test_a_silenced_progress_logger_turns_off_bars_and_lines_of_every_stage(caplog):
+    """``--quiet`` sets the progress logger to WARNING: a stage with no ``quiet`` of its own
+    (a recipe's tokenizer step) shows no bar and logs no line either."""
+    from hangul_dl.progress import progress
+
+    caplog.set_level(logging.WARNING, logger=PROGRESS_LOGGER.name)
+    assert progress(100).disable
+    assert TrainingProgress(100).quiet
+    caplog.set_level(logging.INFO, logger=PROGRESS_LOGGER.name)
+    assert not TrainingProgress(100, terminal=False).quiet
+
+
+def test_cli_quiet_silences_the_progress_logger(tmp_path):
+    from hangul_dl.cli import main
+
+    before = PROGRESS_LOGGER.level
+    try:
+        assert main(["similar", str(tmp_path / "none"), "국회", "--quiet"]) == 2  # after set-up
+        assert not PROGRESS_LOGGER.isEnabledFor(logging.INFO)
+    finally:
+        PROGRESS_LOGGER.setLevel(before)

@@ -271,6 +271,8 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
     level = logging.ERROR if getattr(args, "quiet", False) else (
         logging.WARNING if not verbose else logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if getattr(args, "quiet", False):  # no bar and no progress line from any stage
+        logging.getLogger("hangul_dl.progress").setLevel(logging.WARNING)
     prog = parser.prog
 
     def fail(message: str) -> int:
