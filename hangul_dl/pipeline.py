@@ -13,8 +13,10 @@
 **Streaming.** ``transform`` chains the steps lazily: each item flows through every step before
 the next is read, so a corpus larger than memory passes in constant memory. ``fit`` fits each
 step on the output of the steps before it; a step's fit may read its data more than once
-(a vocabulary, then IDs; word2vec epochs), so the upstream output is written once to a
-temporary spool file and replayed — Okt runs once per item, not once per pass.
+(a vocabulary, then IDs; word2vec epochs), so the upstream output is written once to the
+package's replay store (:class:`~hangul_dl.text.replay.Replay`, in a temporary folder: token
+lists as token lines, IDs memory-mapped) and read back — Okt runs once per item, not once per
+pass.
 
 **Context.** A step whose ``fit`` accepts ``vocab`` and/or ``tokenizer`` receives the nearest
 fitted :class:`~hangul_dl.text.vocab.Vocabulary` and tokenizer before it, so a model stage can
@@ -29,7 +31,6 @@ directory per step, ``DIR/steps/00-normalize/`` … each written by the step's o
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -45,6 +46,8 @@ from . import registry
 from .errors import FormatError, HangulDLError, InputError
 from .io import MANIFEST, atomic_directory, read_manifest, safe_path, write_manifest
 from .stage import Stage, _same, fit_kwargs, loading, saved_name
+from .text.ids import IdSequences
+from .text.replay import Replay
 
 __all__ = ["Pipeline", "PipelineError", "load_model"]
 
@@ -200,7 +203,7 @@ class Pipeline(Stage):
         self._check_context(context, self.steps)
         for i, (name, stage) in enumerate(self.steps):
             if stage.requires_fit:
-                stream = _replayable(stream, spool_dir / f"{i:02d}.jsonl")
+                stream = _replayable(stream, spool_dir / f"{i:02d}")
                 kwargs = fit_kwargs(stage, {**context, **self._context(i)})
                 with _naming_errors(name, stage, source, None):
                     clock.run(i, stage.fit, stream, **kwargs)
@@ -466,48 +469,14 @@ class _naming_errors:
                             f"{exc}", step=self.name) from exc
 
 
-class _Spool:
-    """Items written once to a JSON-lines file, then replayed from it (strings, token lists,
-    integer arrays)."""
-
-    def __init__(self, items: Iterable[Any], path: Path):
-        self.items, self.path, self.written = items, path, False
-
-    def __iter__(self) -> Iterator[Any]:
-        if not self.written:
-            with open(self.path, "w", encoding="utf-8") as f:
-                for item in self.items:
-                    f.write(json.dumps(_encode(item), ensure_ascii=False) + "\n")
-                    yield item
-            self.written = True
-            return
-        with open(self.path, encoding="utf-8") as f:
-            for line in f:
-                yield _decode(json.loads(line))
-
-
-def _encode(item: Any) -> Any:
-    if isinstance(item, np.ndarray):
-        return {"array": item.tolist(), "dtype": str(item.dtype)}
-    if isinstance(item, (str, list, tuple, int, float)):
-        return item
-    raise InputError(f"a pipeline step produced a {type(item).__name__}; only text, token "
-                     "lists and integer arrays can flow between steps that are fitted")
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        return np.asarray(value["array"], dtype=value["dtype"])
-    return value
-
-
-def _replayable(stream: Any, path: Path) -> Any:
-    """``stream`` when reading it twice is cheap (a list, a file corpus), else a spool."""
-    if isinstance(stream, (list, tuple, np.ndarray, _Spool)):
+def _replayable(stream: Any, directory: Path) -> Any:
+    """``stream`` when reading it twice is cheap (a list, a file corpus, IDs on disk), else a
+    :class:`~hangul_dl.text.replay.Replay` store in ``directory`` (written on the first pass)."""
+    if isinstance(stream, (list, tuple, np.ndarray, Replay, IdSequences)):
         return stream
     if isinstance(stream, _Source) and not isinstance(stream.data, Iterator):
         return stream
-    return _Spool(stream, path)
+    return Replay(stream, directory)
 
 
 def _same_params(a: Stage, b: Stage) -> bool:

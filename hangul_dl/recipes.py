@@ -462,18 +462,13 @@ def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
 
 
 def _keep_on_disk(directory: Path) -> Any:
-    """A ``Pipeline.fit_transform`` sink: ID arrays go to an :class:`IdSequences` folder
-    (memory-mapped), anything else (token lists, texts) into a list."""
-    from .text.ids import IdSequences
+    """A ``Pipeline.fit_transform`` sink: the preprocessed corpus in the replay store (ID
+    arrays memory-mapped as :class:`IdSequences`, token lists or texts in a file)."""
+    from .text.replay import Replay
 
     def sink(items: Any) -> Any:
-        items = iter(items)
-        first = next(items, None)
-        if first is None:
-            return []
-        if getattr(first, "dtype", None) is not None and first.dtype.kind in "iu":
-            return IdSequences.write(directory, itertools.chain([first], items))
-        return [first, *items]
+        store = Replay.write(items, directory)
+        return store.ids if store.ids is not None else store
 
     return sink
 

@@ -51,3 +51,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         skip = pytest.mark.skip(reason='needs CuPy and a CUDA device (python -m pip install ".[gpu]")')
         for item in gpu_items:
             item.add_marker(skip)
+
+
+# -- CPU time per test (a development aid) ----------------------------------------------------
+# HANGUL_DL_TEST_CPU=FILE appends "seconds<TAB>test id" per test: user + system CPU of this
+# process and of the subprocesses the test waited for. On a shared machine wall-clock durations
+# (--durations) measure the neighbours; CPU time measures the test.
+if os.environ.get("HANGUL_DL_TEST_CPU"):
+    import resource
+
+    def _cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        start = _cpu()
+        yield
+        with open(os.environ["HANGUL_DL_TEST_CPU"], "a", encoding="utf-8") as out:
+            out.write(f"{_cpu() - start:.2f}\t{item.nodeid}\n")

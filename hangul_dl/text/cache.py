@@ -30,6 +30,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import atomic_open, write_json
+from .replay import read_token_lines as read_cached  # the replay store's token lines
 from .workers import pipe_tokens
 
 __all__ = ["CACHE_ENV", "cache_key", "cache_root", "cached_tokenize", "read_cached"]
@@ -96,14 +97,6 @@ def cache_key(lines: Iterable[str], tokenizer: Any) -> str:
         digest.update(line.encode("utf-8", "surrogatepass"))
         digest.update(b"\n")
     return digest.hexdigest()
-
-
-def read_cached(path: str | os.PathLike) -> Iterator[list[str]]:
-    """Stream token lists from a cache text file (one line per input line)."""
-    with open(path, encoding="utf-8", newline="\n") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            yield line.split(" ") if line else []
 
 
 def _valid(text_path: Path, meta_path: Path) -> bool:

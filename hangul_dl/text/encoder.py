@@ -44,6 +44,7 @@ import numpy as np
 from ..errors import FormatError, InputError
 from ..stage import Stage
 from .ids import IdSequences
+from .replay import TOKENS_FILE, read_token_lines, write_token_lines
 from .vocab import DEFAULT_SPECIALS, Vocabulary
 from .workers import current_executor, pipe_tokens, tokenizing_on
 
@@ -146,15 +147,13 @@ class TextEncoder(Stage):
         :meth:`fit` on it skips tokenizing; ``executor``: where it runs (module docstring).
         Uses ``tokenizer_`` once fitted, else the ``tokenizer`` parameter. Streams.
         """
-        from .cache import read_cached
-
         tok = vars(self).get("tokenizer_") or self._built_tokenizer()
         if tok.requires_fit and not tok.is_fitted:
             raise InputError(f"{type(tok).__name__} learns its pieces from text: fit the "
                              "encoder (or the tokenizer) first")
         self._skipped_lines = 0
         if _is_path(data) and self.cache:
-            yield from read_cached(self._cached(data, tok, executor))
+            yield from read_token_lines(self._cached(data, tok, executor))
             return
         if _is_path(data):
             data = self._file_lines(data)
@@ -228,10 +227,8 @@ class TextEncoder(Stage):
             if self.cache:
                 return self._cached(data, tok, executor)
             data = self._file_lines(data)
-        path = store / "tokens.txt"
-        with open(path, "w", encoding="utf-8", newline="\n") as out:
-            for tokens in self._token_lists(data, tok, executor):
-                out.write(" ".join(tokens) + "\n")
+        path = store / TOKENS_FILE
+        write_token_lines(path, self._token_lists(data, tok, executor))
         self._count_skipped()
         return path
 
@@ -254,11 +251,7 @@ class TextEncoder(Stage):
                     isinstance(t, str) for t in tokens):
                 raise InputError(f"sentence {n} is {_kind(tokens)}, but sentence 0 was a token "
                                  "list; give every sentence as text or every one as tokens")
-            for t in tokens:
-                if not t or " " in t or "\n" in t:
-                    raise InputError(f"sentence {n}: token {t!r} is empty or holds white space; "
-                                     "tokens are the pieces between spaces")
-            yield tokens
+            yield tokens  # write_token_lines checks the tokens themselves
 
     # -- encoding and decoding -------------------------------------------------------------------
     def tokenize(self, text: str) -> list[str]:
@@ -327,9 +320,7 @@ class TextEncoder(Stage):
 
 
 def _read_tokens(path: Path) -> Iterator[list[str]]:
-    from .cache import read_cached
-
-    return read_cached(path)
+    return read_token_lines(path)
 
 
 def _is_path(data: Any) -> bool:
