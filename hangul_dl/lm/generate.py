@@ -86,13 +86,20 @@ def process_logits(logits: np.ndarray, histories: Sequence[Sequence[int]],
 
 
 def _filter_and_normalise(logits: np.ndarray, config: GenerationConfig) -> np.ndarray:
-    """Probabilities (N, V) after temperature, top-k and top-p."""
-    logits = logits / config.temperature
+    """Probabilities (N, V) after temperature, top-k and top-p, computed in place in ``logits``.
+
+    Every step is done in the one (N, V) array (no temporaries of that size but the top-k
+    partition), with the same arithmetic as the out-of-place formulas, so the samples are
+    unchanged.
+    """
+    if config.temperature != 1.0:
+        logits /= config.temperature
     V = logits.shape[1]
     if config.top_k is not None and config.top_k < V:
         kth = np.partition(logits, V - config.top_k, axis=1)[:, V - config.top_k][:, None]
-        logits = np.where(logits < kth, -np.inf, logits)
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        np.putmask(logits, logits < kth, -np.inf)
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits, out=logits)
     probs /= probs.sum(axis=1, keepdims=True)
     if config.top_p is not None and config.top_p < 1.0:
         order = np.argsort(-probs, axis=1, kind="stable")
@@ -101,19 +108,32 @@ def _filter_and_normalise(logits: np.ndarray, config: GenerationConfig) -> np.nd
         keep_sorted = before < config.top_p               # always keeps the most likely one
         keep = np.zeros_like(keep_sorted)
         np.put_along_axis(keep, order, keep_sorted, axis=1)
-        probs = np.where(keep, probs, 0.0)
+        probs[~keep] = 0.0
         probs /= probs.sum(axis=1, keepdims=True)
     return probs
 
 
 def _warm_up(model: Any, prompts: Sequence[np.ndarray], xp: Any) -> tuple[np.ndarray, list]:
-    """Feed each whole prompt; return the scores for the first new token (P, V) and the states."""
-    scores, states = [], []
-    for prompt in prompts:
+    """Feed the prompts; return the scores for the first new token (P, V) and the states.
+
+    Prompts of the same length are fed together, one batch per length (rows are independent,
+    so this gives each prompt's own scores), instead of one model call per prompt.
+    """
+    scores: list[Any] = [None] * len(prompts)
+    states: list[Any] = [None] * len(prompts)
+    by_length: dict[int, list[int]] = {}
+    for i, prompt in enumerate(prompts):
+        by_length.setdefault(len(prompt), []).append(i)
+    for group in by_length.values():
         model.reset_state()
-        scores.append(model.predict(xp.asarray(prompt[None, :]))[:, -1])
-        states.append(model.get_state())
-    return np.asarray(to_cpu(xp.concatenate(scores, axis=0)), dtype=np.float64), states
+        batch = np.stack([prompts[i] for i in group])
+        last = np.asarray(to_cpu(model.predict(xp.asarray(batch))[:, -1]), dtype=np.float64)
+        state = model.get_state()
+        for row, i in enumerate(group):
+            scores[i] = last[row:row + 1]
+            states[i] = [(None if h is None else h[row:row + 1], None if c is None else c[row:row + 1])
+                         for h, c in state]
+    return np.concatenate(scores, axis=0), states
 
 
 def _stack_states(states: list, rows: Sequence[int], xp: Any) -> list:
@@ -182,9 +202,11 @@ def _sample(model: Any, prompts: list[np.ndarray], config: GenerationConfig, xp:
             chosen = logits.argmax(axis=1)
         else:
             probs = _filter_and_normalise(logits, config)
-            cdf = np.cumsum(probs, axis=1)
+            cdf = np.cumsum(probs, axis=1, out=probs)
             u = np.array([g.random() for g in rngs]) * cdf[:, -1]
-            chosen = np.minimum((cdf <= u[:, None]).sum(axis=1), probs.shape[1] - 1)
+            # the number of cdf entries <= u (cdf is non-decreasing): a binary search per row
+            chosen = np.array([np.searchsorted(row, x, side="right") for row, x in zip(cdf, u)])
+            chosen = np.minimum(chosen, probs.shape[1] - 1)
         for r, token in enumerate(chosen.tolist()):
             if not done[r]:
                 out[r].append(token)

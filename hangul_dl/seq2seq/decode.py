@@ -216,7 +216,8 @@ def beam_search(model: Any, src: Any, beam_size: int = 4, max_len: int = 50, bos
             tokens = new_tokens.reshape(-1)
             if done.all():
                 break
-            state = state.select((np.arange(N)[:, None] * B + beam_of).reshape(-1))
+            # hypotheses move only within their source's rows: enc_hs and mask stay as they are
+            state = state.select((np.arange(N)[:, None] * B + beam_of).reshape(-1), same_sources=True)
         for i in np.flatnonzero(~done):  # max_len reached: unfinished hypotheses compete too
             for b in range(B):
                 if scores[i, b] > -np.inf:
