@@ -134,9 +134,12 @@ def _top_candidates(flat: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         # the k-th value may be tied with entries outside the partition: take them all, in order
         kth = np.take_along_axis(flat, top, axis=1).min(axis=1, keepdims=True)
         ties = flat >= kth
-        if int(ties.sum(axis=1).max()) > k:
-            top = np.stack([np.flatnonzero(row)[np.lexsort((np.flatnonzero(row), -f[row]))][:k]
-                            for row, f in zip(ties, flat)])
+        # rows whose k-th value is tied with entries left out; -inf ties (a finished source, or
+        # fewer than k live candidates) need no fixing: decoding stops at the first -inf
+        tied = (ties.sum(axis=1) > k) & (kth[:, 0] > -np.inf)
+        for r in np.flatnonzero(tied).tolist():
+            index = np.flatnonzero(ties[r])
+            top[r] = index[np.lexsort((index, -flat[r, index]))][:k]
     else:
         top = np.broadcast_to(np.arange(flat.shape[1]), flat.shape).copy()
     vals = np.take_along_axis(flat, top, axis=1)
