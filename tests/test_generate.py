@@ -152,3 +152,22 @@ def test_outputs_pinned_across_the_speed_work():
     beam = generate_ids(m, prompts, max_tokens=8, seed=7, n=2, beam=3)
     assert [s.tolist() for s in beam[1]] == [[17, 31, 31, 31, 31, 3, 3, 3],
                                              [17, 31, 31, 31, 31, 3, 3, 29]]
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_top_k_on_candidates_draws_what_the_full_distribution_draws(temperature):
+    """Top-k sampling on the k candidates only draws the same IDs as the (N, V) computation,
+    also when a row is tied at the k-th value (then it falls back to the full computation)."""
+    from hangul_dl.lm.generate import _sample_full, _sample_top_k
+
+    config = GenerationConfig(top_k=7, temperature=temperature)
+    rng = np.random.default_rng(1)
+    for trial in range(30):
+        logits = rng.standard_normal((9, 300)) * 3
+        if trial % 5 == 0:
+            logits[2, :10] = logits[2].max() + 1  # ten tied best tokens: more than k kept
+        rngs_a = [np.random.default_rng([trial, j]) for j in range(9)]
+        rngs_b = [np.random.default_rng([trial, j]) for j in range(9)]
+        fast = _sample_top_k(logits.copy(), config, rngs_a)
+        full = _sample_full(logits.copy(), config, rngs_b)
+        np.testing.assert_array_equal(fast, full)
