@@ -10,7 +10,10 @@ Both sides start from identical weights (ours copied into PyTorch, gates reorder
 the same ID stream (a generated Zipfian Korean corpus, 10k-word vocabulary) with the same SGD
 (lr 20), global-norm clipping 0.25 and truncated BPTT, one thread each, interleaved repeat by
 repeat. We report seconds per ``--steps`` training steps (min and median), the ratio, the
-validation perplexity after the same number of steps, and generation speed.
+validation perplexity after the same number of steps, and our generation speed (against
+PyTorch with the same weights: ``bench_generate.py``). At lr 20 from untrained weights the
+perplexity after a few dozen steps is chaotic: a change of 1e-5 in the learning rate moves it
+as much as the two libraries' rounding does, so compare it after 100 steps or more.
 """
 
 from __future__ import annotations

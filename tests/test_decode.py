@@ -197,3 +197,35 @@ def test_attention_concentrates_on_the_source_span(dates):
     assert checked >= 100
     assert np.mean(inside) > 0.8, np.mean(inside)
     assert np.mean(np.array(inside) > 0.5) > 0.9
+
+
+def test_select_within_sources_keeps_encoder_arrays_and_gives_the_same_step(rng):
+    """Beam search reorders rows only within each source's block: select(..., same_sources=True)
+    keeps enc_hs/mask (no copy) and the next step's logits equal those of a full select."""
+    model = AttentionSeq2seq(30, 20, embedding_size=8, hidden_size=16, seed=1).eval()
+    src = rng.integers(4, 30, size=(3, 5)).astype(np.int32)
+    src[1, 3:] = 0
+    state = model.encode(src).select(np.repeat(np.arange(3), 2))
+    _, state = model.step(np.full(6, BOS, dtype=np.int32), state)
+    rows = np.array([1, 1, 2, 3, 5, 4])  # within blocks {0, 1}, {2, 3}, {4, 5}
+    kept = state.select(rows, same_sources=True)
+    assert kept.enc_hs is state.enc_hs and kept.mask is state.mask
+    tokens = np.array([5, 6, 7, 8, 9, 10], dtype=np.int32)
+    a, _ = model.step(tokens, kept)
+    b, _ = model.step(tokens, state.select(rows))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_decoding_outputs_pinned_across_the_speed_work(rng):
+    """What greedy and beam search returned before issue 16's speed work, for a fixed untrained
+    attention model: the faster code must give the same tokens."""
+    src = np.random.default_rng(0).integers(4, 30, size=(6, 7)).astype(np.int32)
+    src[1, 5:] = 0
+    src[4, 3:] = 0
+    model = AttentionSeq2seq(30, 20, embedding_size=8, hidden_size=16, seed=1)
+    assert greedy_decode(model, src, max_len=6) == [
+        [14, 16, 5, 17, 1, 1], [5, 17, 1, 1, 1, 1], [19, 6, 5], [18, 9],
+        [8, 11, 11, 11, 11, 11], [18, 5, 17, 18, 18, 12]]
+    assert beam_search(model, src, beam_size=3, max_len=6) == [
+        [19, 6, 5, 5, 17, 1], [5, 17, 17, 1, 17, 1], [19, 6, 9, 5], [10, 12, 17, 17, 17, 18],
+        [8, 19, 13], [6, 5, 5, 17, 17, 18]]

@@ -86,3 +86,88 @@ def test_bad_settings_are_reported(model):
         generate_ids(model, [[]])
     with pytest.raises(InputError, match="beam"):
         generate_ids(model, [[3]], beam=2, n=3)
+
+
+def _reference_probs(logits, config):
+    """The out-of-place formulas of the first implementation (before the in-place rewrite)."""
+    logits = logits / config.temperature
+    V = logits.shape[1]
+    if config.top_k is not None and config.top_k < V:
+        kth = np.partition(logits, V - config.top_k, axis=1)[:, V - config.top_k][:, None]
+        logits = np.where(logits < kth, -np.inf, logits)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    if config.top_p is not None and config.top_p < 1.0:
+        order = np.argsort(-probs, axis=1, kind="stable")
+        sorted_p = np.take_along_axis(probs, order, axis=1)
+        keep_sorted = np.cumsum(sorted_p, axis=1) - sorted_p < config.top_p
+        keep = np.zeros_like(keep_sorted)
+        np.put_along_axis(keep, order, keep_sorted, axis=1)
+        probs = np.where(keep, probs, 0.0)
+        probs /= probs.sum(axis=1, keepdims=True)
+    return probs
+
+
+@pytest.mark.parametrize("settings", [dict(), dict(temperature=0.7, top_k=5),
+                                      dict(temperature=1.3, top_p=0.8),
+                                      dict(temperature=2.0, top_k=20, top_p=0.5)])
+def test_in_place_filtering_equals_the_formulas_bit_for_bit(settings):
+    config = GenerationConfig(**settings)
+    logits = np.random.default_rng(0).standard_normal((7, 50)) * 4
+    np.testing.assert_array_equal(_filter_and_normalise(logits.copy(), config),
+                                  _reference_probs(logits, config))
+
+
+def test_batched_warm_up_equals_one_prompt_at_a_time(model):
+    from hangul_dl.lm.generate import _warm_up
+
+    prompts = [np.array(p, dtype=np.int32) for p in ([3], [7, 8], [5], [4, 5, 6], [9, 10])]
+    scores, states = _warm_up(model, prompts, np)
+    for i, prompt in enumerate(prompts):
+        alone, alone_states = _warm_up(model, [prompt], np)
+        np.testing.assert_allclose(scores[i], alone[0], rtol=1e-5, atol=1e-5)
+        for (h, c), (h1, c1) in zip(states[i], alone_states[0]):
+            np.testing.assert_allclose(h, h1, atol=1e-6)
+            np.testing.assert_allclose(c, c1, atol=1e-6)
+
+
+def test_outputs_pinned_across_the_speed_work():
+    """What generate_ids returned before issue 16's speed work (sampling, warm-up, beams), for a
+    fixed untrained 2-layer model: the faster code must give the same tokens."""
+    m = RNNLM(50, 16, 24, num_layers=2, seed=3)
+    prompts = [[3], [7, 8], [5], [9, 1, 4]]
+    greedy = generate_ids(m, prompts, max_tokens=8, temperature=0)
+    assert [p[0].tolist() for p in greedy] == [
+        [20, 35, 20, 5, 20, 20, 24, 24], [31, 31, 31, 31, 3, 3, 3, 29],
+        [45, 35, 45, 35, 35, 20, 5, 20], [4, 21, 21, 35, 35, 5, 20, 20]]
+    topk = generate_ids(m, prompts, max_tokens=8, seed=7, n=2, top_k=5, temperature=1.5)
+    assert [s.tolist() for s in topk[0]] == [[20, 35, 26, 6, 24, 49, 8, 45],
+                                             [20, 5, 0, 0, 4, 6, 26, 17]]
+    assert [s.tolist() for s in topk[3]] == [[21, 35, 32, 20, 20, 39, 5, 35],
+                                             [21, 4, 4, 4, 17, 21, 49, 14]]
+    both = generate_ids(m, prompts, max_tokens=8, seed=7, n=2, top_k=10, top_p=0.9,
+                        temperature=1.2, repetition_penalty=1.3, no_repeat_ngram=2)
+    assert [s.tolist() for s in both[1]] == [[31, 40, 31, 11, 21, 39, 12, 35],
+                                             [34, 13, 13, 11, 16, 35, 45, 18]]
+    beam = generate_ids(m, prompts, max_tokens=8, seed=7, n=2, beam=3)
+    assert [s.tolist() for s in beam[1]] == [[17, 31, 31, 31, 31, 3, 3, 3],
+                                             [17, 31, 31, 31, 31, 3, 3, 29]]
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_top_k_on_candidates_draws_what_the_full_distribution_draws(temperature):
+    """Top-k sampling on the k candidates only draws the same IDs as the (N, V) computation,
+    also when a row is tied at the k-th value (then it falls back to the full computation)."""
+    from hangul_dl.lm.generate import _sample_full, _sample_top_k
+
+    config = GenerationConfig(top_k=7, temperature=temperature)
+    rng = np.random.default_rng(1)
+    for trial in range(30):
+        logits = rng.standard_normal((9, 300)) * 3
+        if trial % 5 == 0:
+            logits[2, :10] = logits[2].max() + 1  # ten tied best tokens: more than k kept
+        rngs_a = [np.random.default_rng([trial, j]) for j in range(9)]
+        rngs_b = [np.random.default_rng([trial, j]) for j in range(9)]
+        fast = _sample_top_k(logits.copy(), config, rngs_a)
+        full = _sample_full(logits.copy(), config, rngs_b)
+        np.testing.assert_array_equal(fast, full)

@@ -148,3 +148,23 @@ def test_float32_in_float32_out(rng):
     W = rng.standard_normal((4, 3)).astype(np.float32)
     layer = Affine(W, np.zeros(3, np.float32))
     assert layer.forward(rng.standard_normal((2, 4)).astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("ignored", ["none", "some", "all"])
+def test_softmax_with_loss_equals_the_formula(rng, ignored):
+    """Loss = mean -log softmax(x)[t] over the kept targets; gradient (softmax - onehot) / count on
+    kept rows and exactly 0 on ignored ones — also when nothing or everything is ignored."""
+    from hangul_dl.nn.functions import softmax, softmax_cross_entropy
+
+    x = rng.standard_normal((3, 4, 6)) * 3
+    t = rng.integers(1, 6, size=(3, 4))
+    if ignored == "some":
+        t[0, 2:] = 0
+    elif ignored == "all":
+        t[...] = 0
+    layer = SoftmaxWithLoss(ignore_label=0)
+    loss = layer.forward(x, t)
+    assert loss == pytest.approx(float(softmax_cross_entropy(x, t, ignore_label=0)), abs=1e-12)
+    keep = (t != 0)[..., None]
+    expected = (softmax(x) - np.eye(6)[t]) * keep / max(int(keep.sum()), 1)
+    np.testing.assert_allclose(layer.backward(), expected, atol=1e-12)

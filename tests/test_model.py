@@ -167,3 +167,22 @@ def test_an_unregistered_model_saves_but_loads_only_once_registered(tmp_path):
         Model.load(tmp_path / "m")
     register(Mine)
     assert type(Model.load(tmp_path / "m")) is Mine
+
+
+def test_tied_follower_gradient_is_kept_in_the_owner_layout(rng):
+    """A transposed tie keeps the follower's gradient as the transpose of a contiguous (V, D)
+    array, so summing it into the owner's is a contiguous add; both are still the right sums."""
+    model = TiedLM()
+    follower = model.affine.grads[0]
+    assert follower.T.flags.c_contiguous and follower.shape == model.affine.params[0].shape
+    ids = rng.integers(0, 7, size=5)
+    t = rng.integers(0, 7, size=5)
+    model.forward(ids, t)
+    model.backward()
+    dscore = model.loss_layer.backward()
+    x = model.affine.x
+    np.testing.assert_allclose(model.affine.grads[0], x.T @ dscore, rtol=1e-5, atol=1e-6)
+    embed_part = np.zeros((7, 3), np.float32)
+    np.add.at(embed_part, ids, dscore @ model.embed.params[0])
+    np.testing.assert_allclose(model.embed.grads[0], embed_part + (x.T @ dscore).T,
+                               rtol=1e-5, atol=1e-6)

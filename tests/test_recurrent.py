@@ -111,3 +111,33 @@ def test_shape_errors(rng):
     layer.forward(rng.standard_normal((N, T, D)))
     with pytest.raises(ShapeError, match="reset_state"):
         layer.forward(rng.standard_normal((N + 1, T, D)))
+
+
+def test_lstm_gates_saturate_without_warnings_or_nans():
+    """The gates come from exp (sigmoid = 1/(1+e^-x), tanh = 2 sigmoid(2x) - 1): pre-activations far
+    beyond exp's float32 range must give exact 0/1 (and -1/1) gates, no overflow warning, no NaN."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    w = [a.astype(np.float32) * 400 for a in weights(rng, 4)]
+    xs = rng.standard_normal((N, T, D)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hs = TimeLSTM(*w).forward(xs)
+    reference = np.zeros((N, H))
+    c = np.zeros((N, H))
+    step = LSTM(*w)
+    for t in range(T):
+        reference, c = step.forward(xs[:, t], reference, c)
+    assert np.isfinite(hs).all() and np.abs(hs).max() <= 1.0
+    np.testing.assert_allclose(hs[:, -1], reference, atol=1e-6)
+
+
+def test_lstm_float32_forward_matches_float64(rng):
+    """The exp-based gates lose nothing in float32 against the float64 computation."""
+    w = weights(rng, 4)
+    xs = rng.standard_normal((N, T, D))
+    hs64 = TimeLSTM(*w).forward(xs)
+    hs32 = TimeLSTM(*[a.astype(np.float32) for a in w]).forward(xs.astype(np.float32))
+    assert hs32.dtype == np.float32
+    np.testing.assert_allclose(hs32, hs64, atol=1e-6)

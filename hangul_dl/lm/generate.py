@@ -16,7 +16,7 @@ on the model's device or dtype beyond the scores themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -86,13 +86,20 @@ def process_logits(logits: np.ndarray, histories: Sequence[Sequence[int]],
 
 
 def _filter_and_normalise(logits: np.ndarray, config: GenerationConfig) -> np.ndarray:
-    """Probabilities (N, V) after temperature, top-k and top-p."""
-    logits = logits / config.temperature
+    """Probabilities (N, V) after temperature, top-k and top-p, computed in place in ``logits``.
+
+    Every step is done in the one (N, V) array (no temporaries of that size but the top-k
+    partition), with the same arithmetic as the out-of-place formulas, so the samples are
+    unchanged.
+    """
+    if config.temperature != 1.0:
+        logits /= config.temperature
     V = logits.shape[1]
     if config.top_k is not None and config.top_k < V:
         kth = np.partition(logits, V - config.top_k, axis=1)[:, V - config.top_k][:, None]
-        logits = np.where(logits < kth, -np.inf, logits)
-    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        np.putmask(logits, logits < kth, -np.inf)
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits, out=logits)
     probs /= probs.sum(axis=1, keepdims=True)
     if config.top_p is not None and config.top_p < 1.0:
         order = np.argsort(-probs, axis=1, kind="stable")
@@ -101,19 +108,77 @@ def _filter_and_normalise(logits: np.ndarray, config: GenerationConfig) -> np.nd
         keep_sorted = before < config.top_p               # always keeps the most likely one
         keep = np.zeros_like(keep_sorted)
         np.put_along_axis(keep, order, keep_sorted, axis=1)
-        probs = np.where(keep, probs, 0.0)
+        probs[~keep] = 0.0
         probs /= probs.sum(axis=1, keepdims=True)
     return probs
 
 
+def _draw(cdf: np.ndarray, rngs: list) -> np.ndarray:
+    """Per row, the number of ``cdf`` entries <= ``u`` (a binary search: cdf is non-decreasing),
+    ``u`` uniform in [0, total) from the row's own generator."""
+    u = np.array([g.random() for g in rngs]) * cdf[:, -1]
+    pos = np.array([np.searchsorted(row, x, side="right") for row, x in zip(cdf, u)])
+    return np.minimum(pos, cdf.shape[1] - 1)
+
+
+def _sample_full(logits: np.ndarray, config: GenerationConfig, rngs: list) -> np.ndarray:
+    """Sample one ID per row from the filtered (N, V) distribution."""
+    probs = _filter_and_normalise(logits, config)
+    return _draw(np.cumsum(probs, axis=1, out=probs), rngs)
+
+
+def _top_k_only(config: GenerationConfig, V: int) -> bool:
+    return config.top_k is not None and config.top_k < V and (
+        config.top_p is None or config.top_p >= 1.0)
+
+
+def _sample_top_k(logits: np.ndarray, config: GenerationConfig, rngs: list) -> np.ndarray:
+    """Top-k sampling (no top-p) computed on the k candidates of each row only.
+
+    The candidates are the IDs whose temperature-divided logit is at least the k-th largest, in
+    ID order — exactly the tokens the full (N, V) computation keeps; their probabilities and
+    cumulative sums are those of the full computation (whose other entries are 0), so the same
+    token is drawn, up to the rounding of the normalising sum (it matters only for a ``u``
+    within an ulp of a boundary). A row tied at the k-th value keeps more than k tokens: then
+    the full computation runs.
+    """
+    N, V = logits.shape
+    k = config.top_k
+    if config.temperature != 1.0:
+        logits /= config.temperature
+    kth = np.partition(logits, V - k, axis=1)[:, V - k][:, None]
+    keep = logits >= kth
+    if not bool((keep.sum(axis=1) == k).all()):
+        return _sample_full(logits, replace(config, temperature=1.0), rngs)
+    ids = np.nonzero(keep)[1].reshape(N, k)  # candidate IDs per row, increasing
+    probs = np.take_along_axis(logits, ids, axis=1)
+    probs -= probs.max(axis=1, keepdims=True)
+    np.exp(probs, out=probs)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return ids[np.arange(N), _draw(np.cumsum(probs, axis=1, out=probs), rngs)]
+
+
 def _warm_up(model: Any, prompts: Sequence[np.ndarray], xp: Any) -> tuple[np.ndarray, list]:
-    """Feed each whole prompt; return the scores for the first new token (P, V) and the states."""
-    scores, states = [], []
-    for prompt in prompts:
+    """Feed the prompts; return the scores for the first new token (P, V) and the states.
+
+    Prompts of the same length are fed together, one batch per length (rows are independent,
+    so this gives each prompt's own scores), instead of one model call per prompt.
+    """
+    scores: list[Any] = [None] * len(prompts)
+    states: list[Any] = [None] * len(prompts)
+    by_length: dict[int, list[int]] = {}
+    for i, prompt in enumerate(prompts):
+        by_length.setdefault(len(prompt), []).append(i)
+    for group in by_length.values():
         model.reset_state()
-        scores.append(model.predict(xp.asarray(prompt[None, :]))[:, -1])
-        states.append(model.get_state())
-    return np.asarray(to_cpu(xp.concatenate(scores, axis=0)), dtype=np.float64), states
+        batch = np.stack([prompts[i] for i in group])
+        last = np.asarray(to_cpu(model.predict(xp.asarray(batch))[:, -1]), dtype=np.float64)
+        state = model.get_state()
+        for row, i in enumerate(group):
+            scores[i] = last[row:row + 1]
+            states[i] = [(None if h is None else h[row:row + 1], None if c is None else c[row:row + 1])
+                         for h, c in state]
+    return np.concatenate(scores, axis=0), states
 
 
 def _stack_states(states: list, rows: Sequence[int], xp: Any) -> list:
@@ -180,11 +245,10 @@ def _sample(model: Any, prompts: list[np.ndarray], config: GenerationConfig, xp:
         logits = process_logits(scores, histories, config)
         if greedy:
             chosen = logits.argmax(axis=1)
+        elif _top_k_only(config, logits.shape[1]):
+            chosen = _sample_top_k(logits, config, rngs)
         else:
-            probs = _filter_and_normalise(logits, config)
-            cdf = np.cumsum(probs, axis=1)
-            u = np.array([g.random() for g in rngs]) * cdf[:, -1]
-            chosen = np.minimum((cdf <= u[:, None]).sum(axis=1), probs.shape[1] - 1)
+            chosen = _sample_full(logits, config, rngs)
         for r, token in enumerate(chosen.tolist()):
             if not done[r]:
                 out[r].append(token)

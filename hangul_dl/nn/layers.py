@@ -22,7 +22,7 @@ import numpy as np
 
 from ..backend import as_generator, get_array_module, segment_sum, xp_generator
 from ..errors import ShapeError
-from .functions import log_softmax, sigmoid, softmax, softplus
+from .functions import sigmoid, softmax, softplus
 
 __all__ = [
     "Affine",
@@ -67,12 +67,20 @@ def _as_2d(x: Any) -> Any:
 
 
 def _matmul_into(out: Any, a: Any, b: Any) -> None:
-    """``out[...] = a @ b`` without a temporary (gradients are written in place)."""
+    """``out[...] = a @ b`` without a temporary (gradients are written in place).
+
+    ``out`` may also be the transpose of a C-contiguous array (a tied weight's gradient kept in
+    its owner's layout): then ``out.T = b.T @ a.T`` is written directly.
+    """
     xp = get_array_module(out)
-    if out.flags.c_contiguous and out.dtype == a.dtype == b.dtype:
-        xp.matmul(a, b, out=out)
-    else:  # e.g. a tied gradient of another dtype/layout
-        out[...] = a @ b
+    if out.dtype == a.dtype == b.dtype:
+        if out.flags.c_contiguous:
+            xp.matmul(a, b, out=out)
+            return
+        if out.T.flags.c_contiguous:
+            xp.matmul(b.T, a.T, out=out.T)
+            return
+    out[...] = a @ b  # another dtype or layout
 
 
 def _check_features(layer: Layer, x: Any, W: Any) -> None:
@@ -207,28 +215,39 @@ class SoftmaxWithLoss(Layer):
             raise ShapeError(f"SoftmaxWithLoss: targets of shape {t.shape} do not match logits "
                              f"{x.shape}; expected {x.shape[:-1]} (class IDs) or {x.shape}")
         t = t.reshape(-1)
-        logp = log_softmax(x).reshape(-1, C)  # (M, C)
+        x2 = x.reshape(-1, C)  # (M, C)
         mask = None if self.ignore_label is None else (t != self.ignore_label)
         if mask is not None:
             t = xp.where(mask, t, 0)
         if t.size and (int(t.max()) >= C or int(t.min()) < 0):
             raise ShapeError(f"SoftmaxWithLoss: target IDs must be in [0, {C}); found "
                              f"{int(t.min())}..{int(t.max())}")
-        picked = logp[xp.arange(t.shape[0]), t]
-        count = t.shape[0] if mask is None else max(int(mask.sum()), 1)
-        if mask is not None:
+        # log_softmax(x)[t] = shifted[t] - log(sum(exp(shifted))) with shifted = x - max; the
+        # exponentials are kept for backward (softmax = e / sum): four passes over (M, C), one
+        # new array, instead of log_softmax's five passes and three arrays plus backward's exp
+        rows = xp.arange(t.shape[0])
+        e = x2 - x2.max(axis=1, keepdims=True)
+        picked = e[rows, t]
+        xp.exp(e, out=e)
+        total = e.sum(axis=1, keepdims=True)  # (M, 1)
+        picked = picked - xp.log(total[:, 0])
+        n_valid = t.shape[0] if mask is None else int(mask.sum())
+        if n_valid == t.shape[0]:
+            mask = None  # nothing ignored: neither the loss nor backward needs the mask
+        else:
             picked = picked * mask
-        self.cache = (logp, t, mask, count, x.shape)
+        count = max(n_valid, 1)
+        self.cache = (e, total, t, mask, count, x.shape)
         return -picked.sum() / count
 
     def backward(self, dout: Any = 1) -> Any:
-        logp, t, mask, count, shape = self.cache
-        xp = get_array_module(logp)
-        dx = xp.exp(logp)  # softmax probabilities (M, C)
-        dx[xp.arange(t.shape[0]), t] -= 1
+        e, total, t, mask, count, shape = self.cache
+        xp = get_array_module(e)
+        scale = dout / count
+        dx = e * (scale / total)  # softmax probabilities times dout / count (M, C), one pass
+        dx[xp.arange(t.shape[0]), t] -= scale
         if mask is not None:
-            dx *= mask[:, None]
-        dx *= dout / count
+            dx[~mask] = 0
         return dx.reshape(shape)
 
 
@@ -281,8 +300,10 @@ class Dropout(Layer):
             self.mask = None
             return x
         scale = x.dtype.type(1.0 / (1.0 - self.ratio))
-        self.mask = (self._random(x) >= self.ratio).astype(x.dtype) * scale
-        return x * self.mask
+        mask = (self._random(x) >= self.ratio).astype(x.dtype)
+        mask *= scale
+        self.mask = mask
+        return x * mask
 
     def backward(self, dout: Any) -> Any:
         return dout if self.mask is None else dout * self.mask

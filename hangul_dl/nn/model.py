@@ -193,6 +193,10 @@ class Model:
                              f"{owner!r} {source.shape}{' transposed' if transpose else ''}")
         old = follower_layer.params[i]
         map_arrays(self, lambda a: view if a is old else a)
+        if transpose:  # the follower's gradient in the owner's layout: a contiguous sum later
+            old_grad = follower_layer.grads[i]
+            grad = get_array_module(source).zeros_like(source).T
+            map_arrays(self, lambda a: grad if a is old_grad else a)
         if not hasattr(self, "_ties"):
             self._ties: list[_Tie] = []
         self._ties.append(_Tie(follower, owner, transpose))

@@ -140,9 +140,20 @@ class Adam(Optimizer):
         self.iter += 1
         lr_t = self.lr * math.sqrt(1.0 - self.beta2**self.iter) / (1.0 - self.beta1**self.iter)
         for p, g, m, v in zip(params, grads, m_state, v_state):
-            m += (1 - self.beta1) * (g - m)
-            v += (1 - self.beta2) * (g * g - v)
-            p -= lr_t * m / (xp.sqrt(v) + self.eps)
+            # the same arithmetic in the same order as m += (1 - beta1) * (g - m) ... with two
+            # scratch arrays instead of nine temporaries
+            u = g - m
+            u *= 1 - self.beta1
+            m += u
+            xp.multiply(g, g, out=u)
+            u -= v
+            u *= 1 - self.beta2
+            v += u
+            d = xp.sqrt(v)
+            d += self.eps
+            xp.multiply(m, lr_t, out=u)
+            u /= d
+            p -= u
 
 
 _OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop,
@@ -166,7 +177,8 @@ def clip_grads(grads: Sequence[Any], max_norm: float) -> float:
     if not grads:
         return 0.0
     xp = get_array_module(*grads)
-    total = float(xp.sqrt(sum((g * g).sum() for g in grads)))  # one device sync
+    # vdot: the sum of squares without a squared copy of every gradient; one device sync
+    total = math.sqrt(float(sum(xp.vdot(g.ravel(), g.ravel()) for g in grads)))
     rate = max_norm / (total + 1e-6)
     if rate < 1.0:
         for g in grads:

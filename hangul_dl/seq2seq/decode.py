@@ -134,9 +134,12 @@ def _top_candidates(flat: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         # the k-th value may be tied with entries outside the partition: take them all, in order
         kth = np.take_along_axis(flat, top, axis=1).min(axis=1, keepdims=True)
         ties = flat >= kth
-        if int(ties.sum(axis=1).max()) > k:
-            top = np.stack([np.flatnonzero(row)[np.lexsort((np.flatnonzero(row), -f[row]))][:k]
-                            for row, f in zip(ties, flat)])
+        # rows whose k-th value is tied with entries left out; -inf ties (a finished source, or
+        # fewer than k live candidates) need no fixing: decoding stops at the first -inf
+        tied = (ties.sum(axis=1) > k) & (kth[:, 0] > -np.inf)
+        for r in np.flatnonzero(tied).tolist():
+            index = np.flatnonzero(ties[r])
+            top[r] = index[np.lexsort((index, -flat[r, index]))][:k]
     else:
         top = np.broadcast_to(np.arange(flat.shape[1]), flat.shape).copy()
     vals = np.take_along_axis(flat, top, axis=1)
@@ -216,7 +219,8 @@ def beam_search(model: Any, src: Any, beam_size: int = 4, max_len: int = 50, bos
             tokens = new_tokens.reshape(-1)
             if done.all():
                 break
-            state = state.select((np.arange(N)[:, None] * B + beam_of).reshape(-1))
+            # hypotheses move only within their source's rows: enc_hs and mask stay as they are
+            state = state.select((np.arange(N)[:, None] * B + beam_of).reshape(-1), same_sources=True)
         for i in np.flatnonzero(~done):  # max_len reached: unfinished hypotheses compete too
             for b in range(B):
                 if scores[i, b] > -np.inf:

@@ -59,17 +59,26 @@ class DecoderState:
         """N, the number of rows."""
         return int(self.h[0].shape[0])
 
-    def select(self, indices: Any) -> DecoderState:
-        """A new state with rows ``indices`` (reorder, keep or repeat rows; for beam search)."""
+    def select(self, indices: Any, same_sources: bool = False) -> DecoderState:
+        """A new state with rows ``indices`` (reorder, keep or repeat rows; for beam search).
+
+        ``same_sources=True`` promises that row ``r`` of the result comes from a row of the same
+        source as row ``r`` now (beam search reorders hypotheses within each source's block of
+        rows): the per-source arrays ``enc_hs``, ``mask`` and ``peek`` are then kept as they are
+        instead of copied, and only the recurrent state and the attention are gathered.
+        """
         xp = get_array_module(self.h[0])
         idx = xp.asarray(indices)
 
         def take(a: Any) -> Any:
             return None if a is None else a[idx]
 
+        def source(a: Any) -> Any:
+            return a if same_sources else take(a)
+
         return DecoderState(h=[take(h) for h in self.h], c=[take(c) for c in self.c],
-                            enc_hs=take(self.enc_hs), mask=take(self.mask), peek=take(self.peek),
-                            attention=take(self.attention))
+                            enc_hs=source(self.enc_hs), mask=source(self.mask),
+                            peek=source(self.peek), attention=take(self.attention))
 
     def __repr__(self) -> str:
         extras = [name for name in ("enc_hs", "mask", "peek") if getattr(self, name) is not None]
