@@ -18,6 +18,14 @@ scheduler reschedules them on the other workers (a shard whose workers died
 An error inside a task (``on_timeout="raise"``, a bad tokenizer option) is raised here as is.
 An unreachable scheduler is an ``InputError`` after ``connect_timeout`` seconds; a missing Dask
 is an ``InputError`` naming ``python -m pip install ".[dask]"``.
+
+**Quiet workers.** A Dask worker samples its task thread's stack 100 times a second (the
+dashboard's profile) and every event loop wakes 50 times a second; beside a tagger that holds one
+core, that cost a Dask worker 2.5-3 s of CPU per 4,000 sentences and the client (scheduler and
+nannies) as much again. A local cluster therefore starts with :data:`WORKER_CONFIG`; on a
+cluster someone else started, the executor stops the workers' profiler while it is connected (a
+worker plugin, removed in :meth:`close`); an administrator gives the same settings to
+``dask worker`` as the environment :data:`WORKER_ENV`.
 """
 
 from __future__ import annotations
@@ -32,7 +40,8 @@ from ..batch.shards import text_shards
 from ..errors import HangulDLError, InputError, TokenizerError
 from .tasks import run_shard, split_lines, tokenizer_payload
 
-__all__ = ["INSTALL_HINT", "DaskExecutor", "import_distributed"]
+__all__ = ["INSTALL_HINT", "WORKER_CONFIG", "WORKER_ENV", "DaskExecutor", "QuietProfiler",
+           "import_distributed"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +49,38 @@ logger = logging.getLogger(__name__)
 PIPE_SHARD = 1000
 
 INSTALL_HINT = 'python -m pip install ".[dask]"'
+
+#: Dask settings of the workers that tokenize (see "Quiet workers" above).
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,  # the 100 Hz stack sampler
+    "distributed.admin.tick.interval": "1s",  # event-loop watchdog, default 20 ms
+    "distributed.worker.memory.monitor-interval": "1s",  # default 100 ms
+    "distributed.admin.system-monitor.interval": "5s",  # default 500 ms
+}
+
+#: :data:`WORKER_CONFIG` as the environment of ``dask scheduler`` / ``dask worker`` processes.
+WORKER_ENV = {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+              for key, value in WORKER_CONFIG.items()}
+
+_PLUGIN = "hangul_dl-quiet-profiler"
+
+
+class QuietProfiler:
+    """Worker plugin: stop the worker's sampling profiler (restarted when removed)."""
+
+    name = _PLUGIN
+
+    def setup(self, worker: Any) -> None:
+        self._stopped = []
+        for key in ("profile", "profile-cycle"):
+            callback = getattr(worker, "periodic_callbacks", {}).get(key)
+            if callback is not None and callback.is_running():
+                callback.stop()
+                self._stopped.append(callback)
+
+    def teardown(self, worker: Any) -> None:
+        for callback in getattr(self, "_stopped", []):
+            callback.start()
 
 
 def import_distributed() -> Any:
@@ -101,6 +142,7 @@ class DaskExecutor:
         self._client: Any = None
         self._cluster: Any = None
         self._config: Any = None
+        self._plugin = False
 
     def __repr__(self) -> str:
         where = self.address if self.address else f"local:{self.n_workers or 2}"
@@ -123,7 +165,7 @@ class DaskExecutor:
                 raise InputError(f"local:{n!r}: expected a positive number of worker processes")
             # worker processes that may spawn children: Tokenizer.pipe(timeout=) needs one;
             # the scheduler's HTTP server on a free port (8787 may be another cluster's)
-            self._config = dask.config.set({"distributed.worker.daemon": False})
+            self._config = dask.config.set({"distributed.worker.daemon": False, **WORKER_CONFIG})
             try:
                 self._cluster = distributed.LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
@@ -144,6 +186,11 @@ class DaskExecutor:
                              "start one with "
                              "`dask scheduler` and `dask worker ADDRESS --nthreads 1`, or check "
                              "the address and port") from None
+        try:  # the workers' profiler off while we are connected (see "Quiet workers")
+            self._client.register_plugin(QuietProfiler(), name=_PLUGIN)
+            self._plugin = True
+        except Exception as exc:  # an old or locked-down cluster: slower, not wrong
+            logger.info("could not stop the Dask workers' profiler (%s)", _first_line(exc))
         logger.info("connected to the Dask scheduler at %s (%d worker threads)", self.address,
                     self.threads())
         return self
@@ -161,9 +208,15 @@ class DaskExecutor:
     def close(self) -> None:
         """Disconnect, and stop the local cluster if this executor started it."""
         client, cluster, config = self._client, self._cluster, self._config
+        plugin, self._plugin = self._plugin, False
         self._client = self._cluster = self._config = None
         try:
             if client is not None:
+                if plugin:
+                    try:
+                        client.unregister_worker_plugin(_PLUGIN)
+                    except Exception:  # pragma: no cover - the cluster went away
+                        pass
                 client.close()
             if cluster is not None:
                 cluster.close()
