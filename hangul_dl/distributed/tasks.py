@@ -41,6 +41,7 @@ from ..text.workers import WORKER_JVM_OPTIONS
 
 __all__ = [
     "FINISHERS",
+    "MERGERS",
     "run_shard",
     "split_lines",
     "task_timings",
@@ -198,6 +199,28 @@ def _sentences(token_lists: list[list[str]], index: dict[str, int], eos: str | N
 
 FINISHERS: dict[str, Callable[[list[list[str]], dict[str, Any]], Any]] = {
     "tokens": _finish_tokens, "vocab": _finish_vocab, "cooc": _finish_cooc}
+
+
+def _merge_tokens(results: list[str]) -> str:
+    return "\n".join(results)
+
+
+def _merge_vocab(results: list[tuple[dict, int]]) -> tuple[dict, int]:
+    counts: Counter[str] = Counter()
+    for piece_counts, _ in results:
+        counts.update(piece_counts)  # pieces in order: first-seen order is kept
+    return dict(counts), sum(n for _, n in results)
+
+
+def _merge_cooc(results: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.concatenate([r[k] for r in results]) for k in range(3))  # type: ignore
+
+
+#: The result of a shard from the results of its pieces (consecutive lines, in order): the same
+#: value as the finisher over the whole shard, so a shard cut into tasks writes the same bytes.
+MERGERS: dict[str, Callable[[list[Any]], Any]] = {
+    "tokens": _merge_tokens, "vocab": _merge_vocab, "cooc": _merge_cooc}
 
 
 def split_lines(joined: str, n: int) -> list[list[str]]:
