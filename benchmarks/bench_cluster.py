@@ -16,6 +16,15 @@ capacity plan extrapolates from. ``overhead`` is the round trip of one tiny task
 tokenizer, one line per shard) on the warm Dask cluster: the per-shard cost that sets the
 smallest useful shard.
 
+After the table, the **CPU breakdown** of the cold run (Linux ``/proc``), per worker process:
+the thread that tokenizes, the JVM's JIT compilers, Java's GC, JPype's reference queue (which
+runs Python's collector after every Java collection), Dask's event loop, and the client's own
+CPU; then each Dask worker's task phases (``hangul_dl.distributed.tasks.task_timings``: JVM and
+tagger start, tokenizing, joining the lines). On 2 cores a 2-worker run is bound by the sum of
+its workers' CPU, while ``jobs1`` runs its JIT and GC threads on the otherwise idle second core:
+the breakdown shows how much of each worker is that start-up cost, which the load figures
+printed beside every run cannot hide.
+
 The corpus is ``--corpus sentiment`` (default: the short, noisy movie reviews of
 :func:`hangul_dl.classify.data.sentiment_reviews`, the realistic shape) or ``reviews`` (the
 clause generator below). ``--repeats R`` runs each configuration R times, each in a fresh
