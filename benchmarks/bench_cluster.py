@@ -22,8 +22,8 @@ runs Python's collector after every Java collection), Dask's event loop, and the
 CPU; then each Dask worker's task phases (``hangul_dl.distributed.tasks.task_timings``: JVM and
 tagger start, tokenizing, joining the lines). On 2 cores a 2-worker run is bound by the sum of
 its workers' CPU, while ``jobs1`` runs its JIT and GC threads on the otherwise idle second core:
-the breakdown shows how much of each worker is that start-up cost, which the load figures
-printed beside every run cannot hide.
+the breakdown shows how much of each worker is that start-up cost, and CPU seconds move less
+than wall seconds when other work shares the machine (the load is printed beside every run).
 
 The corpus is ``--corpus sentiment`` (default: the short, noisy movie reviews of
 :func:`hangul_dl.classify.data.sentiment_reviews`, the realistic shape) or ``reviews`` (the
