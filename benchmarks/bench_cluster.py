@@ -16,6 +16,15 @@ capacity plan extrapolates from. ``overhead`` is the round trip of one tiny task
 tokenizer, one line per shard) on the warm Dask cluster: the per-shard cost that sets the
 smallest useful shard.
 
+After the table, the **CPU breakdown** of the cold run (Linux ``/proc``), per worker process:
+the thread that tokenizes, the JVM's JIT compilers, Java's GC, JPype's reference queue (which
+runs Python's collector after every Java collection), Dask's event loop, and the client's own
+CPU; then each Dask worker's task phases (``hangul_dl.distributed.tasks.task_timings``: JVM and
+tagger start, tokenizing, joining the lines). On 2 cores a 2-worker run is bound by the sum of
+its workers' CPU, while ``jobs1`` runs its JIT and GC threads on the otherwise idle second core:
+the breakdown shows how much of each worker is that start-up cost, and CPU seconds move less
+than wall seconds when other work shares the machine (the load is printed beside every run).
+
 The corpus is ``--corpus sentiment`` (default: the short, noisy movie reviews of
 :func:`hangul_dl.classify.data.sentiment_reviews`, the realistic shape) or ``reviews`` (the
 clause generator below). ``--repeats R`` runs each configuration R times, each in a fresh
@@ -86,6 +95,63 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
+#: Thread groups of the CPU breakdown: (group, test on the thread's name).
+_GROUPS = (("task", lambda n: n in ("task",) or "Dask-Default-Threads" in n),
+           ("jit", lambda n: "CompilerThre" in n),
+           ("java_gc", lambda n: n.startswith(("VM Thread", "GC Thread", "G1 "))),
+           ("jpype_gc", lambda n: n.startswith("Python Referenc")),
+           ("loop", lambda n: n in ("MainThread", "IO loop") or n.startswith("py:")))
+
+
+def _thread_names() -> dict[int, str]:
+    """``{native thread id: Python thread name}`` of this process (run on a Dask worker)."""
+    import threading
+
+    return {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
+
+
+def _cpu_of(pid: int, names: dict[int, str], main_is_task: bool) -> dict[str, float] | None:
+    """CPU seconds of process ``pid`` by thread group (Linux ``/proc``; None elsewhere).
+
+    Threads that ended are in ``total`` only (``other`` holds the rest)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        row = {"total": sum(int(f) for f in fields[11:15]) / tick}
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            comm = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+            tstat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+            tf = tstat[tstat.rindex(")") + 2:].split()
+            cpu = (int(tf[11]) + int(tf[12])) / tick
+            name = "task" if main_is_task and int(tid) == pid else names.get(int(tid), comm)
+            group = next((g for g, test in _GROUPS if test(name)), "other")
+            row[group] = row.get(group, 0.0) + cpu
+    except (OSError, ValueError):
+        return None
+    row["other"] = row["total"] - sum(v for k, v in row.items() if k not in ("total", "other"))
+    return {k: round(v, 2) for k, v in row.items()}
+
+
+def _cpu_breakdown(executor, n_jobs: int) -> dict:
+    """Per worker process and for this (client) process: CPU seconds by thread group."""
+    workers = []
+    if executor is not None:
+        for _, (pid, names) in sorted(executor.client.run(
+                lambda: (os.getpid(), _thread_names())).items()):
+            workers.append(_cpu_of(pid, {int(k): v for k, v in names.items()}, False))
+    else:
+        import multiprocessing
+
+        for child in multiprocessing.active_children():
+            if child.name == "hangul_dl-tokenize":
+                workers.append(_cpu_of(child.pid, {}, True))
+        if n_jobs == 1:  # the JVM is in this process: its main thread tokenizes
+            workers.append(_cpu_of(os.getpid(), {}, True))
+    client = _cpu_of(os.getpid(), {t: n for t, n in _thread_names().items()}, False)
+    return {"workers": [w for w in workers if w], "client": client}
+
+
 def run_one(config: str, source: Path, out: Path, shard_lines: int, address: str | None) -> dict:
     """One configuration, cold then warm, in this (fresh) process; returns the timings."""
     from hangul_dl.batch import TokenizeJob
@@ -109,6 +175,12 @@ def run_one(config: str, source: Path, out: Path, shard_lines: int, address: str
                         n_jobs=n_jobs, quiet=True, force=True, executor=executor).run()
             record[phase] = time.perf_counter() - start
             record[f"{phase}_sha"] = _sha(out / phase / "tokens.txt")
+            record[f"{phase}_cpu"] = _cpu_breakdown(executor, n_jobs)
+            if executor is not None:
+                from hangul_dl.distributed.tasks import task_timings
+
+                record[f"{phase}_tasks"] = sorted(executor.client.run(task_timings).values(),
+                                                  key=lambda t: -t.get("lines", 0))
         if executor is not None:
             tiny = [f"줄 {i}" for i in range(400)]
             ws = get_tokenizer("whitespace")
@@ -207,9 +279,37 @@ def main(argv: list[str] | None = None) -> int:
         if r["cluster_start"]:
             print(f"({r['config']}: starting the scheduler and workers took "
                   f"{r['cluster_start']:.1f} s, not included above)")
+    _print_breakdown(rows, args.n)
     print("outputs identical" if len(shas) == 1 else f"OUTPUTS DIFFER: {sorted(shas)}")
     print(f"load at end {_load()}")
     return 0 if len(shas) == 1 else 1
+
+
+def _print_breakdown(rows: list[dict], n: int) -> None:
+    """Where each worker's CPU went on the cold run (first run of each configuration), and
+    the Dask tasks' phases (seconds summed over the cold run, per worker process)."""
+    cols = ("total", "task", "jit", "java_gc", "jpype_gc", "loop", "other")
+    print("\nCPU seconds per process, cold run (task: the thread that tokenizes; jit: the "
+          "JVM's compilers; java_gc; jpype_gc: JPype's reference queue, which runs Python's "
+          "collector after each Java collection; loop: Dask's event loop)")
+    print(f"{'config':<10}{'process':<9}" + "".join(f"{c:>9}" for c in cols)
+          + f"{'sent/s':>9}")
+    for r in rows:
+        cpu = r.get("cold_cpu") or {}
+        share = n / max(1, len(cpu.get("workers", [])))
+        for i, w in enumerate(cpu.get("workers", [])):
+            rate = share / w["task"] if w.get("task") else 0.0
+            print(f"{r['config']:<10}{f'worker{i}':<9}" + "".join(
+                f"{w.get(c, 0.0):9.1f}" for c in cols) + f"{rate:9.0f}")
+        if cpu.get("client"):
+            c = cpu["client"]
+            print(f"{r['config']:<10}{'client':<9}{c['total']:9.1f}")
+    print("(sent/s: sentences per CPU second of the tokenizing thread, the JVM start included)")
+    for r in rows:
+        for i, t in enumerate(r.get("cold_tasks") or []):
+            print(f"{r['config']}: worker{i} {int(t.get('tasks', 0))} tasks, "
+                  f"{int(t.get('lines', 0)):,} lines: JVM+tagger start {t.get('start', 0):.1f} s, "
+                  f"tokenize {t.get('tokenize', 0):.1f} s, finish {t.get('finish', 0):.2f} s")
 
 
 def _summary(records: list[dict]) -> list[dict]:

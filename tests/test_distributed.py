@@ -147,6 +147,27 @@ def test_char_job_on_cluster_is_byte_identical_and_resumes_locally(cluster, tmp_
 
 
 @needs_dask
+def test_shards_cut_into_small_tasks_give_the_same_bytes_and_counts(cluster, tmp_path,
+                                                                    monkeypatch):
+    src = _write_corpus(tmp_path / "in.txt", n=60, long=False)
+    whole = _job(src, tmp_path / "whole", "char", executor=cluster)
+    vocab_whole = count_vocabulary(src, "char", shard_lines=7, errors="skip", executor=cluster)
+    keys = list(vocab_whole.id_to_token_)
+    cooc_whole = count_cooccurrence(src, keys, "char", window=3, shard_lines=7, errors="skip",
+                                    executor=cluster)
+    monkeypatch.setattr(cluster, "task_lines", 2)  # every shard of 7 lines is 4 tasks
+    pieces = _job(src, tmp_path / "pieces", "char", executor=cluster)
+    assert (tmp_path / "pieces" / "tokens.txt").read_bytes() == \
+        (tmp_path / "whole" / "tokens.txt").read_bytes()
+    assert pieces.lines == whole.lines and pieces.tokens == whole.tokens
+    vocab = count_vocabulary(src, "char", shard_lines=7, errors="skip", executor=cluster)
+    assert list(vocab.id_to_token_) == keys and list(vocab.counts_) == list(vocab_whole.counts_)
+    cooc = count_cooccurrence(src, keys, "char", window=3, shard_lines=7, errors="skip",
+                              executor=cluster)
+    assert (cooc != cooc_whole).nnz == 0
+
+
+@needs_dask
 def test_pipe_keeps_input_order_over_many_shards(cluster):
     tok = CharTokenizer()
     texts = [f"{i} 번째 문장 {'가' * (i % 17)}" for i in range(300)] + HOSTILE + [LONG]
@@ -279,6 +300,16 @@ def test_cooccurrence_counts_identical_to_ppmisvd_counts(cluster):
 
 
 # -- a cluster of `dask scheduler` + `dask worker` processes, one killed mid-job ------------
+def _profiler_running(dask_worker) -> bool:
+    import gc
+
+    from tornado.ioloop import PeriodicCallback
+
+    return any(isinstance(o, PeriodicCallback) and o.is_running()
+               and getattr(o.callback, "__name__", "") == "trigger_profile"
+               for o in gc.get_objects())
+
+
 @needs_dask
 @pytest.mark.slow
 def test_worker_killed_mid_job_loses_nothing(tmp_path):
@@ -287,7 +318,8 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path):
     src = _write_corpus(tmp_path / "in.txt", n=160)
     expected = _job(src, tmp_path / "local", "char")
     env = {"PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
-                                          os.environ.get("PYTHONPATH", "")])}
+                                          os.environ.get("PYTHONPATH", "")]),
+           "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "True"}  # as `dask worker` starts
     killed: list[int] = []
     with ProcessCluster(2, env=env, log_dir=tmp_path / "logs", start_timeout=90) as procs:
         pids = procs.worker_pids()
@@ -307,11 +339,17 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path):
             killer.start()
             result = TokenizeJob(src, tmp_path / "remote", tokenizer=SlowCharTokenizer(),
                                  shard_lines=7, errors="skip", quiet=True, executor=ex).run()
+            # the workers' sampling profiler is off while we are connected (the new one too)
+            assert not any(ex.client.run(_profiler_running).values())
         killer.join(timeout=60)
         assert killed, "the worker was not killed"
         assert time.perf_counter() - t0 < 120
         assert result.lines == expected.lines and result.done == expected.shards
         new_pids = procs.worker_pids()
+        import distributed
+
+        with distributed.Client(procs.address, timeout=10, set_as_default=False) as client:
+            assert all(client.run(_profiler_running).values())  # back on after close()
     assert killed[0] not in new_pids.values()  # the nanny started a fresh worker process
     assert (tmp_path / "remote" / "tokens.txt").read_bytes() == \
         (tmp_path / "local" / "tokens.txt").read_bytes()

@@ -38,9 +38,11 @@ def free_port() -> int:
 class ProcessCluster:
     """``dask scheduler`` and ``n_workers`` × ``dask worker --nthreads 1`` on 127.0.0.1.
 
-    ``env`` adds variables to the processes' environment (``PYTHONPATH`` so that workers can
-    import a user's tokenizer class); ``log_dir`` receives one log file per process (else the
-    output is discarded); ``start_timeout`` bounds the wait for the workers to register.
+    The processes get the settings of :data:`~hangul_dl.distributed.cluster.WORKER_ENV` (no
+    sampling profiler, slower watchdog ticks) unless the environment sets them; ``env`` adds
+    variables (``PYTHONPATH`` so that workers can import a user's tokenizer class); ``log_dir``
+    receives one log file per process (else the output is discarded);
+    ``start_timeout`` bounds the wait for the workers to register.
     """
 
     def __init__(self, n_workers: int = 2, env: dict[str, str] | None = None,
@@ -56,7 +58,9 @@ class ProcessCluster:
         return f"ProcessCluster(n_workers={self.n_workers}, address={self.address!r})"
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
-        env = {**os.environ, **(self.env or {})}
+        from .cluster import WORKER_ENV
+
+        env = {**WORKER_ENV, **os.environ, **(self.env or {})}
         if self.log_dir is not None:
             Path(self.log_dir).mkdir(parents=True, exist_ok=True)
             out: Any = open(Path(self.log_dir) / f"{name}.log", "wb")  # the child's log

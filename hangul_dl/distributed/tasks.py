@@ -27,6 +27,7 @@ import importlib
 import os
 import tempfile
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -36,24 +37,36 @@ import numpy as np
 
 from .. import registry
 from ..errors import InputError
+from ..text.workers import WORKER_JVM_OPTIONS
 
-__all__ = ["FINISHERS", "run_shard", "split_lines", "tokenizer_payload", "tokenizers_built",
-           "worker_tokenizer"]
-
-#: One JVM per core: a serial GC and one visible processor per worker JVM (as text/workers.py);
-#: -Xrs leaves SIGTERM to Python: Dask stops workers with it, and the JVM's own handler then
-#: crashed in JPype's shutdown hook (a segfault and an hs_err_pid*.log in the working folder).
-_JVM_OPTIONS = "-XX:+UseSerialGC -XX:ActiveProcessorCount=1 -Xrs"
+__all__ = [
+    "FINISHERS",
+    "MERGERS",
+    "run_shard",
+    "split_lines",
+    "task_timings",
+    "tokenizer_payload",
+    "tokenizers_built",
+    "worker_tokenizer",
+]
 
 _TOKENIZERS: dict[str, tuple[Any, threading.Lock]] = {}  # identity JSON -> (tokenizer, its lock)
 _CACHE_LOCK = threading.Lock()
 _BUILT: Counter[str] = Counter()  # identity JSON -> tokenizers built in this process
+_TIMES: Counter[str] = Counter()  # phase -> seconds (and "tasks", "lines") in this process
 
 
 def tokenizers_built() -> dict[str, int]:
     """``{tokenizer identity: times built}`` in this process (``client.run(tokenizers_built)``
     shows that each worker built its tokenizer, and started its JVM, once)."""
     return dict(_BUILT)
+
+
+def task_timings() -> dict[str, float]:
+    """Where this process's shard tasks spent their time (``client.run(task_timings)``):
+    ``start`` (building the tokenizer: the JVM and the tagger's warm-up), ``tokenize``,
+    ``finish`` (joining the lines or counting), in seconds, and ``tasks``, ``lines``."""
+    return dict(_TIMES)
 
 
 def tokenizer_payload(tokenizer: Any) -> dict[str, Any]:
@@ -93,10 +106,11 @@ def worker_tokenizer(payload: dict[str, Any]) -> tuple[Any, threading.Lock]:
     them take turns, so ``--nthreads 1`` per worker process is what scales.
     """
     key = payload["identity"]
+    started = time.perf_counter()
     with _CACHE_LOCK:
         entry = _TOKENIZERS.get(key)
         if entry is None:
-            os.environ.setdefault("HANGUL_DL_JVM_OPTIONS", _JVM_OPTIONS)
+            os.environ.setdefault("HANGUL_DL_JVM_OPTIONS", WORKER_JVM_OPTIONS)
             cls = _payload_class(payload)
             with tempfile.TemporaryDirectory(prefix="hangul_dl-tokenizer-") as tmp:
                 root = Path(tmp)
@@ -108,8 +122,13 @@ def worker_tokenizer(payload: dict[str, Any]) -> tuple[Any, threading.Lock]:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_bytes(data)
                 tokenizer = cls.load(root)
+            warm_up = getattr(tokenizer, "warm_up", None)
+            if callable(warm_up):  # the JVM and tagger now, timed apart from the first shard
+                warm_up()
+                tokenizer.stats_.clear()
             entry = _TOKENIZERS[key] = (tokenizer, threading.Lock())
             _BUILT[key] += 1
+            _TIMES["start"] += time.perf_counter() - started
     return entry
 
 
@@ -182,6 +201,28 @@ FINISHERS: dict[str, Callable[[list[list[str]], dict[str, Any]], Any]] = {
     "tokens": _finish_tokens, "vocab": _finish_vocab, "cooc": _finish_cooc}
 
 
+def _merge_tokens(results: list[str]) -> str:
+    return "\n".join(results)
+
+
+def _merge_vocab(results: list[tuple[dict, int]]) -> tuple[dict, int]:
+    counts: Counter[str] = Counter()
+    for piece_counts, _ in results:
+        counts.update(piece_counts)  # pieces in order: first-seen order is kept
+    return dict(counts), sum(n for _, n in results)
+
+
+def _merge_cooc(results: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.concatenate([r[k] for r in results]) for k in range(3))  # type: ignore
+
+
+#: The result of a shard from the results of its pieces (consecutive lines, in order): the same
+#: value as the finisher over the whole shard, so a shard cut into tasks writes the same bytes.
+MERGERS: dict[str, Callable[[list[Any]], Any]] = {
+    "tokens": _merge_tokens, "vocab": _merge_vocab, "cooc": _merge_cooc}
+
+
 def split_lines(joined: str, n: int) -> list[list[str]]:
     """Token lists back from a ``"tokens"`` result of ``n`` lines (as text/workers.py does)."""
     if n == 0:
@@ -215,7 +256,14 @@ def run_shard(kind: str, payload: dict[str, Any] | None, texts: list[str], timeo
         return FINISHERS[kind]([t.split() for t in texts], options or {}), {}
     tokenizer, lock = worker_tokenizer(payload)
     with lock:
+        started = time.perf_counter()
         before = dict(tokenizer.stats_)
         token_lists = _tokens(tokenizer, texts, timeout, on_timeout, batch_size)
         stats = {k: v - before.get(k, 0) for k, v in tokenizer.stats_.items()}
-    return FINISHERS[kind](token_lists, options or {}), stats
+        tokenized = time.perf_counter()
+        result = FINISHERS[kind](token_lists, options or {})
+        _TIMES["tokenize"] += tokenized - started
+        _TIMES["finish"] += time.perf_counter() - tokenized
+        _TIMES["tasks"] += 1
+        _TIMES["lines"] += len(texts)
+    return result, stats

@@ -235,6 +235,17 @@ class KonlpyTokenizer(Tokenizer):
             return tagger.pos(text, norm=bool(self.norm), stem=bool(self.stem))
         return tagger.pos(text)
 
+    def tokenize_batch(self, texts: Iterable[str]) -> list[list[str]]:
+        """``[tokenize(t) for t in texts]``; for a JVM tagger with Python's collector kept off
+        the older objects (:func:`~hangul_dl.text.jvm.python_gc_frozen`: JPype runs a full
+        collection after every Java one)."""
+        if self._backend not in _JVM_BACKENDS:
+            return super().tokenize_batch(texts)
+        from .jvm import python_gc_frozen
+
+        with python_gc_frozen():
+            return super().tokenize_batch(texts)
+
     def warm_up(self) -> KonlpyTokenizer:
         """Start the JVM and the tagger now (otherwise the first tokenization does it)."""
         self.tokenize("가")

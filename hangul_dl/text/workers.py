@@ -28,12 +28,20 @@ from typing import Any
 
 from ..errors import InputError, TokenizerError
 from ..stage import Stage
+from .jvm import python_gc_frozen
 
-__all__ = ["WorkerPool", "current_executor", "pipe_tokens", "tokenizing_on"]
+__all__ = ["WORKER_JVM_OPTIONS", "WorkerPool", "current_executor", "pipe_tokens", "tokenizing_on"]
 
 logger = logging.getLogger(__name__)
 
 _READY, _DONE, _FAILED = "ready", "done", "failed"
+
+#: The JVM of a worker process (a pool worker here, a Dask worker in hangul_dl.distributed):
+#: one JVM per core, so a serial GC and one visible processor (with the default parallel GC,
+#: two worker JVMs on two cores were no faster than one); -Xrs leaves SIGINT/SIGTERM to Python
+#: (Dask stops workers with SIGTERM, and the JVM's own handler then crashed in JPype's
+#: shutdown hook). ``$HANGUL_DL_JVM_OPTIONS``, when set, replaces it.
+WORKER_JVM_OPTIONS = "-XX:+UseSerialGC -XX:ActiveProcessorCount=1 -Xrs"
 
 #: The executor of the innermost ``tokenizing_on`` block (None: this process, ``n_jobs``).
 _EXECUTOR: contextvars.ContextVar[Any] = contextvars.ContextVar("hangul_dl_executor",
@@ -83,10 +91,7 @@ def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs i
     it started (0 while idle), so the parent can tell a stuck item and kill this process.
     """
     try:
-        # One JVM per core: a serial GC and one visible processor per worker JVM. With the
-        # default parallel GC, two worker JVMs on two cores were no faster than one.
-        os.environ.setdefault("HANGUL_DL_JVM_OPTIONS",
-                              "-XX:+UseSerialGC -XX:ActiveProcessorCount=1")
+        os.environ.setdefault("HANGUL_DL_JVM_OPTIONS", WORKER_JVM_OPTIONS)
         module, name, config = spec
         # the parent's own class (it may be a user subclass), not a name read from a file
         tokenizer = getattr(importlib.import_module(module), name)(**config)
@@ -103,9 +108,10 @@ def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs i
         chunk_id, texts = task
         lines = []
         try:
-            for i, text in enumerate(texts):
-                clock[0], clock[1] = i, time.monotonic()
-                lines.append(" ".join(tokenizer.tokenize(text)))
+            with python_gc_frozen():  # JPype's full collections after each Java one: cheap
+                for i, text in enumerate(texts):
+                    clock[0], clock[1] = i, time.monotonic()
+                    lines.append(" ".join(tokenizer.tokenize(text)))
             clock[1] = 0.0
             stats = dict(tokenizer.stats_)
             tokenizer.stats_.clear()
