@@ -141,12 +141,18 @@ def test_a_silenced_progress_logger_turns_off_bars_and_lines_of_every_stage(capl
     assert not TrainingProgress(100, terminal=False).quiet
 
 
-def test_cli_quiet_silences_the_progress_logger(tmp_path):
+def test_cli_quiet_silences_the_progress_logger_for_the_command_only(tmp_path, monkeypatch):
+    import hangul_dl.cli.vectors as vectors_cli
     from hangul_dl.cli import main
 
-    before = PROGRESS_LOGGER.level
-    try:
-        assert main(["similar", str(tmp_path / "none"), "국회", "--quiet"]) == 2  # after set-up
-        assert not PROGRESS_LOGGER.isEnabledFor(logging.INFO)
-    finally:
-        PROGRESS_LOGGER.setLevel(before)
+    seen = []
+
+    def similar(args):
+        seen.append(PROGRESS_LOGGER.isEnabledFor(logging.INFO))
+        return 0
+
+    monkeypatch.setattr(vectors_cli, "_cmd_similar", similar)
+    (tmp_path / "v.txt").write_text("1 1\n국회 0.5\n", encoding="utf-8")
+    assert main(["similar", str(tmp_path / "v.txt"), "국회", "--quiet"]) == 0
+    assert seen == [False]  # silenced while the command ran
+    assert PROGRESS_LOGGER.isEnabledFor(logging.INFO)  # restored for the rest of the process

@@ -271,8 +271,10 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
     level = logging.ERROR if getattr(args, "quiet", False) else (
         logging.WARNING if not verbose else logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    progress_logger = logging.getLogger("hangul_dl.progress")
+    progress_level = progress_logger.level
     if getattr(args, "quiet", False):  # no bar and no progress line from any stage
-        logging.getLogger("hangul_dl.progress").setLevel(logging.WARNING)
+        progress_logger.setLevel(logging.WARNING)
     prog = parser.prog
 
     def fail(message: str) -> int:
@@ -310,6 +312,8 @@ def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Nam
     except RecursionError:
         return fail("an input file is nested too deeply to read (a damaged or hostile file?); "
                     "run with -vv to see where")
+    finally:
+        progress_logger.setLevel(progress_level)  # main() called in a process that goes on
 
 
 def _stdout_failed() -> bool:
