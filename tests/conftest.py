@@ -44,13 +44,37 @@ def _cupy_ready() -> bool:
     return cupy_available()
 
 
+#: Modules whose tests are spread over the workers one by one (each README example group is a
+#: fresh process of its own); every other module runs whole on one worker.
+SPREAD = {"test_readme"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip tests marked ``gpu`` where CuPy or CUDA is missing."""
+    """Skip tests marked ``gpu`` where CuPy or CUDA is missing; keep each module on one xdist
+    worker; start the modules that hold slow tests first.
+
+    One worker per module: a module's expensive fixtures (a trained translator, a Kkma tagger,
+    a JVM warmed up with Okt) are then built once, not once per worker. Slow modules first:
+    the short ones then fill in at the end, so both workers finish at about the same time.
+    """
     gpu_items = [item for item in items if "gpu" in item.keywords]
     if gpu_items and not _cupy_ready():
         skip = pytest.mark.skip(reason='needs CuPy and a CUDA device (python -m pip install ".[gpu]")')
         for item in gpu_items:
             item.add_marker(skip)
+    first: dict[str, int] = {}
+    slow: set[str] = set()
+    for k, item in enumerate(items):
+        module = item.path.stem
+        first.setdefault(module, k)
+        if item.get_closest_marker("slow"):
+            slow.add(module)
+        if module not in SPREAD and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(module))
+    order = {id(item): k for k, item in enumerate(items)}
+    items.sort(key=lambda item: (item.path.stem not in SPREAD, item.path.stem not in slow,
+                                 first[item.path.stem], order[id(item)]))
 
 
 # -- CPU time per test (a development aid) ----------------------------------------------------

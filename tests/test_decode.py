@@ -137,6 +137,7 @@ def dates():
     return model, src_vocab, tgt_vocab, src[6000:], tgt[6000:]
 
 
+@pytest.mark.slow  # the trained date model (module fixture, ~15 s)
 def test_date_task_reaches_high_accuracy(dates):
     # 0.91-0.93 after 8 epochs, depending on the BLAS kernel's summation order; some written
     # forms are ambiguous without the weekday, so a model this small stays below 1
@@ -144,6 +145,7 @@ def test_date_task_reaches_high_accuracy(dates):
     assert decoding_accuracy(model, src, tgt) >= 0.88
 
 
+@pytest.mark.slow  # the trained date model (module fixture, ~15 s)
 def test_greedy_and_beam_same_output_at_any_batch_size(dates):
     """Sources of different lengths decoded together or one by one give identical outputs."""
     model, src_vocab, tgt_vocab, _, _ = dates
@@ -161,6 +163,7 @@ def test_greedy_and_beam_same_output_at_any_batch_size(dates):
         assert reordered == batch_ids[::-1]
 
 
+@pytest.mark.slow  # the trained date model (module fixture, ~15 s)
 def test_beam_one_equals_greedy_trained(dates):
     model, _, _, src, _ = dates
     assert beam_search(model, src[:100], beam_size=1, max_len=12) == greedy_decode(
@@ -177,6 +180,7 @@ def spans(text):
     return {"y": numbers[0], "m": numbers[1], "d": numbers[2]}
 
 
+@pytest.mark.slow  # the trained date model (module fixture, ~15 s)
 def test_attention_concentrates_on_the_source_span(dates):
     """Emitting the year/month/day digits of "2019-05-01", the model looks at the year/month/day
     of the written date, wherever that form puts them."""

@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow  # the --quick demo in a fresh process (Okt, three models)
 def test_demo_quick_runs_from_the_repository_root(tmp_path, monkeypatch):
     """The README's command from the root (``python -m`` imports the source tree first); from
     another folder the installed package finds the same recipes (see the ``run`` test below)."""

@@ -92,6 +92,7 @@ def test_okt_tokens(okt, okt_pos):
     assert not stem.round_trips
 
 
+@pytest.mark.slow  # a JVM tagger each (Kkma alone ~15 s of CPU to load)
 @pytest.mark.parametrize("backend", ["komoran", "kkma", "hannanum"])
 def test_other_backends(okt, backend):
     tok = KonlpyTokenizer(backend)
@@ -108,6 +109,7 @@ def test_other_backends(okt, backend):
         assert tok.detokenize(tokens) == "아버지가방에들어가신다"
 
 
+@pytest.mark.slow
 def test_pathological_inputs(okt):
     long_line = ("대한민국은 민주공화국이다. " * 8000)[:100_000]
     cases = ["ㄷ" * 500, long_line, "😀" * 50, "\x00\x01\x02", "가" * 5000,
@@ -141,6 +143,7 @@ def test_segments_cut_long_text():
     assert covered == text.replace(" ", "")
 
 
+@pytest.mark.slow  # two worker JVMs
 def test_pipe_matches_and_workers(okt):
     data = [s for s in SENTENCES * 20] + ["ㅋ" * 300, "😀 漢字"]
     one = list(okt.pipe(data, n_jobs=1, quiet=True))
