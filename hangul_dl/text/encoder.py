@@ -123,11 +123,15 @@ class TextEncoder(Stage):
         store = self._new_store()
         if tok.requires_fit and not tok.is_fitted:
             tok.fit(_texts_for_tokenizer(data, self.errors))
-        tokens_path = self._tokenize_into(store, data, tok, executor)
-        if not vocab.is_fitted:
-            vocab.fit(_read_tokens(tokens_path))
+        if _is_path(data):
+            tokens = _read_tokens(self._tokenize_into(store, data, tok, executor))
+        else:  # straight from the tokenizer (or the token lists): no token file to read back
+            self._skipped_lines = 0
+            tokens = self._token_lists(data, tok, executor, check_tokens=False)
+        # one batched pass: fits the vocabulary if needed and writes the IDs
+        self.ids_ = IdSequences.encode(store / "ids", tokens, vocab,
+                                       check_tokens=_token_problems)
         self.tokenizer_, self.vocab_ = tok, vocab
-        self.ids_ = IdSequences.write(store / "ids", vocab.transform(_read_tokens(tokens_path)))
         log.info("encoded %d sentences, %d tokens, vocabulary of %d", len(self.ids_),
                  self.ids_.ids.shape[0], len(vocab))
         return self
@@ -235,9 +239,12 @@ class TextEncoder(Stage):
         self._count_skipped()
         return path
 
-    def _token_lists(self, data: Iterable[Any], tok: Any,
-                     executor: Any = None) -> Iterator[Sequence[str]]:
-        """Token lists of texts (tokenized in batches) or of already tokenized sentences."""
+    def _token_lists(self, data: Iterable[Any], tok: Any, executor: Any = None,
+                     check_tokens: bool = True) -> Iterator[Sequence[str]]:
+        """Token lists of texts (tokenized in batches) or of already tokenized sentences.
+
+        ``check_tokens=False`` leaves the per-token check of given token lists to the
+        consumer (:meth:`IdSequences.encode` asks :func:`_token_problems` once per type)."""
         if isinstance(data, str):
             raise InputError("fit expects an iterable of sentences or a file path, got one "
                              f"string {data[:30]!r}; wrap a single sentence in a list")
@@ -250,14 +257,14 @@ class TextEncoder(Stage):
                                    self.quiet, executor)
             return
         for n, tokens in enumerate(_chain(first, items)):
-            if isinstance(tokens, str) or isinstance(tokens, np.ndarray) or not all(
-                    isinstance(t, str) for t in tokens):
+            if isinstance(tokens, (str, np.ndarray)) or (check_tokens and not all(
+                    isinstance(t, str) for t in tokens)):
                 raise InputError(f"sentence {n} is {_kind(tokens)}, but sentence 0 was a token "
                                  "list; give every sentence as text or every one as tokens")
-            for t in tokens:
-                if not t or " " in t or "\n" in t:
-                    raise InputError(f"sentence {n}: token {t!r} is empty or holds white space; "
-                                     "tokens are the pieces between spaces")
+            for t in tokens if check_tokens else ():
+                problem = _token_problem(t)
+                if problem is not None:
+                    raise InputError(f"sentence {n}: token {t!r} {problem}")
             yield tokens
 
     # -- encoding and decoding -------------------------------------------------------------------
@@ -330,6 +337,28 @@ def _read_tokens(path: Path) -> Iterator[list[str]]:
     from .cache import read_cached
 
     return read_cached(path)
+
+
+def _token_problem(token: Any) -> str | None:
+    """What is wrong with a given token (tokens are the pieces between spaces), or None."""
+    if not isinstance(token, str):
+        return "is not a string; give every sentence as text or every one as tokens"
+    if not token or " " in token or "\n" in token:
+        return "is empty or holds white space; tokens are the pieces between spaces"
+    return None
+
+
+def _token_problems(tokens: list[Any]) -> tuple[int, str] | None:
+    """The first bad token of ``tokens`` and its problem, or None: one join and two scans
+    in C when all are good (the common case), a loop only to find the culprit."""
+    try:
+        joined = " ".join(tokens)
+        if all(tokens) and "\n" not in joined and joined.count(" ") == len(tokens) - 1:
+            return None
+    except TypeError:
+        pass
+    return next((i, problem) for i, problem in enumerate(map(_token_problem, tokens))
+                if problem is not None)
 
 
 def _is_path(data: Any) -> bool:
