@@ -171,8 +171,9 @@ def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
 
 @pytest.mark.parametrize("direct", [True, False])
 def test_csr_products_equal_dense_products_with_and_without_scipys_kernel(rng, monkeypatch, direct):
-    if not direct:
-        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)  # the public csr_matrix path
+    if not direct:  # the public csr_matrix path, and the sort-based scatter
+        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)
+        monkeypatch.setattr(word2vec_training, "_CSC_MATVECS", None)
     W = rng.standard_normal((30, 4)).astype(np.float32)
     ids = rng.integers(0, 30, 40)
     owner = np.sort(rng.integers(0, 6, 40))
