@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -284,8 +285,9 @@ def sg_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, centers: Any,
     K1 = idx.shape[1]
     # each center's error summed over its contexts and their negatives, straight from the
     # gathered rows: one sparse (B x P(K+1)) product, no (P, D) temporary
-    dh = segment_sum_sorted(Wt.reshape(-1, Wt.shape[-1]), xp.repeat(owner, K1), B, g.ravel())
-    scatter_add_rows(W_out, idx, xp.repeat(owner, K1), g.ravel(), h)
+    rep = xp.repeat(owner, K1)  # (P(K+1),) the center of each scored row
+    dh = segment_sum_sorted(Wt.reshape(-1, Wt.shape[-1]), rep, B, g.ravel())
+    scatter_add_rows(W_out, idx, rep, g.ravel(), h)
     ones = xp.ones(B, dtype=W_in.dtype)
     scatter_add_rows(W_in, centers, xp.arange(B, dtype=np.int32), ones, dh)
     return loss
@@ -379,6 +381,25 @@ class _PairBlock:
         negatives = self.negatives[a:b] if self.skipgram else self.negatives[ca:cb]
         return ((owner, self.contexts[a:b], self.centers[ca:cb], negatives),
                 float(b - a if self.skipgram else cb - ca))
+
+
+def _ahead(make: Callable[[int], Any], keys: Sequence[int], thread: bool) -> Iterator[Any]:
+    """``make(k)`` for every key in order; with ``thread``, the next one is made in a helper
+    thread while the caller works on this one (gensim's ``workers=1`` likewise reads and
+    prepares jobs in a producer thread). NumPy and SciPy release the GIL in their loops, so on
+    two cores the blocks' pairs and negatives cost no time on the training thread. One helper
+    makes the blocks one after another, so the negatives' random stream is the same as without
+    it: results do not depend on ``thread``."""
+    if not thread or len(keys) < 2:
+        yield from map(make, keys)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="hangul_dl-w2v-pairs") as pool:
+        pending = pool.submit(make, keys[0])
+        for k in range(len(keys)):
+            made = pending.result()
+            if k + 1 < len(keys):
+                pending = pool.submit(make, keys[k + 1])
+            yield made
 
 
 _BLOCK_CENTERS = 16384  # centers per _PairBlock
@@ -495,11 +516,15 @@ class Word2VecTrainer(Trainer):
         total = self._n_raw * self._epochs_total
         n_steps = -(-len(ep) // batch_size)
         per_block = max(1, _BLOCK_CENTERS // batch_size)
-        for block_start in range(start, n_steps, per_block):
-            steps = range(block_start, min(block_start + per_block, n_steps))
-            block = _PairBlock(ep, steps[0] * batch_size,
-                               min(steps[-1] * batch_size + batch_size, len(ep)), batch_size,
-                               self.window, self.method == "skipgram", self.sampler)
+
+        def block_at(first_step: int) -> tuple[range, _PairBlock]:
+            steps = range(first_step, min(first_step + per_block, n_steps))
+            return steps, _PairBlock(ep, steps[0] * batch_size,
+                                     min(steps[-1] * batch_size + batch_size, len(ep)),
+                                     batch_size, self.window, self.method == "skipgram",
+                                     self.sampler)
+
+        for steps, block in _ahead(block_at, range(start, n_steps, per_block), xp is np):
             for i, step in enumerate(steps):
                 self.optimizer.lr = self.lr_at(((self.epoch - 1) * self._n_raw
                                                 + int(raw_pos[step * batch_size])) / total)
