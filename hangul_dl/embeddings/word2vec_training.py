@@ -16,12 +16,16 @@ train (Mikolov et al. 2013):
   half that range; on the planted benchmark set gensim's range gives ~8 points more CBOW analogy
   accuracy), ``syn1neg`` at zero; predictions whose score is beyond ±6 are not updated (gensim).
 
-Speed: a step takes a batch of center words, all pairs of their windows at once (one (B, 2W)
-mask, no Python loop per word), gathers only the rows it needs, and scatters row updates back
-with a sparse (rows × batch) product on the CPU (``add.at`` on the GPU). Nothing of size V×D is
-allocated, zeroed or touched per step, so the cost of a step does not depend on the vocabulary.
-Updates within one batch use the same parameters (a "minibatch Hogwild" step); across batches
-they are sequential, as in word2vec.
+Speed: a step takes a batch of center words and all pairs of their windows at once (no
+Python loop per word), gathers only the rows it needs, and adds row updates straight into the
+tables with SciPy's CSC kernel on the CPU (one pass in entry order, no sort; ``add.at`` on the
+GPU). Nothing of size V×D is allocated, zeroed or touched per step, so the cost of a step does
+not depend on the vocabulary. What does not depend on the parameters — the window pairs, the
+words at them and the negatives — is made for ~16k centers at once (:class:`_PairBlock`), the
+next block in a helper thread while this one trains (on short review-shaped sentences those
+small per-step operations cost as much as the arithmetic; see the issue-16 profiles in the
+commit log). Updates within one batch use the same parameters (a "minibatch Hogwild" step);
+across batches they are sequential, as in word2vec.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ with ``<eos>`` after each sentence (language models, word2vec), in chunks, witho
 token lists. :func:`save_ids` / :func:`load_ids` store it as ``.npy`` (memory-mapped on
 load). :func:`pad_batch` pads sequences into a 2-D batch plus lengths (seq2seq).
 :class:`IdSequences` keeps a stream of per-sentence ID arrays on disk, memory-mapped, so a
-preprocessed corpus can be read again and again without holding it in memory.
+preprocessed corpus can be read again and again without holding it in memory;
+:meth:`IdSequences.encode` makes one from token lists in big chunks (and fits the vocabulary
+on the same pass).
 
 Any tokenizer works that has ``pipe(texts, batch_size=, n_jobs=)`` or ``tokenize(text)``, or is
 a plain callable (``str.split``).
