@@ -324,6 +324,21 @@ def test_word2vec_is_reproducible_with_a_seed(planted):
     assert not np.array_equal(a.wv_.vectors, c.wv_.vectors)
 
 
+@pytest.mark.parametrize("method", ["cbow", "skipgram"])
+def test_word2vec_blocks_made_ahead_in_a_thread_give_the_same_vectors(planted, monkeypatch,
+                                                                      method):
+    """The helper thread that makes the next block of pairs and negatives changes nothing:
+    blocks are made in order, so the random stream is the same as made in line."""
+    monkeypatch.setattr(word2vec_training, "_BLOCK_CENTERS", 512)  # many blocks an epoch
+    sentences = planted[0].sentences[:1500]
+    threaded = _fit(sentences, method, seed=5, epochs=1)
+    real_ahead = word2vec_training._ahead
+    monkeypatch.setattr(word2vec_training, "_ahead",
+                        lambda make, keys, thread: real_ahead(make, keys, False))
+    in_line = _fit(sentences, method, seed=5, epochs=1)
+    np.testing.assert_array_equal(threaded.wv_.vectors, in_line.wv_.vectors)
+
+
 def test_word2vec_id_corpus_with_vocab_equals_token_corpus(planted):
     sentences = planted[0].sentences[:2000]
     vocab = Vocabulary(min_count=2).fit(sentences)
