@@ -264,7 +264,7 @@ def test_load_txt_expects_the_standard_specials_unless_told(tmp_path):
 def test_fit_counts_ranks_like_fit_and_takes_literal_specials():
     """Counts in first-seen order give the IDs fit gives; a literal '<unk>' or '<eos>' in the
     data adds to that special's count."""
-    data = SENTENCES + [["<unk>", "학생", "<eos>"]]
+    data = [*SENTENCES, ["<unk>", "학생", "<eos>"]]
     fitted = Vocabulary(min_count=2).fit(data)
     seen: dict[str, int] = {}
     for tokens in data:
