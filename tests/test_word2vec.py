@@ -382,7 +382,7 @@ def test_word2vec_bad_input_gives_clear_errors():
         Word2Vec().transform([["가"]])
     with pytest.raises(InputError, match=r"sentence 2: token '다 라' is empty or holds white"):
         Word2Vec(min_count=1, quiet=True).fit([["가", "나"], ["나"], ["가", "다 라"]])
-    with pytest.raises(InputError, match=r"sentence 1: token 7 is not a string"):
+    with pytest.raises(InputError, match=r"sentence 1 is a list, but sentence 0 was a token"):
         Word2Vec(min_count=1, quiet=True).fit([["가", "나"], ["나", 7]])
     assert repr(Word2Vec(method="skipgram")) == "Word2Vec(method='skipgram')"
 

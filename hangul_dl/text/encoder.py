@@ -127,7 +127,7 @@ class TextEncoder(Stage):
             tokens = _read_tokens(self._tokenize_into(store, data, tok, executor))
         else:  # straight from the tokenizer (or the token lists): no token file to read back
             self._skipped_lines = 0
-            tokens = self._token_lists(data, tok, executor, check_tokens=False)
+            tokens = self._token_lists(data, tok, executor)
         # one batched pass: fits the vocabulary if needed and writes the IDs
         self.ids_ = IdSequences.encode(store / "ids", tokens, vocab,
                                        check_tokens=_token_problems)
@@ -239,12 +239,9 @@ class TextEncoder(Stage):
         self._count_skipped()
         return path
 
-    def _token_lists(self, data: Iterable[Any], tok: Any, executor: Any = None,
-                     check_tokens: bool = True) -> Iterator[Sequence[str]]:
-        """Token lists of texts (tokenized in batches) or of already tokenized sentences.
-
-        ``check_tokens=False`` leaves the per-token check of given token lists to the
-        consumer (:meth:`IdSequences.encode` asks :func:`_token_problems` once per type)."""
+    def _token_lists(self, data: Iterable[Any], tok: Any,
+                     executor: Any = None) -> Iterator[Sequence[str]]:
+        """Token lists of texts (tokenized in batches) or of already tokenized sentences."""
         if isinstance(data, str):
             raise InputError("fit expects an iterable of sentences or a file path, got one "
                              f"string {data[:30]!r}; wrap a single sentence in a list")
@@ -257,14 +254,14 @@ class TextEncoder(Stage):
                                    self.quiet, executor)
             return
         for n, tokens in enumerate(_chain(first, items)):
-            if isinstance(tokens, (str, np.ndarray)) or (check_tokens and not all(
-                    isinstance(t, str) for t in tokens)):
+            if isinstance(tokens, str) or isinstance(tokens, np.ndarray) or not all(
+                    isinstance(t, str) for t in tokens):
                 raise InputError(f"sentence {n} is {_kind(tokens)}, but sentence 0 was a token "
                                  "list; give every sentence as text or every one as tokens")
-            for t in tokens if check_tokens else ():
-                problem = _token_problem(t)
-                if problem is not None:
-                    raise InputError(f"sentence {n}: token {t!r} {problem}")
+            for t in tokens:
+                if not t or " " in t or "\n" in t:
+                    raise InputError(f"sentence {n}: token {t!r} is empty or holds white space; "
+                                     "tokens are the pieces between spaces")
             yield tokens
 
     # -- encoding and decoding -------------------------------------------------------------------
@@ -339,28 +336,6 @@ def _read_tokens(path: Path) -> Iterator[list[str]]:
     return read_cached(path)
 
 
-def _token_problem(token: Any) -> str | None:
-    """What is wrong with a given token (tokens are the pieces between spaces), or None."""
-    if not isinstance(token, str):
-        return "is not a string; give every sentence as text or every one as tokens"
-    if not token or " " in token or "\n" in token:
-        return "is empty or holds white space; tokens are the pieces between spaces"
-    return None
-
-
-def _token_problems(tokens: list[Any]) -> tuple[int, str] | None:
-    """The first bad token of ``tokens`` and its problem, or None: one join and two scans
-    in C when all are good (the common case), a loop only to find the culprit."""
-    try:
-        joined = " ".join(tokens)
-        if all(tokens) and "\n" not in joined and joined.count(" ") == len(tokens) - 1:
-            return None
-    except TypeError:
-        pass
-    return next((i, problem) for i, problem in enumerate(map(_token_problem, tokens))
-                if problem is not None)
-
-
 def _is_path(data: Any) -> bool:
     """``data`` names a file or folder (a ``str`` or a ``PathLike``), not sentences."""
     return isinstance(data, (str, os.PathLike))
@@ -399,3 +374,21 @@ def _kind(item: Any) -> str:
     if isinstance(item, np.ndarray):
         return f"an array of {item.dtype}"
     return f"a {type(item).__name__}"
+
+
+def _token_problems(tokens: list[Any]) -> tuple[int, str] | None:
+    """The first bad token of ``tokens`` (distinct types, asked once each by
+    :meth:`IdSequences.encode`) and what is wrong with it, or None: one join and two scans in C
+    when all are good, a loop only to find the culprit. Tokens are the pieces between spaces."""
+    try:
+        joined = " ".join(tokens)
+        if all(tokens) and "\n" not in joined and joined.count(" ") == len(tokens) - 1:
+            return None
+    except TypeError:
+        pass
+    for i, t in enumerate(tokens):
+        if not isinstance(t, str):
+            return i, "is not a string; give every sentence as text or every one as tokens"
+        if not t or " " in t or "\n" in t:
+            return i, "is empty or holds white space; tokens are the pieces between spaces"
+    return None  # pragma: no cover - the fast check above failed for no reason
