@@ -10,7 +10,10 @@ Speed, **end to end from the file**: ours reads the lines, splits them and calls
 (``build_vocab`` + ``train``) — the same work on both sides. The training part alone is printed
 beside it (ours ``_fit_stream``, gensim ``train``). Contenders run interleaved, repeat by repeat,
 in this process; min and median seconds are printed, and the ratio gensim w=1 median / ours
-median (> 1: we are faster).
+median (> 1: we are faster). Each row also gives the median process CPU seconds (all threads:
+gensim's ``workers=1`` trains in one thread and reads in another, ours trains in one and makes
+the next block of pairs in another) and the 1-minute load average when the row was measured,
+so that figures from a shared machine can be judged.
 
 Quality: the planted pair scores (Spearman) and analogies (3CosAdd accuracy) of each corpus that
 has them (``reviews``), and of ``planted_word2vec_corpus`` (``planted``), trained by both at
@@ -18,6 +21,7 @@ has them (``reviews``), and of ``planted_word2vec_corpus`` (``planted``), traine
 
     pip install gensim
     python benchmarks/bench_word2vec.py [--tokens 500000] [--epochs 5] [--repeat 3]
+    python benchmarks/bench_word2vec.py --skip-quality --repeat 5   # speed only
 """
 
 from __future__ import annotations
@@ -48,11 +52,11 @@ SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5)
 
 
 def gensim_model(path, method, workers, epochs, seed):
-    """gensim from the file: (model, end-to-end seconds, training seconds)."""
+    """gensim from the file: (model, end-to-end seconds, training seconds, CPU seconds)."""
     from gensim.models import Word2Vec as GensimWord2Vec
     from gensim.models.word2vec import LineSentence
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     sentences = LineSentence(str(path))
     model = GensimWord2Vec(vector_size=SETTINGS["dim"], window=SETTINGS["window"],
                            negative=SETTINGS["negative"], sample=SETTINGS["sample"],
@@ -62,12 +66,12 @@ def gensim_model(path, method, workers, epochs, seed):
     t1 = time.perf_counter()
     model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
     t2 = time.perf_counter()
-    return model, t2 - t0, t2 - t1
+    return model, t2 - t0, t2 - t1, time.process_time() - c0
 
 
 def ours_model(path, method, epochs, seed, batch_size):
-    """hangul_dl from the file: (model, end-to-end seconds, training seconds)."""
-    t0 = time.perf_counter()
+    """hangul_dl from the file: (model, end-to-end seconds, training seconds, CPU seconds)."""
+    c0, t0 = time.process_time(), time.perf_counter()
     with open(path, encoding="utf-8") as f:
         sentences = [line.split() for line in f]
     w2v = Word2Vec(method=method, epochs=epochs, seed=seed, batch_size=batch_size, quiet=True,
@@ -77,7 +81,7 @@ def ours_model(path, method, epochs, seed, batch_size):
     vectors = w2v._fit_stream(stream)
     t2 = time.perf_counter()
     w2v.wv_ = WordVectors(stream.index_to_key, vectors, stream.counts)
-    return w2v, t2 - t0, t2 - t1
+    return w2v, t2 - t0, t2 - t1, time.process_time() - c0
 
 
 def write_lines(directory: Path, name: str, lines: list[str]) -> Path:
@@ -90,28 +94,37 @@ def write_lines(directory: Path, name: str, lines: list[str]) -> Path:
 def speed(args, files):
     print(f"# speed, end to end from a tokenized file: epochs={args.epochs}, repeat="
           f"{args.repeat}, batch_size={args.batch_size}; seconds min / median; ratio = gensim "
-          "w=1 median / ours median (train-only ratio in brackets)", flush=True)
+          "w=1 median / ours median (train-only ratio in brackets); cpu = median process CPU "
+          "seconds, end to end; load = highest 1-minute load average over the row's runs",
+          flush=True)
     rows = []
     for shape, path in files.items():
         for method in args.methods:
             names = ("gensim w=1", "gensim w=2", "hangul_dl")
             e2e: dict[str, list[float]] = {k: [] for k in names}
             train: dict[str, list[float]] = {k: [] for k in names}
+            cpu: dict[str, list[float]] = {k: [] for k in names}
+            load: dict[str, list[float]] = {k: [] for k in names}
             for rep in range(args.repeat):
                 for name in names:
                     if name == "hangul_dl":
-                        _, a, b = ours_model(path, method, args.epochs, rep + 1, args.batch_size)
+                        _, a, b, c = ours_model(path, method, args.epochs, rep + 1,
+                                                args.batch_size)
                     else:
-                        _, a, b = gensim_model(path, method, int(name[-1]), args.epochs, rep + 1)
+                        _, a, b, c = gensim_model(path, method, int(name[-1]), args.epochs,
+                                                  rep + 1)
                     e2e[name].append(a)
                     train[name].append(b)
+                    cpu[name].append(c)
+                    load[name].append(os.getloadavg()[0])
             base, base_t = statistics.median(e2e["gensim w=1"]), statistics.median(train["gensim w=1"])
             for name in names:
                 med, med_t = statistics.median(e2e[name]), statistics.median(train[name])
                 rows.append((shape, method, name, min(e2e[name]), med, base / med))
                 print(f"{shape:8s} {method:9s} {name:11s} end-to-end min {min(e2e[name]):6.2f} "
                       f"median {med:6.2f}   train min {min(train[name]):6.2f} median "
-                      f"{med_t:6.2f}   ratio {base / med:5.2f} ({base_t / med_t:4.2f})",
+                      f"{med_t:6.2f}   ratio {base / med:5.2f} ({base_t / med_t:4.2f})   cpu "
+                      f"{statistics.median(cpu[name]):6.2f}   load {max(load[name]):4.1f}",
                       flush=True)
     return rows
 
@@ -123,9 +136,10 @@ def quality(args, sets):
         for method in args.methods:
             scores: dict[str, list[tuple[float, float]]] = {"gensim w=1": [], "hangul_dl": []}
             for seed in range(1, args.seeds + 1):
-                g, _, _ = gensim_model(path, method, 1, args.quality_epochs, seed)
+                g, _, _, _ = gensim_model(path, method, 1, args.quality_epochs, seed)
                 gwv = WordVectors(g.wv.index_to_key, g.wv.vectors)
-                ours, _, _ = ours_model(path, method, args.quality_epochs, seed, args.batch_size)
+                ours, _, _, _ = ours_model(path, method, args.quality_epochs, seed,
+                                           args.batch_size)
                 for name, wv in (("gensim w=1", gwv), ("hangul_dl", ours.wv_)):
                     scores[name].append((wv.evaluate_word_pairs(pairs).spearman,
                                          wv.evaluate_word_analogies(analogies).accuracy))

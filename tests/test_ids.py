@@ -126,3 +126,52 @@ def test_pad_batch():
     assert empty.shape == (0, 0) and n.shape == (0,)
     with pytest.raises(ShapeError):
         pad_batch([np.zeros((2, 2), dtype=np.int32)])
+
+
+# -- the batched encode: one pass that fits the vocabulary and writes the IDs ----------------------
+BATCH = [["나", "는", "학생", "이다"], [], ["너", "는", "<unk>", "학생", "ㅋㅋ"], ["😂", "는"],
+         ["大韓民國", "<eos>", "학생", "나"], ["는"]] * 3 + [["끝"]]
+
+
+def _same_as_fit_then_transform(seqs, fitted, **params):
+    expected = Vocabulary(**params).fit(BATCH)
+    assert fitted.id_to_token == expected.id_to_token
+    np.testing.assert_array_equal(fitted.counts_, expected.counts_)
+    assert (fitted.n_sequences_, fitted.n_tokens_) == (expected.n_sequences_, expected.n_tokens_)
+    assert len(seqs) == len(BATCH)
+    for got, want in zip(seqs, expected.transform(BATCH), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("params", [{}, {"min_count": 2}, {"max_size": 6}])
+@pytest.mark.parametrize("chunk_size", [1, 4, 1000])
+def test_batched_encode_equals_fit_then_transform(tmp_path, params, chunk_size):
+    """Same vocabulary (order, counts, literal specials) and IDs as Vocabulary.fit + transform,
+    whatever the chunks, from a one-pass iterator (a generator is read once)."""
+    vocab = Vocabulary(**params)
+    seqs = IdSequences.encode(tmp_path / "ids", (s for s in BATCH), vocab, chunk_size=chunk_size)
+    _same_as_fit_then_transform(seqs, vocab, **params)
+    again = IdSequences.encode(tmp_path / "again", BATCH, vocab, chunk_size=chunk_size)  # fitted
+    np.testing.assert_array_equal(again.ids, seqs.ids)
+    np.testing.assert_array_equal(again.offsets, seqs.offsets)
+
+
+def test_batched_encode_checks_tokens_once_and_names_the_sentence(tmp_path):
+    asked = []
+
+    def no_digits(tokens):
+        asked.extend(tokens)
+        return next(((i, "holds a digit") for i, t in enumerate(tokens) if t.isdigit()), None)
+
+    sentences = [["가", "나"], ["나", "가", "다"], ["라", "7"], ["가"]]
+    with pytest.raises(InputError, match=r"sentence 2: token '7' holds a digit"):
+        IdSequences.encode(tmp_path / "a", sentences, Vocabulary(), check_tokens=no_digits,
+                           chunk_size=2)
+    assert asked == ["가", "나", "다", "라", "7"]  # each new type once
+    with pytest.raises(InputError, match="sentence 1 is the string"):
+        IdSequences.encode(tmp_path / "b", [["가"], "나 다"], Vocabulary())
+    with pytest.raises(InputError, match="sentence 1 is a list holding the list"):
+        IdSequences.encode(tmp_path / "c", [["가"], [["나"]]], Vocabulary())
+    fitted = Vocabulary().fit([["가"]])  # a fitted vocabulary: its unknown tokens are checked
+    with pytest.raises(InputError, match="sentence 1: token '7'"):
+        IdSequences.encode(tmp_path / "d", [["가"], ["7"]], fitted, check_tokens=no_digits)

@@ -259,3 +259,20 @@ def test_load_txt_expects_the_standard_specials_unless_told(tmp_path):
     with pytest.raises(FormatError, match=r"v.txt:3: ID 1 is '<eos>', expected the special "
                                           "'<unk>'"):
         Vocabulary.load_txt(standard)
+
+
+def test_fit_counts_ranks_like_fit_and_takes_literal_specials():
+    """Counts in first-seen order give the IDs fit gives; a literal '<unk>' or '<eos>' in the
+    data adds to that special's count."""
+    data = [*SENTENCES, ["<unk>", "학생", "<eos>"]]
+    fitted = Vocabulary(min_count=2).fit(data)
+    seen: dict[str, int] = {}
+    for tokens in data:
+        for t in tokens:
+            seen[t] = seen.get(t, 0) + 1
+    counted = Vocabulary(min_count=2).fit_counts(list(seen), list(seen.values()), len(data))
+    assert counted.id_to_token == fitted.id_to_token
+    np.testing.assert_array_equal(counted.counts_, fitted.counts_)
+    assert counted.counts_[1] == fitted.counts_[1] >= 1 and counted.n_tokens_ == fitted.n_tokens_
+    with pytest.raises(ShapeError, match="2 types but 1 counts"):
+        Vocabulary().fit_counts(["가", "나"], [1])

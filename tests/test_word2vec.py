@@ -171,8 +171,9 @@ def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
 
 @pytest.mark.parametrize("direct", [True, False])
 def test_csr_products_equal_dense_products_with_and_without_scipys_kernel(rng, monkeypatch, direct):
-    if not direct:
-        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)  # the public csr_matrix path
+    if not direct:  # the public csr_matrix path, and the sort-based scatter
+        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)
+        monkeypatch.setattr(word2vec_training, "_CSC_MATVECS", None)
     W = rng.standard_normal((30, 4)).astype(np.float32)
     ids = rng.integers(0, 30, 40)
     owner = np.sort(rng.integers(0, 6, 40))
@@ -323,6 +324,21 @@ def test_word2vec_is_reproducible_with_a_seed(planted):
     assert not np.array_equal(a.wv_.vectors, c.wv_.vectors)
 
 
+@pytest.mark.parametrize("method", ["cbow", "skipgram"])
+def test_word2vec_blocks_made_ahead_in_a_thread_give_the_same_vectors(planted, monkeypatch,
+                                                                      method):
+    """The helper thread that makes the next block of pairs and negatives changes nothing:
+    blocks are made in order, so the random stream is the same as made in line."""
+    monkeypatch.setattr(word2vec_training, "_BLOCK_CENTERS", 512)  # many blocks an epoch
+    sentences = planted[0].sentences[:1500]
+    threaded = _fit(sentences, method, seed=5, epochs=1)
+    real_ahead = word2vec_training._ahead
+    monkeypatch.setattr(word2vec_training, "_ahead",
+                        lambda make, keys, thread: real_ahead(make, keys, False))
+    in_line = _fit(sentences, method, seed=5, epochs=1)
+    np.testing.assert_array_equal(threaded.wv_.vectors, in_line.wv_.vectors)
+
+
 def test_word2vec_id_corpus_with_vocab_equals_token_corpus(planted):
     sentences = planted[0].sentences[:2000]
     vocab = Vocabulary(min_count=2).fit(sentences)
@@ -364,6 +380,10 @@ def test_word2vec_bad_input_gives_clear_errors():
         Word2Vec(min_count=1, quiet=True).fit([["가"]])
     with pytest.raises(NotFittedError, match="fit"):
         Word2Vec().transform([["가"]])
+    with pytest.raises(InputError, match=r"sentence 2: token '다 라' is empty or holds white"):
+        Word2Vec(min_count=1, quiet=True).fit([["가", "나"], ["나"], ["가", "다 라"]])
+    with pytest.raises(InputError, match=r"sentence 1 is a list, but sentence 0 was a token"):
+        Word2Vec(min_count=1, quiet=True).fit([["가", "나"], ["나", 7]])
     assert repr(Word2Vec(method="skipgram")) == "Word2Vec(method='skipgram')"
 
 

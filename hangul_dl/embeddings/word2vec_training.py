@@ -16,26 +16,30 @@ train (Mikolov et al. 2013):
   half that range; on the planted benchmark set gensim's range gives ~8 points more CBOW analogy
   accuracy), ``syn1neg`` at zero; predictions whose score is beyond ±6 are not updated (gensim).
 
-Speed: a step takes a batch of center words, all pairs of their windows at once (one (B, 2W)
-mask, no Python loop per word), gathers only the rows it needs, and scatters row updates back
-with a sparse (rows × batch) product on the CPU (``add.at`` on the GPU). Nothing of size V×D is
-allocated, zeroed or touched per step, so the cost of a step does not depend on the vocabulary.
-Updates within one batch use the same parameters (a "minibatch Hogwild" step); across batches
-they are sequential, as in word2vec.
+Speed: a step takes a batch of center words and all pairs of their windows at once (no
+Python loop per word), gathers only the rows it needs, and adds row updates straight into the
+tables with SciPy's CSC kernel on the CPU (one pass in entry order, no sort; ``add.at`` on the
+GPU). Nothing of size V×D is allocated, zeroed or touched per step, so the cost of a step does
+not depend on the vocabulary. What does not depend on the parameters — the window pairs, the
+words at them and the negatives — is made for ~16k centers at once (:class:`_PairBlock`), the
+next block in a helper thread while this one trains (on short review-shaped sentences those
+small per-step operations cost as much as the arithmetic; see the issue-16 profiles in the
+commit log). Updates within one batch use the same parameters (a "minibatch Hogwild" step);
+across batches they are sequential, as in word2vec.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..backend import DEFAULT_DTYPE, get_array_module, to_cpu, xp_generator
-from ..nn.functions import sigmoid, softplus
 from ..nn.layers import Layer
 from ..nn.model import Model
 from ..nn.sampling import UnigramSampler
@@ -87,31 +91,40 @@ def _csr_matmul_add(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X
     out += sp.csr_matrix((data, indices, indptr), shape=(n_row, n_col)) @ X
 
 
-def _load_csr_matvecs() -> Any:
-    """SciPy's private ``csr_matvecs`` kernel, if it exists and computes a known product."""
+def _load_kernel(name: str, expected: list[list[float]]) -> Any:
+    """SciPy's private ``csr_matvecs`` / ``csc_matvecs`` kernel, if it exists and computes a
+    known product (``Y += A @ X`` for a 2 x 3 ``A`` with three entries)."""
     try:
-        from scipy.sparse._sparsetools import csr_matvecs
+        from scipy.sparse import _sparsetools
 
+        kernel = getattr(_sparsetools, name)
         X, out = np.arange(6, dtype=np.float32).reshape(3, 2), np.ones((2, 2), dtype=np.float32)
-        csr_matvecs(2, 3, 2, np.array([0, 1, 3], np.int32), np.array([2, 0, 1], np.int32),
-                    np.array([1, 2, 3], np.float32), X.reshape(-1), out.reshape(-1))
-        if out.tolist() != [[5.0, 6.0], [7.0, 12.0]]:  # pragma: no cover
+        if name == "csr_matvecs":  # A = [[0, 0, 1], [2, 3, 0]] by rows
+            kernel(2, 3, 2, np.array([0, 1, 3], np.int32), np.array([2, 0, 1], np.int32),
+                   np.array([1, 2, 3], np.float32), X.reshape(-1), out.reshape(-1))
+        else:  # the same A by columns
+            kernel(2, 3, 2, np.array([0, 1, 2, 3], np.int32), np.array([1, 1, 0], np.int32),
+                   np.array([2, 3, 1], np.float32), X.reshape(-1), out.reshape(-1))
+        if out.tolist() != expected:  # pragma: no cover
             return None
     except Exception:  # pragma: no cover - a SciPy without the kernel or with another signature
         return None
-    return csr_matvecs
+    return kernel
 
 
-_CSR_MATVECS = _load_csr_matvecs()
+_CSR_MATVECS = _load_kernel("csr_matvecs", [[5.0, 6.0], [7.0, 12.0]])
+_CSC_MATVECS = _load_kernel("csc_matvecs", [[5.0, 6.0], [7.0, 12.0]])
 
 
 def scatter_add_rows(W: Any, ids: Any, owner: Any, coef: Any, H: Any) -> None:
     """``W[ids[i]] += coef[i] * H[owner[i]]`` for every ``i``, repeated IDs summed, in place.
 
-    ``ids``, ``owner``, ``coef`` have shape (n,), ``H`` (m, D). Only the distinct rows of ``ids``
-    are read and written. On the CPU one sort of the (id, position) keys groups the IDs, and a
-    sparse (distinct IDs × m) matrix times ``H`` sums the updates without an (n, D) temporary;
-    on the GPU ``add.at`` is an atomic scatter.
+    ``ids``, ``owner``, ``coef`` have shape (n,), ``H`` (m, D). Only the rows of ``ids`` are
+    read and written. On the CPU this is one call of SciPy's CSC kernel: the entries are a
+    sparse (V x m) matrix by columns (``owner``, grouped by a stable sort unless already
+    sorted, as every step gives it), and its product with ``H`` is added straight into the
+    rows of ``W`` in entry order — no sort of the IDs, no gathered copy of the rows, no
+    temporary of size (n, D). On the GPU ``add.at`` is an atomic scatter.
     """
     xp = get_array_module(W)
     ids = ids.ravel()
@@ -121,6 +134,21 @@ def scatter_add_rows(W: Any, ids: Any, owner: Any, coef: Any, H: Any) -> None:
     if xp is not np:
         xp.add.at(W, ids, coef[:, None] * H[owner])
         return
+    m = H.shape[0]
+    if (_CSC_MATVECS is not None and H.dtype == W.dtype and W.dtype in (np.float32, np.float64)
+            and W.flags.c_contiguous):
+        if n > 1 and bool(np.any(owner[1:] < owner[:-1])):
+            order = np.argsort(owner, kind="stable")
+            ids, owner, coef = ids[order], owner[order], coef[order]
+        index = np.int64 if max(n, W.shape[0], m) >= 2**31 - 1 else np.int32
+        indptr = np.zeros(m + 1, dtype=index)
+        np.cumsum(np.bincount(owner, minlength=m), out=indptr[1:])
+        _CSC_MATVECS(W.shape[0], m, W.shape[1], indptr, ids.astype(index, copy=False),
+                     coef.astype(W.dtype, copy=False), np.ascontiguousarray(H).reshape(-1),
+                     W.reshape(-1))
+        return
+    # without the kernel: group the IDs by one sort of (id, position) keys and add a sparse
+    # (distinct IDs x m) product to the gathered rows
     key = (ids.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
     key.sort()  # SIMD sort of plain int64 keys: several times faster than argsort
     order = key & 0xFFFFFFFF
@@ -177,16 +205,17 @@ def segment_sum_sorted(values: Any, owner: Any, n_segments: int, coef: Any = Non
     return out
 
 
-def _scores(W_out: Any, h: Any, targets: Any, sampler: UnigramSampler, lr: Any
+def _scores(W_out: Any, h: Any, targets: Any, negatives: Any, lr: Any
             ) -> tuple[Any, Any, Any, float]:
-    """Score ``h[p]`` (P, D) against ``targets[p]`` and K negatives; the SGD step on each score.
+    """Score ``h[p]`` (P, D) against ``targets[p]`` and its K ``negatives[p]``; the SGD step on
+    each score.
 
     Returns ``idx`` (P, K+1) the scored rows of ``W_out`` (target first), ``Wt`` (P, K+1, D)
     those rows, ``g`` (P, K+1) ``lr * (label - sigmoid(score))`` (0 where ``|score| >= 6``) and
     the summed loss.
     """
     xp = get_array_module(h)
-    idx = xp.concatenate([targets[:, None], sampler.get_negative_sample(targets)], axis=1)  # (P, K+1)
+    idx = xp.concatenate([targets[:, None], negatives], axis=1)  # (P, K+1)
     Wt = xp.take(W_out, idx, axis=0)  # (P, K+1, D)
     score = xp.einsum("pd,pkd->pk", h, Wt)  # (P, K+1)
     g, loss = _sgd_on_scores(score, lr)
@@ -198,28 +227,42 @@ def _sgd_on_scores(score: Any, lr: Any) -> tuple[Any, float]:
 
     ``score`` is overwritten. Saturated scores (``|score| >= 6``) get no step, as in
     word2vec.c and gensim. Loss: ``softplus(-s)`` for the target, ``softplus(s)`` for a negative.
+    One ``exp`` serves both: with the target's sign flipped every column is a "negative" term
+    ``s``; ``t = 1 + exp(s)`` gives the loss ``log(t)`` (SIMD ``log``; ``log1p`` has no vector
+    kernel in NumPy and cost more than the rest together) and ``sigmoid(s) = 1 - 1 / t``.
+    Beyond ``s = 20`` (where float32 ``softplus(s) == s``) ``exp`` is capped and ``s - 20``
+    added, so a diverging score still shows in the loss instead of overflowing.
     """
     xp = get_array_module(score)
     score[:, 0] *= -1  # flip the target's sign: every column is then a "negative" term
-    loss = float(softplus(score).sum())
-    g = sigmoid(score)  # sigmoid(-s) = 1 - sigmoid(s) for the target
-    g[:, 1:] *= -1  # label - sigmoid(s): +sigmoid(-s) for the target, -sigmoid(s) otherwise
-    g *= lr
-    g[xp.abs(score) >= MAX_EXP] = 0
+    top = float(score.max())
+    t = xp.exp(xp.minimum(score, _SOFTPLUS_LINEAR) if top > _SOFTPLUS_LINEAR else score)
+    t += 1
+    loss = float(xp.log(t).sum())
+    if top > _SOFTPLUS_LINEAR:
+        loss += float(xp.maximum(score - _SOFTPLUS_LINEAR, 0).sum())
+    # label - sigmoid(s) = -(1 - 1/t) for a negative, +sigmoid(-s) for the target; times lr,
+    # and no step where the score is saturated
+    sign = xp.full(score.shape[1], lr, dtype=score.dtype)
+    sign[0] = -lr
+    g = xp.reciprocal(t, out=t)
+    g -= 1  # -sigmoid(s)
+    g *= sign
+    g *= xp.abs(score) < MAX_EXP
     return g, loss
 
 
-def _negative_step(W_out: Any, H: Any, owner: Any, targets: Any, sampler: UnigramSampler,
+def _negative_step(W_out: Any, H: Any, owner: Any, targets: Any, negatives: Any,
                    lr: Any) -> tuple[Any, float]:
-    """Prediction ``p`` scores ``H[owner[p]]`` against ``targets[p]`` and K negatives.
+    """Prediction ``p`` scores ``H[owner[p]]`` against ``targets[p]`` and ``negatives[p]``.
 
     ``H`` (M, D) hidden vectors, ``owner`` (P,) rows of ``H`` (None: the identity, P = M),
-    ``targets`` (P,). Updates the touched rows of ``W_out`` in place; returns the error of each
-    prediction's hidden vector ``neu1e`` (P, D) and the summed loss.
+    ``targets`` (P,), ``negatives`` (P, K). Updates the touched rows of ``W_out`` in place;
+    returns the error of each prediction's hidden vector ``neu1e`` (P, D) and the summed loss.
     """
     xp = get_array_module(H)
     h = H if owner is None else xp.take(H, owner, axis=0)  # (P, D)
-    idx, Wt, g, loss = _scores(W_out, h, targets, sampler, lr)
+    idx, Wt, g, loss = _scores(W_out, h, targets, negatives, lr)
     neu1e = xp.einsum("pk,pkd->pd", g, Wt)  # (P, D)
     rows = xp.arange(h.shape[0], dtype=np.int32) if owner is None else owner
     scatter_add_rows(W_out, idx, xp.repeat(rows, idx.shape[1]), g.ravel(), H)
@@ -227,41 +270,48 @@ def _negative_step(W_out: Any, H: Any, owner: Any, targets: Any, sampler: Unigra
 
 
 def sg_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, centers: Any,
-            sampler: UnigramSampler, lr: float) -> float:
+            sampler: UnigramSampler, lr: float, negatives: Any = None) -> float:
     """One skip-gram step: center ``centers[owner[p]]`` predicts context word ``contexts[p]``.
 
     ``owner`` (P,) sorted center numbers in ``0..B-1``, ``contexts`` (P,) word rows, ``centers``
-    (B,) word rows. The center's input vector is gathered once and its errors over all of its
-    contexts are summed before the update (the book's orientation; the pairs are word2vec's).
-    Updates the touched rows of ``W_in`` and ``W_out`` in place; returns the summed loss.
+    (B,) word rows, ``negatives`` (P, K) (None: drawn from ``sampler`` now). The center's input
+    vector is gathered once and its errors over all of its contexts are summed before the
+    update (the book's orientation; the pairs are word2vec's). Updates the touched rows of
+    ``W_in`` and ``W_out`` in place; returns the summed loss.
     """
     xp = get_array_module(W_in)
     lr = W_in.dtype.type(lr)
     B = centers.shape[0]
+    if negatives is None:
+        negatives = sampler.get_negative_sample(contexts)
     h = xp.take(W_in, centers, axis=0)  # (B, D)
-    idx, Wt, g, loss = _scores(W_out, xp.take(h, owner, axis=0), contexts, sampler, lr)
+    idx, Wt, g, loss = _scores(W_out, xp.take(h, owner, axis=0), contexts, negatives, lr)
     K1 = idx.shape[1]
     # each center's error summed over its contexts and their negatives, straight from the
     # gathered rows: one sparse (B x P(K+1)) product, no (P, D) temporary
-    dh = segment_sum_sorted(Wt.reshape(-1, Wt.shape[-1]), xp.repeat(owner, K1), B, g.ravel())
-    scatter_add_rows(W_out, idx, xp.repeat(owner, K1), g.ravel(), h)
+    rep = xp.repeat(owner, K1)  # (P(K+1),) the center of each scored row
+    dh = segment_sum_sorted(Wt.reshape(-1, Wt.shape[-1]), rep, B, g.ravel())
+    scatter_add_rows(W_out, idx, rep, g.ravel(), h)
     ones = xp.ones(B, dtype=W_in.dtype)
     scatter_add_rows(W_in, centers, xp.arange(B, dtype=np.int32), ones, dh)
     return loss
 
 
 def cbow_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, centers: Any,
-              sampler: UnigramSampler, lr: float) -> float:
+              sampler: UnigramSampler, lr: float, negatives: Any = None) -> float:
     """One CBOW step on B centers: context ``contexts[i]`` belongs to center ``owner[i]``.
 
     ``owner`` (P,) sorted center numbers in ``0..B-1`` (each center has at least one context),
-    ``contexts`` (P,) word rows, ``centers`` (B,) center words. The mean of each center's context
-    vectors predicts the center; every context row receives the whole error (word2vec.c).
+    ``contexts`` (P,) word rows, ``centers`` (B,) center words, ``negatives`` (B, K) (None:
+    drawn from ``sampler`` now). The mean of each center's context vectors predicts the center;
+    every context row receives the whole error (word2vec.c).
     """
     xp = get_array_module(W_in)
     lr = W_in.dtype.type(lr)
+    if negatives is None:
+        negatives = sampler.get_negative_sample(centers)
     h = segment_mean_rows(owner, contexts, centers.shape[0], W_in)  # (B, D) context means
-    neu1e, loss = _negative_step(W_out, h, None, centers, sampler, lr)  # (B, D)
+    neu1e, loss = _negative_step(W_out, h, None, centers, negatives, lr)  # (B, D)
     ones = xp.ones(contexts.shape[0], dtype=W_in.dtype)
     scatter_add_rows(W_in, contexts, owner, ones, neu1e)
     return loss
@@ -271,20 +321,93 @@ def window_pairs(sentence: Any, effective: Any, start: int, stop: int,
                  window: int) -> tuple[Any, Any]:
     """All (center, context) position pairs for centers ``start .. stop-1`` of a stream.
 
-    ``sentence`` (n,) sentence number of each position, ``effective`` (n,) each center's reduced
-    window (1..window). Returns ``(center, context)`` positions, sorted by center; a context lies
-    within the center's reduced window and in the same sentence.
+    ``sentence`` (n,) non-decreasing sentence number of each position, ``effective`` (n,) each
+    center's reduced window (1..window). Returns ``(center, context)`` positions, sorted by
+    center, then context; a context lies within the center's reduced window and in the same
+    sentence. Each center's reach is cut to its sentence first (two binary searches in the
+    ``window``-wide neighbourhood), so the (centers, 2 x window) mask is two comparisons.
     """
     xp = get_array_module(sentence)
     n = sentence.shape[0]
-    offsets = xp.concatenate([xp.arange(-window, 0), xp.arange(1, window + 1)])  # (2W,)
-    centers = xp.arange(start, stop)
-    J = centers[:, None] + offsets[None, :]  # (C, 2W)
-    Jc = xp.clip(J, 0, n - 1)
-    ok = (xp.abs(offsets)[None, :] <= effective[start:stop, None]) & (J >= 0) & (J < n)
-    ok &= sentence[Jc] == sentence[start:stop, None]
-    ci, oi = xp.nonzero(ok)
-    return centers[ci], Jc[ci, oi]
+    lo, hi = max(0, start - window), min(n, stop + window)
+    near, own = sentence[lo:hi], sentence[start:stop]
+    index = np.int32 if n < 2**31 - window else np.int64
+    centers = xp.arange(start, stop, dtype=index)
+    reach = effective[start:stop].astype(index)
+    left = xp.maximum(centers - reach, xp.searchsorted(near, own, side="left") + lo) - centers
+    right = xp.minimum(centers + reach,
+                       xp.searchsorted(near, own, side="right") + (lo - 1)) - centers
+    offsets = xp.concatenate([xp.arange(-window, 0, dtype=index),
+                              xp.arange(1, window + 1, dtype=index)])  # (2W,)
+    ok = (offsets[None, :] >= left[:, None]) & (offsets[None, :] <= right[:, None])  # (C, 2W)
+    flat = xp.flatnonzero(ok)
+    center = (flat // (2 * window)).astype(index) + start
+    return center, center + offsets[flat % (2 * window)]
+
+
+class _PairBlock:
+    """The pairs, words and negatives of several steps at once (``centers start .. stop-1``
+    of an :class:`EpochStream`), cut into steps of ``batch_size`` centers.
+
+    Nothing here depends on the parameters, so it is drawn in one go: a handful of array
+    operations on ~16k centers instead of one set per step (on short sentences those small
+    per-step operations cost as much as the step's arithmetic).
+    """
+
+    def __init__(self, ep: EpochStream, start: int, stop: int, batch_size: int, window: int,
+                 skipgram: bool, sampler: UnigramSampler):
+        xp = get_array_module(ep.words)
+        center, context = window_pairs(ep.sentence, ep.effective, start, stop, window)
+        self.start, self.batch_size = start, batch_size
+        if center.shape[0] == 0:
+            self.pair_cut = self.center_cut = [0] * (-(-(stop - start) // batch_size) + 1)
+            return
+        is_first = xp.concatenate([xp.ones(1, dtype=bool), center[1:] != center[:-1]])
+        self.rank = xp.cumsum(is_first, dtype=np.int32) - 1  # (P,) center number of each pair
+        center_pos = center[is_first]  # (C,) positions of the centers that have a context
+        self.centers = xp.take(ep.words, center_pos)  # (C,)
+        self.contexts = xp.take(ep.words, context)  # (P,)
+        self.negatives = sampler.get_negative_sample(self.contexts if skipgram else self.centers)
+        cuts = xp.arange(start, stop + batch_size, batch_size)
+        cuts[-1] = min(int(cuts[-1]), stop)
+        self.pair_cut = to_cpu(xp.searchsorted(center, cuts)).tolist()
+        self.center_cut = to_cpu(xp.searchsorted(center_pos, cuts)).tolist()
+        self.skipgram = skipgram
+
+    def step(self, i: int) -> tuple[tuple[Any, ...], float]:
+        """Step ``i`` of the block: ``(owner, contexts, centers, negatives)`` and its number of
+        predictions (``(None,) * 4`` and 0 when none of its centers has a context)."""
+        a, b = self.pair_cut[i], self.pair_cut[i + 1]
+        if a == b:
+            return (None, None, None, None), 0.0
+        ca, cb = self.center_cut[i], self.center_cut[i + 1]
+        owner = self.rank[a:b] - ca
+        negatives = self.negatives[a:b] if self.skipgram else self.negatives[ca:cb]
+        return ((owner, self.contexts[a:b], self.centers[ca:cb], negatives),
+                float(b - a if self.skipgram else cb - ca))
+
+
+def _ahead(make: Callable[[int], Any], keys: Sequence[int], thread: bool) -> Iterator[Any]:
+    """``make(k)`` for every key in order; with ``thread``, the next one is made in a helper
+    thread while the caller works on this one (gensim's ``workers=1`` likewise reads and
+    prepares jobs in a producer thread). NumPy and SciPy release the GIL in their loops, so on
+    two cores the blocks' pairs and negatives cost no time on the training thread. One helper
+    makes the blocks one after another, so the negatives' random stream is the same as without
+    it: results do not depend on ``thread``."""
+    if not thread or len(keys) < 2:
+        yield from map(make, keys)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="hangul_dl-w2v-pairs") as pool:
+        pending = pool.submit(make, keys[0])
+        for k in range(len(keys)):
+            made = pending.result()
+            if k + 1 < len(keys):
+                pending = pool.submit(make, keys[k + 1])
+            yield made
+
+
+_BLOCK_CENTERS = 16384  # centers per _PairBlock
+_SOFTPLUS_LINEAR = 20.0  # softplus(s) == s in float32 beyond this
 
 
 @dataclass
@@ -395,32 +518,35 @@ class Word2VecTrainer(Trainer):
         raw_pos = to_cpu(ep.raw_position)
         self._epoch_start, self._epoch_words = time.perf_counter(), len(ep)
         total = self._n_raw * self._epochs_total
-        for first in range(start * batch_size, len(ep), batch_size):
-            stop = min(first + batch_size, len(ep))
-            self.optimizer.lr = self.lr_at(((self.epoch - 1) * self._n_raw
-                                            + int(raw_pos[first])) / total)
-            center, context = window_pairs(ep.sentence, ep.effective, first, stop, self.window)
-            if center.shape[0] == 0:
-                yield (None, None, None), 0.0
-                continue
-            # number the centers that have a context 0..B-1 (``center`` is sorted)
-            is_first = xp.concatenate([xp.ones(1, dtype=bool), center[1:] != center[:-1]])
-            owner = xp.cumsum(is_first) - 1
-            centers = xp.take(ep.words, center[is_first])
-            contexts = xp.take(ep.words, context)
-            n_pred = owner.shape[0] if self.method == "skipgram" else centers.shape[0]
-            yield (owner, contexts, centers), float(n_pred)
+        n_steps = -(-len(ep) // batch_size)
+        per_block = max(1, _BLOCK_CENTERS // batch_size)
 
-    def _step(self, owner: Any, contexts: Any, centers: Any, max_grad: float | None) -> float:
+        def block_at(first_step: int) -> tuple[range, _PairBlock]:
+            steps = range(first_step, min(first_step + per_block, n_steps))
+            return steps, _PairBlock(ep, steps[0] * batch_size,
+                                     min(steps[-1] * batch_size + batch_size, len(ep)),
+                                     batch_size, self.window, self.method == "skipgram",
+                                     self.sampler)
+
+        for steps, block in _ahead(block_at, range(start, n_steps, per_block), xp is np):
+            for i, step in enumerate(steps):
+                self.optimizer.lr = self.lr_at(((self.epoch - 1) * self._n_raw
+                                                + int(raw_pos[step * batch_size])) / total)
+                yield block.step(i)
+
+    def _step(self, owner: Any, contexts: Any, centers: Any, negatives: Any,
+              max_grad: float | None) -> float:
         """One sparse SGD step; returns the mean loss per prediction."""
         if owner is None:
             return 0.0
         W_in, W_out = self.model.syn0.params[0], self.model.syn1neg.params[0]
         lr = self.optimizer.lr
         if self.method == "skipgram":
-            loss, n = sg_step(W_in, W_out, owner, contexts, centers, self.sampler, lr), owner.shape[0]
+            loss = sg_step(W_in, W_out, owner, contexts, centers, self.sampler, lr, negatives)
+            n = owner.shape[0]
         else:
-            loss, n = cbow_step(W_in, W_out, owner, contexts, centers, self.sampler, lr), centers.shape[0]
+            loss = cbow_step(W_in, W_out, owner, contexts, centers, self.sampler, lr, negatives)
+            n = centers.shape[0]
         return loss / max(int(n), 1)
 
     def _epoch_extra(self) -> dict[str, Any]:

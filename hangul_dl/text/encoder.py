@@ -124,11 +124,15 @@ class TextEncoder(Stage):
         store = self._new_store()
         if tok.requires_fit and not tok.is_fitted:
             tok.fit(_texts_for_tokenizer(data, self.errors))
-        tokens_path = self._tokenize_into(store, data, tok, executor)
-        if not vocab.is_fitted:
-            vocab.fit(_read_tokens(tokens_path))
+        if _is_path(data):
+            tokens = _read_tokens(self._tokenize_into(store, data, tok, executor))
+        else:  # straight from the tokenizer (or the token lists): no token file to read back
+            self._skipped_lines = 0
+            tokens = self._token_lists(data, tok, executor)
+        # one batched pass: fits the vocabulary if needed and writes the IDs
+        self.ids_ = IdSequences.encode(store / "ids", tokens, vocab,
+                                       check_tokens=_token_problems)
         self.tokenizer_, self.vocab_ = tok, vocab
-        self.ids_ = IdSequences.write(store / "ids", vocab.transform(_read_tokens(tokens_path)))
         log.info("encoded %d sentences, %d tokens, vocabulary of %d", len(self.ids_),
                  self.ids_.ids.shape[0], len(vocab))
         return self
@@ -361,3 +365,21 @@ def _kind(item: Any) -> str:
     if isinstance(item, np.ndarray):
         return f"an array of {item.dtype}"
     return f"a {type(item).__name__}"
+
+
+def _token_problems(tokens: list[Any]) -> tuple[int, str] | None:
+    """The first bad token of ``tokens`` (distinct types, asked once each by
+    :meth:`IdSequences.encode`) and what is wrong with it, or None: one join and two scans in C
+    when all are good, a loop only to find the culprit. Tokens are the pieces between spaces."""
+    try:
+        joined = " ".join(tokens)
+        if all(tokens) and "\n" not in joined and joined.count(" ") == len(tokens) - 1:
+            return None
+    except TypeError:
+        pass
+    for i, t in enumerate(tokens):
+        if not isinstance(t, str):
+            return i, "is not a string; give every sentence as text or every one as tokens"
+        if not t or " " in t or "\n" in t:
+            return i, "is empty or holds white space; tokens are the pieces between spaces"
+    return None  # pragma: no cover - the fast check above failed for no reason

@@ -6,7 +6,9 @@ with ``<eos>`` after each sentence (language models, word2vec), in chunks, witho
 token lists. :func:`save_ids` / :func:`load_ids` store it as ``.npy`` (memory-mapped on
 load). :func:`pad_batch` pads sequences into a 2-D batch plus lengths (seq2seq).
 :class:`IdSequences` keeps a stream of per-sentence ID arrays on disk, memory-mapped, so a
-preprocessed corpus can be read again and again without holding it in memory.
+preprocessed corpus can be read again and again without holding it in memory;
+:meth:`IdSequences.encode` makes one from token lists in big chunks (and fits the vocabulary
+on the same pass).
 
 Any tokenizer works that has ``pipe(texts, batch_size=, n_jobs=)`` or ``tokenize(text)``, or is
 a plain callable (``str.split``).
@@ -19,8 +21,9 @@ lookup per token dominates); :func:`save_ids` + :func:`load_ids` of the result, 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import pairwise, repeat
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from itertools import chain, islice, pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -168,12 +171,86 @@ class IdSequences(Sequence):
                     chunk, held = [], 0
             if chunk:
                 np.concatenate(chunk).tofile(f)
-        flat = np.memmap(raw, dtype=np.int32, mode="r") if offsets[-1] else np.zeros(0, np.int32)
+        return cls._finish(directory, raw, np.asarray(offsets, dtype=np.int64))
+
+    @classmethod
+    def encode(cls, directory: PathLike, token_lists: Iterable[Sequence[str]], vocab: Any,
+               check_tokens: Callable[[list[Any]], tuple[int, str] | None] | None = None,
+               chunk_size: int = 1 << 14) -> IdSequences:
+        """Encode token lists with ``vocab`` into ``directory``, fitting ``vocab`` on the same
+        pass when it is not fitted yet; returns the memory-mapped result (one sentence per list).
+
+        Batched: ``chunk_size`` sentences at a time, the chunk's tokens are looked up by one
+        ``map`` over a dict (a C loop: no Python call per token or per sentence) and only the
+        chunk's IDs are held in memory. An unfitted ``vocab`` gets exactly the IDs of
+        ``vocab.fit(data)`` followed by ``vocab.transform(data)``, from one pass: each new type
+        takes the next provisional number (first-seen order, as ``Counter``), the numbers are
+        spooled to disk, ``np.bincount`` counts them, :meth:`Vocabulary.fit_counts` ranks the
+        types, and one array lookup turns provisional numbers into IDs.
+
+        ``check_tokens(tokens)`` returns ``(i, what is wrong with tokens[i])`` for the first
+        bad one, or None; it is asked once per chunk about the chunk's new types (its unknown
+        tokens with a fitted ``vocab``), and a problem raises :class:`InputError` naming the
+        first sentence that holds the token.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        fitting = not vocab.is_fitted
+        if fitting:
+            vocab._checked_params()
+            index: defaultdict = defaultdict()
+            index.default_factory = index.__len__  # a missing type gets the next number
+            lookup: Callable[[Iterable[Any]], Iterator[int]] = lambda toks: map(index.__getitem__, toks)  # noqa: E731
+        else:
+            get, unk = vocab.token_to_id.get, vocab.unk_id
+            lookup = lambda toks: map(get, toks, repeat(unk))  # noqa: E731
+        raw = directory / ("ids.prov" if fitting else "ids.int32")
+        lengths: list[np.ndarray] = []
+        n_sentences = 0
+        items = iter(token_lists)
+        with open(raw, "wb") as f:
+            for chunk in iter(lambda: list(islice(items, chunk_size)), []):
+                n_types = len(index) if fitting else 0
+                ids, flat, chunk_lengths = _lookup_chunk(chunk, lookup, n_sentences)
+                if check_tokens is not None:
+                    first = (_first_positions(ids, n_types) if fitting
+                             else _first_positions(ids, vocab.unk_id, equal=True))
+                    _check_tokens(chunk_lengths, flat, first, check_tokens, n_sentences)
+                ids.tofile(f)
+                lengths.append(chunk_lengths)
+                n_sentences += len(chunk)
+        offsets = np.zeros(n_sentences + 1, dtype=np.int64)
+        if lengths:
+            np.cumsum(np.concatenate(lengths), out=offsets[1:])
+        if fitting:
+            types = list(index)
+            counts = np.zeros(len(types), dtype=np.int64)
+            prov = _map_ids(raw, int(offsets[-1]))
+            step = 1 << 24
+            for a in range(0, prov.shape[0], step):
+                counts += np.bincount(prov[a:a + step], minlength=len(types))
+            vocab.fit_counts(types, counts, n_sentences)
+            get, unk = vocab.token_to_id_.get, vocab.unk_id
+            to_id = np.fromiter(map(get, types, repeat(unk)), dtype=np.int32, count=len(types))
+            out_raw = directory / "ids.int32"
+            with open(out_raw, "wb") as f:
+                for a in range(0, prov.shape[0], step):
+                    to_id[prov[a:a + step]].tofile(f)
+            del prov
+            raw.unlink()
+            raw = out_raw
+        return cls._finish(directory, raw, offsets)
+
+    @classmethod
+    def _finish(cls, directory: Path, raw: Path, offsets: np.ndarray) -> IdSequences:
+        """The raw ``int32`` IDs in ``raw`` and their ``offsets`` → ``ids.npy`` and
+        ``offsets.npy`` (atomic writes); ``raw`` is removed. Returns the memory-mapped result."""
+        flat = _map_ids(raw, int(offsets[-1]))
         save_ids(directory / "ids.npy", flat)
         del flat
         raw.unlink()
         with atomic_open(directory / "offsets.npy", "wb") as f:
-            np.save(f, np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+            np.save(f, offsets, allow_pickle=False)
         return cls(directory)
 
     def __len__(self) -> int:
@@ -209,6 +286,69 @@ class IdSequences(Sequence):
 
     def __repr__(self) -> str:
         return f"IdSequences({len(self):,} sentences, {self.ids.shape[0]:,} IDs, {self.directory})"
+
+
+def _map_ids(raw: Path, n: int) -> np.ndarray:
+    """The ``n`` raw ``int32`` values of ``raw``, memory-mapped (an empty array for none)."""
+    return np.memmap(raw, dtype=np.int32, mode="r", shape=(n,)) if n else np.zeros(0, np.int32)
+
+
+def _lookup_chunk(chunk: list[Any], lookup: Callable[[Iterable[Any]], Iterator[int]],
+                  start: int) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """The IDs (``int32``) of the tokens of the sentences ``chunk`` (sentence ``start`` first)
+    one after the other, those tokens as one list, and each sentence's length (``int64``)."""
+    if any(map(isinstance, chunk, repeat((str, bytes)))):
+        n = next(i for i, s in enumerate(chunk) if isinstance(s, (str, bytes)))
+        raise InputError(f"sentence {start + n} is the string {chunk[n][:30]!r}, not a token "
+                         "list; tokenize first, e.g. [line.split() for line in lines]")
+    try:
+        lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+    except TypeError:  # sentences without a length (generators): read each once
+        chunk[:] = [s if isinstance(s, Sized) or not isinstance(s, Iterable) else list(s)
+                    for s in chunk]
+        lengths = None
+    try:
+        if lengths is None:
+            lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+        flat = list(chain.from_iterable(chunk))
+        return np.fromiter(lookup(flat), dtype=np.int32, count=len(flat)), flat, lengths
+    except TypeError:
+        for n, s in enumerate(chunk):
+            if not isinstance(s, Iterable) or any(not isinstance(t, str) for t in s):
+                raise InputError(f"sentence {start + n} is {_what(s)}, not a list of token "
+                                 "strings; give every sentence as a token list") from None
+        raise
+
+
+def _what(item: Any) -> str:
+    if isinstance(item, Iterable) and not isinstance(item, np.ndarray):
+        bad = next((t for t in item if not isinstance(t, str)), None)
+        return f"a {type(item).__name__} holding the {type(bad).__name__} {bad!r}"
+    return f"a {type(item).__name__}"
+
+
+def _first_positions(ids: np.ndarray, at: int, equal: bool = False) -> np.ndarray:
+    """Positions of the first occurrence of every ID ``>= at`` (with ``equal``: every
+    position of the ID ``at``)."""
+    if equal:
+        return np.flatnonzero(ids == at)
+    where = np.flatnonzero(ids >= at)
+    return where[np.unique(ids[where], return_index=True)[1]]
+
+
+def _check_tokens(lengths: np.ndarray, flat: list[Any], positions: np.ndarray,
+                  check_tokens: Callable[[list[Any]], tuple[int, str] | None],
+                  start: int) -> None:
+    """Ask ``check_tokens`` about the tokens at ``positions`` of ``flat`` in one call; a
+    problem names the sentence (``start`` + its place in the chunk of ``lengths``)."""
+    if not positions.size:
+        return
+    found = check_tokens([flat[p] for p in positions.tolist()])
+    if found is not None:
+        i, problem = found
+        p = int(positions[i])
+        n = start + int(np.searchsorted(np.cumsum(lengths), p, side="right"))
+        raise InputError(f"sentence {n}: token {flat[p]!r} {problem}")
 
 
 def pad_batch(sequences: Sequence[Any], pad_id: int = 0,

@@ -50,9 +50,13 @@ specials swapped would silently give its IDs other meanings.
 
 Speed (measured on a 2-core CPU, 3M tokens / 250k sentences of
 :func:`hangul_dl.datasets.zipf_korean_corpus`, 336k types): ``fit`` counts with
-:class:`collections.Counter` (its C counting loop) and sorts once: about 1.2 s, 2.5M tokens/s;
-``encode`` is one dict lookup per token: about 1.1 s for the 250k sentences, 2.8M tokens/s
-(a Python dict lookup per token is the floor; no vectorised path would beat it on strings).
+:class:`collections.Counter` (its C counting loop) and ranks once (a stable ``argsort``):
+about 1.2 s, 2.5M tokens/s; ``encode`` is one dict lookup per token: about 1.1 s for the 250k
+sentences, 2.8M tokens/s. For a whole corpus, :meth:`hangul_dl.text.ids.IdSequences.encode`
+(what :class:`~hangul_dl.text.encoder.TextEncoder` uses) fits and encodes in one batched pass:
+one dict lookup per token in a C ``map`` over a chunk, no Python call per sentence, then
+:meth:`Vocabulary.fit_counts` (review-shaped 508k tokens: 0.4 s CPU for fit + IDs, where
+``fit`` + ``transform`` took 1.1 s).
 """
 
 from __future__ import annotations
@@ -137,7 +141,7 @@ class Vocabulary(Stage):
         ``data`` is streamed: only the counts are kept in memory. A plain string in place of a
         token list is refused (it would be counted character by character).
         """
-        params = self._checked_params()
+        self._checked_params()  # bad settings are refused before anything is counted
         counter: Counter[str] = Counter()
         update = counter.update
         n_sequences = 0
@@ -149,8 +153,7 @@ class Vocabulary(Stage):
                     "fit(line.split() for line in lines)")
             update(tokens)
             n_sequences += 1
-        self._build(counter, n_sequences, *params)
-        return self
+        return self.fit_counts(list(counter), list(counter.values()), n_sequences)
 
     @classmethod
     def from_counts(cls, counts: Mapping[str, int], n_sequences: int = 0,
@@ -159,33 +162,57 @@ class Vocabulary(Stage):
 
         Ties are broken by the mapping's iteration order.
         """
-        vocab = cls(**params)
-        vocab._build(Counter(counts), int(n_sequences), *vocab._checked_params())
-        return vocab
+        return cls(**params).fit_counts(list(counts), list(counts.values()), n_sequences)
 
-    def _build(self, counter: Counter, n_sequences: int, min_count: int,
-               max_size: int | None, specials: tuple[str, ...]) -> None:
-        n_tokens = sum(counter.values())
-        special_counts = [counter.pop(s, 0) for s in specials]
+    def fit_counts(self, types: Sequence[str], counts: Any, n_sequences: int = 0) -> Vocabulary:
+        """Build the IDs from ready counts: ``types[i]`` was seen ``counts[i]`` times in
+        ``n_sequences`` sequences; ties keep the order of ``types`` (give them in first-seen
+        order for the IDs :meth:`fit` gives). Returns ``self``.
+
+        The batched path of :meth:`hangul_dl.text.ids.IdSequences.encode` counts with
+        ``np.bincount`` and fits through here; the ranking is one stable ``argsort``.
+        """
+        params = self._checked_params()
+        types = list(types)
+        counts = np.asarray(counts, dtype=np.int64).reshape(-1)
+        if counts.shape[0] != len(types):
+            raise ShapeError(f"fit_counts: {len(types)} types but {counts.shape[0]} counts")
+        specials = params[2]
+        at = _positions_of(types, specials)  # literal specials in the data
+        special_counts = [0] * len(specials)
+        if at:
+            for i in at:
+                special_counts[specials.index(types[i])] += int(counts[i])
+            drop = np.zeros(len(types), dtype=bool)
+            drop[at] = True
+            types = [t for t, d in zip(types, drop.tolist(), strict=True) if not d]
+            counts = counts[~drop]
+        self._build(types, counts, special_counts, int(n_sequences), *params)
+        return self
+
+    def _build(self, types: list[str], counts: np.ndarray, special_counts: list[int],
+               n_sequences: int, min_count: int, max_size: int | None,
+               specials: tuple[str, ...]) -> None:
+        """IDs from the ordinary ``types`` and their ``counts`` (specials counted apart)."""
+        n_tokens = int(counts.sum()) + sum(special_counts)
         special_counts[EOS_ID] += n_sequences
-        # sorted() is stable: equal counts keep first-seen order (Counter preserves insertion).
-        ranked = sorted(counter.items(), key=lambda kv: -kv[1])
-        keep = len(ranked)
-        if min_count > 1:
-            keep = sum(1 for _, c in ranked if c >= min_count) if ranked else 0
-            # counts are sorted, so the kept ones are a prefix
+        # a stable sort: equal counts keep first-seen order (Counter preserves insertion)
+        order = np.argsort(-counts, kind="stable")
+        ranked = counts[order]
+        keep = len(types)
+        if min_count > 1:  # counts are sorted, so the kept ones are a prefix
+            keep = int(np.count_nonzero(ranked >= min_count))
         if max_size is not None:
             keep = min(keep, max_size - len(specials))
-        dropped = sum(c for _, c in ranked[keep:])
+        dropped = int(ranked[keep:].sum())
         special_counts[UNK_ID] += dropped
-        kept = ranked[:keep]
-        self.id_to_token_ = [*specials, *(t for t, _ in kept)]
+        self.id_to_token_ = [*specials, *map(types.__getitem__, order[:keep].tolist())]
         self.token_to_id_ = {t: i for i, t in enumerate(self.id_to_token_)}
-        self.counts_ = np.array(special_counts + [c for _, c in kept], dtype=np.int64)
+        self.counts_ = np.concatenate([np.array(special_counts, dtype=np.int64), ranked[:keep]])
         self.n_sequences_ = int(n_sequences)
         self.n_tokens_ = int(n_tokens)
         logger.info("Vocabulary: %d types kept of %d (%d tokens in %d sequences; %d tokens "
-                    "become %r)", len(kept), len(ranked), n_tokens, n_sequences, dropped,
+                    "become %r)", keep, len(types), n_tokens, n_sequences, dropped,
                     specials[UNK_ID])
 
     # -- lookups -------------------------------------------------------------------------
@@ -381,6 +408,17 @@ class Vocabulary(Stage):
             raise FormatError(f"{path}:{max_size + 2}: {len(tokens):,} tokens, but manifest.json "
                               f"says max_size={max_size}; the files do not belong together")
         self._set_state(tokens, counts, header)
+
+
+def _positions_of(types: list[str], wanted: Sequence[str]) -> list[int]:
+    """Positions of the ``wanted`` strings in ``types`` (each at most once there), sorted."""
+    found = []
+    for t in wanted:
+        try:
+            found.append(types.index(t))  # a C scan: no dict of all types needed
+        except ValueError:
+            pass
+    return sorted(found)
 
 
 def _read_vocab_file(path: Path, specials: Sequence[str] | None = None
