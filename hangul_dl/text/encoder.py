@@ -1,11 +1,12 @@
 """TextEncoder: the one owner of text → vocabulary IDs (and back).
 
 An encoder holds a tokenizer (which normalizes first), a :class:`~hangul_dl.text.vocab.Vocabulary`
-and a replay store. ``fit(texts)`` tokenizes every sentence exactly once, writes the tokens to
-the store on disk, builds the vocabulary from the store and writes the IDs beside it as
-memory-mapped :class:`~hangul_dl.text.ids.IdSequences` (``ids_``), so a model can read its
+and a replay store (:mod:`hangul_dl.text.replay`'s formats). ``fit(texts)`` tokenizes every
+sentence exactly once and, in one batched pass, builds the vocabulary and writes the IDs to disk
+as memory-mapped :class:`~hangul_dl.text.ids.IdSequences` (``ids_``), so a model can read its
 training IDs as often as it likes in constant memory. A text file is tokenized into the token
-cache (:mod:`hangul_dl.text.cache`), which is then the store: a rerun skips tokenizing::
+cache (:mod:`hangul_dl.text.cache`; token lines), which is then the store: a rerun skips
+tokenizing::
 
     >>> enc = TextEncoder("okt", min_count=1).fit(["아버지가방에 들어가신다", "ㅋㅋ 재밌다"])
     >>> enc.encode("아버지가 들어가신다")           # array([ 4, 1,  8], dtype=int32)
@@ -255,7 +256,7 @@ class TextEncoder(Stage):
                     isinstance(t, str) for t in tokens):
                 raise InputError(f"sentence {n} is {_kind(tokens)}, but sentence 0 was a token "
                                  "list; give every sentence as text or every one as tokens")
-            yield tokens  # write_token_lines checks the tokens themselves
+            yield tokens  # checked where they are stored (write_token_lines, IdSequences.encode)
 
     # -- encoding and decoding -------------------------------------------------------------------
     def tokenize(self, text: str) -> list[str]:
