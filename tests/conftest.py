@@ -72,9 +72,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             slow.add(module)
         if module not in SPREAD and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(module))
-    order = {id(item): k for k, item in enumerate(items)}
     items.sort(key=lambda item: (item.path.stem not in SPREAD, item.path.stem not in slow,
-                                 first[item.path.stem], order[id(item)]))
+                                 first[item.path.stem]))  # stable: a module keeps its order
 
 
 # -- CPU time per test (a development aid) ----------------------------------------------------

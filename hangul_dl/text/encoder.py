@@ -126,7 +126,7 @@ class TextEncoder(Stage):
         if tok.requires_fit and not tok.is_fitted:
             tok.fit(_texts_for_tokenizer(data, self.errors))
         if _is_path(data):
-            tokens = _read_tokens(self._tokenize_into(store, data, tok, executor))
+            tokens = read_token_lines(self._tokenize_into(store, data, tok, executor))
         else:  # straight from the tokenizer (or the token lists): no token file to read back
             self._skipped_lines = 0
             tokens = self._token_lists(data, tok, executor)
@@ -322,10 +322,6 @@ class TextEncoder(Stage):
         if self.tokenizer is None:
             self.tokenizer = tokenizer
         self.tokenizer_, self.vocab_, self.ids_ = tokenizer, vocab, None
-
-
-def _read_tokens(path: Path) -> Iterator[list[str]]:
-    return read_token_lines(path)
 
 
 def _is_path(data: Any) -> bool:
