@@ -22,9 +22,11 @@ The rules (``tests/test_readme.py`` runs the same code):
   its error is part of the session), and the block is rewritten with each ``$ command``
   followed by what it printed (stdout and stderr together, without the progress log lines
   that stand in for a terminal's progress bar).
-- Everything runs in a scratch copy of the repository root (``corpora/``, ``pipelines/``,
+- Every group runs in its own scratch copy of the repository root (``corpora/``, ``pipelines/``,
   ``scripts/`` are copied; the examples write into ``out/`` there), with one BLAS thread and a
-  fresh token cache shared by the groups of one run.
+  fresh token cache shared by the groups of one run. The first section's commands are the ones
+  a reader types in the checkout itself, where ``python -m hangul_dl`` imports the source tree
+  before the installed package: its scratch root has ``hangul_dl/`` too (a link to the source).
 - What a block prints (stdout) goes into the output block that follows it::
 
       <!-- output:NAME -->
@@ -56,6 +58,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.ko.md"
 COPIED = ("corpora", "pipelines", "scripts")
+# the README's first section ("two commands"): run from the repository root, source tree included
+FROM_THE_CHECKOUT = "두 명령으로 시작하기"
 SEPARATOR = "\x1e--readme-block-{}--\x1e"
 FENCE = re.compile(r"^```(\w*)\s*$")
 HEADING = re.compile(r"^(#{2,3})\s+(.*\S)\s*$")
@@ -207,13 +211,17 @@ def _driver(blocks: Sequence[Block]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def scratch_root(parent: Path) -> Path:
-    """A scratch copy of the repository root that the examples may write into."""
+def scratch_root(parent: Path, group: Group | None = None) -> Path:
+    """A scratch copy of the repository root that ``group``'s examples may write into; for the
+    first section's, with the source tree too (``python -m hangul_dl`` then imports it first,
+    as in a checkout)."""
     root = parent / "root"
-    root.mkdir()
+    root.mkdir(parents=True)
     for name in COPIED:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    if group is not None and group.heading == FROM_THE_CHECKOUT:
+        (root / "hangul_dl").symlink_to(ROOT / "hangul_dl", target_is_directory=True)
     return root
 
 
@@ -313,10 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     runs = []
     with tempfile.TemporaryDirectory(prefix="readme-") as tmp:
-        root = scratch_root(Path(tmp))
         env = environment(Path(tmp) / "cache")
-        for g in groups:
-            run = run_group(g, root, env)
+        for k, g in enumerate(groups):
+            run = run_group(g, scratch_root(Path(tmp) / f"{k:02d}", g), env)
             print(f"{run.seconds:6.1f} s ({run.cpu_seconds:5.1f} s CPU)  {g.heading}", file=sys.stderr)
             if run.returncode:
                 print(run.stderr, file=sys.stderr)

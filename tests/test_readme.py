@@ -5,7 +5,11 @@ uses): the ```python blocks under one heading (``##`` or ``###``) run top to bot
 Python process, from a scratch copy of the repository root (``corpora/``, ``pipelines/``,
 ``scripts/``; outputs go to ``out/``); a ```bash block runs, in its place, only when marked
 ``<!-- readme:run -->``. Each group gets its own scratch root (as a fresh clone would); the
-groups share one token cache so that Okt tokenizes the embedded corpus once per session.
+groups share one token cache (the xdist workers too) so that Okt tokenizes a corpus once per
+session. The first section's root also holds the source tree, so its ``python -m hangul_dl
+demo`` runs as from the repository root (where the source tree shadows the installed package:
+the README's first command, verbatim), and the folder the demo writes is checked as the README
+describes it.
 
 Terminal sessions (```text blocks after ``<!-- readme:transcript NAME -->``) run too: each
 ``$ command`` runs in bash, and the session must print what the README shows after it (the
@@ -25,6 +29,7 @@ non-empty. One BLAS thread, as in the script, so the numbers do not depend on th
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -54,7 +59,13 @@ SLOW = ("두 명령으로", "명령줄", "한국어 전처리", "어휘 사전",
 
 @pytest.fixture(scope="session")
 def readme_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("readme-cache")
+    """One token cache for the session, shared by the xdist workers (their temporary folders
+    have one parent): the cache is content-addressed and written atomically, so a worker reads
+    what another wrote, or writes the same bytes."""
+    base = tmp_path_factory.getbasetemp()
+    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "readme-cache"
+    cache.mkdir(exist_ok=True)
+    return cache
 
 
 def _params():
@@ -66,7 +77,7 @@ def _params():
 
 @pytest.mark.parametrize("group", list(_params()))
 def test_readme_examples_run_and_print_what_the_readme_shows(group, tmp_path, readme_cache):
-    root = ro.scratch_root(tmp_path)
+    root = ro.scratch_root(tmp_path, group)
     run = ro.run_group(group, root, ro.environment(readme_cache), timeout=600)
     assert run.returncode == 0, (
         f"README examples under {group.heading!r} failed:\n{run.stderr[-3000:]}")
@@ -77,6 +88,22 @@ def test_readme_examples_run_and_print_what_the_readme_shows(group, tmp_path, re
             f"README.ko.md output block {block.output.name!r} ({block.output.mode}) is stale; "
             f"run python scripts/readme_outputs.py\n--- README:\n{block.output.text}\n"
             f"--- the example prints:\n{printed}")
+    if group.heading == ro.FROM_THE_CHECKOUT:
+        _check_the_demo_folder(root / "hangul_dl_demo")
+
+
+def _check_the_demo_folder(out: Path) -> None:
+    """What the README says below the demo's session: a report with its pictures, and pipeline
+    folders that ``hangul-dl generate`` / ``similar`` take as they are."""
+    from hangul_dl.cli import main
+
+    report = (out / "report.md").read_text(encoding="utf-8")
+    for name in ("ppmi_word_map.png", "word2vec_word_map.png", "lstm_loss.png"):
+        assert (out / name).is_file() and f"]({name})" in report, name
+    for model in ("ppmi", "word2vec", "lstm"):
+        assert (out / model / "manifest.json").is_file(), model
+    assert main(["generate", str(out / "lstm"), "--prompt", "국회는", "--max-tokens", "5", "-q"]) == 0
+    assert main(["similar", str(out / "word2vec"), "대통령", "-k", "3", "-q"]) == 0
 
 
 def test_readme_markers_are_well_formed():
