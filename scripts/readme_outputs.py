@@ -8,8 +8,10 @@
 The rules (``tests/test_readme.py`` runs the same code):
 
 - Every ```python block runs. The blocks under one heading (``##`` or ``###``) form a *group*
-  and run top to bottom in one fresh Python process, so a block may use the variables of the
-  blocks before it under the same heading; each heading starts a new process.
+  and run top to bottom with one set of variables, so a block may use the variables of the
+  blocks before it under the same heading; each heading starts with fresh variables. The
+  groups run one after another in one Python process (a :class:`Kernel`, as a notebook runs
+  its cells), so modules and the JVM load once: Okt starts once per run, not once per group.
 - A ```bash block runs only when the line before it is ``<!-- readme:run -->``; it runs with
   ``bash -e`` in its group's place in the sequence (so it may use files the blocks before it
   wrote). Other bash blocks (installs, benchmarks) are illustrations.
@@ -44,9 +46,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import re
-import resource
+import selectors
 import shutil
 import subprocess
 import sys
@@ -181,34 +184,152 @@ def commands(body: Sequence[str]) -> list[str]:
     return found
 
 
-def _driver(blocks: Sequence[Block]) -> str:
-    """A Python program that runs ``blocks`` in order in one namespace, marking each on stdout."""
-    parts = ["import subprocess, sys", "_ns = {'__name__': '__main__'}"]
-    for k, block in enumerate(blocks):
-        parts.append(f"print({SEPARATOR.format(k)!r}, flush=True)")
-        if block.lang == "python":
-            source = "\n" * (block.line - 1) + block.code + "\n"
-            parts.append(f"exec(compile({source!r}, 'README.ko.md', 'exec'), _ns)")
-        elif block.lang == "transcript":
-            for command in block.code.split(COMMANDS):
-                shown = "$ " + command
-                parts.append(f"print({shown!r}, flush=True)")
-                parts.append(f"_out = subprocess.run(['bash', '-o', 'pipefail', '-c', {command!r}], "
-                             f"stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout")
-                # progress lines (a bar on a terminal, log lines here) are left out of a session
-                parts.append(f"print(''.join(line for line in _out.splitlines(True) "
-                             f"if not line.startswith({PROGRESS!r})), end='')")
-        else:
-            # a shell block shows what a terminal shows: its stderr goes with its stdout, less the
-            # progress lines (a bar on a terminal) that a slow machine adds
-            parts.append(f"_run = subprocess.run(['bash', '-e', '-o', 'pipefail', '-c', {block.code!r}], "
-                         f"stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)")
-            parts.append(f"print(''.join(line for line in _run.stdout.splitlines(True) "
-                         f"if not line.startswith({PROGRESS!r})), end='')")
-            parts.append("_rc = _run.returncode")
-            parts.append(f"if _rc: sys.exit(f'README.ko.md:{block.line}: bash block failed (exit {{_rc}})')")
-        parts.append("sys.stdout.flush()")
-    return "\n".join(parts) + "\n"
+# The program of a kernel: it serves one request (a group) per line of its stdin and answers
+# each with one JSON line on the stdout it started with. A request names the group's folder,
+# its blocks and two files that take the group's stdout and stderr (file descriptors 1 and 2, so
+# the JVM's and the subprocesses' output go there too).
+KERNEL = r"""
+import gc, json, os, resource, subprocess, sys, traceback
+import numpy, hangul_dl  # loaded once, from the folder the kernel starts in (not a group's)
+
+SEPARATOR, PROGRESS = sys.argv[1], sys.argv[2]
+reply = os.fdopen(os.dup(1), "w", encoding="utf-8")
+saved = os.dup(1), os.dup(2)
+
+
+def cpu():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def shown(output):  # progress lines (a bar on a terminal, log lines here) are left out
+    return "".join(line for line in output.splitlines(True) if not line.startswith(PROGRESS))
+
+
+def run(block, namespace):
+    if block["lang"] == "python":
+        source = "\n" * (block["line"] - 1) + block["code"] + "\n"
+        exec(compile(source, "README.ko.md", "exec"), namespace)
+    elif block["lang"] == "transcript":
+        for command in block["code"].split("\x1f"):
+            print("$ " + command, flush=True)
+            out = subprocess.run(["bash", "-o", "pipefail", "-c", command], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True).stdout
+            print(shown(out), end="")
+    else:  # a shell block shows what a terminal shows: its stderr goes with its stdout
+        done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block["code"]],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        print(shown(done.stdout), end="")
+        if done.returncode:
+            sys.exit(f"README.ko.md:{block['line']}: bash block failed (exit {done.returncode})")
+
+
+for request in sys.stdin:
+    request = json.loads(request)
+    sys.stdout.flush(), sys.stderr.flush()
+    out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    err = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(out, 1), os.dup2(err, 2)
+    environ, start, code = dict(os.environ), cpu(), 0
+    os.chdir(request["root"])
+    namespace = {"__name__": "__main__"}  # fresh variables for every group
+    try:
+        for k, block in enumerate(request["blocks"]):
+            print(SEPARATOR.format(k), flush=True)
+            run(block, namespace)
+            sys.stdout.flush()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+        if not isinstance(exc.code, int) and exc.code is not None:
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush(), sys.stderr.flush()
+    os.dup2(saved[0], 1), os.dup2(saved[1], 2), os.close(out), os.close(err)
+    os.environ.clear(), os.environ.update(environ)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    del namespace
+    gc.collect()
+    reply.write(json.dumps({"returncode": code, "cpu": cpu() - start}) + "\n")
+    reply.flush()
+"""
+
+
+@dataclasses.dataclass
+class Run:
+    group: Group
+    outputs: list[str]  # stdout of each runnable block, in order
+    seconds: float
+    cpu_seconds: float  # user + system time of the kernel and its subprocesses for the group
+    returncode: int
+    stderr: str
+
+
+class Kernel:
+    """A Python process that runs groups one after another, as a notebook's kernel runs cells:
+    each group from its own scratch folder, with fresh variables, its own stdout and stderr.
+    What stays loaded between groups are modules and the JVM, so Okt starts (and warms up)
+    once per kernel instead of once per group. A group that hangs past its time limit kills
+    the kernel; the next group starts a new one."""
+
+    def __init__(self, env: dict[str, str], cwd: Path):
+        self.env, self.cwd = env, cwd
+        self.proc: subprocess.Popen | None = None
+
+    def _started(self) -> subprocess.Popen:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen([sys.executable, "-c", KERNEL, SEPARATOR, PROGRESS],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         cwd=self.cwd, env=self.env, text=True, encoding="utf-8")
+        return self.proc
+
+    def run(self, group: Group, root: Path, timeout: float = 600) -> Run:
+        """Run ``group``'s runnable blocks from ``root``; raises ``TimeoutExpired`` past
+        ``timeout`` seconds (the kernel is then killed)."""
+        blocks = group.runnable
+        proc = self._started()
+        files = root.parent / "stdout.txt", root.parent / "stderr.txt"
+        request = {"root": str(root), "stdout": str(files[0]), "stderr": str(files[1]),
+                   "blocks": [{"lang": b.lang, "code": b.code, "line": b.line} for b in blocks]}
+        start = time.perf_counter()
+        proc.stdin.write(json.dumps(request) + "\n")
+        proc.stdin.flush()
+        with selectors.DefaultSelector() as ready:
+            ready.register(proc.stdout, selectors.EVENT_READ)
+            if not ready.select(timeout):
+                self.close()
+                raise subprocess.TimeoutExpired(group.heading, timeout)
+        line = proc.stdout.readline()
+        seconds = time.perf_counter() - start
+        if line:
+            answer = json.loads(line)
+        else:  # the kernel died (a crash in native code, the OOM killer)
+            answer = {"returncode": proc.wait() or 1, "cpu": 0.0}
+        printed = files[0].read_text(encoding="utf-8", errors="replace")
+        stderr = files[1].read_text(encoding="utf-8", errors="replace")
+        outputs = [""] * len(blocks)
+        for piece in printed.split("\x1e--readme-block-")[1:]:
+            index, _, body = piece.partition("--\x1e\n")
+            outputs[int(index)] = body.rstrip("\n")
+        return Run(group, outputs, seconds, answer["cpu"], answer["returncode"], stderr)
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def scratch_root(parent: Path, group: Group | None = None) -> Path:
@@ -234,34 +355,6 @@ def environment(cache: Path) -> dict[str, str]:
     env.update(HANGUL_DL_CACHE=str(cache), PYTHONHASHSEED="0", PYTHONIOENCODING="utf-8",
                COLUMNS="100", NO_COLOR="1")
     return env
-
-
-@dataclasses.dataclass
-class Run:
-    group: Group
-    outputs: list[str]  # stdout of each runnable block, in order
-    seconds: float
-    cpu_seconds: float  # user + system time of the process and its children
-    returncode: int
-    stderr: str
-
-
-def run_group(group: Group, root: Path, env: dict[str, str], timeout: float = 600) -> Run:
-    """Run one group's runnable blocks in a fresh process from ``root``."""
-    blocks = group.runnable
-    start = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-c", _driver(blocks)], cwd=root, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=timeout)
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    pieces = proc.stdout.split("\x1e--readme-block-")
-    outputs = [""] * len(blocks)
-    for piece in pieces[1:]:
-        index, _, body = piece.partition("--\x1e\n")
-        outputs[int(index)] = body.rstrip("\n")
-    return Run(group, outputs, seconds, cpu, proc.returncode, proc.stderr)
 
 
 NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:e[-+]?\d+)?")
@@ -320,10 +413,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  line {b.line:4d}  {b.lang:6s} {state}{out}")
         return 0
     runs = []
-    with tempfile.TemporaryDirectory(prefix="readme-") as tmp:
-        env = environment(Path(tmp) / "cache")
+    with tempfile.TemporaryDirectory(prefix="readme-") as tmp, \
+            Kernel(environment(Path(tmp) / "cache"), Path(tmp)) as kernel:
         for k, g in enumerate(groups):
-            run = run_group(g, scratch_root(Path(tmp) / f"{k:02d}", g), env)
+            run = kernel.run(g, scratch_root(Path(tmp) / f"{k:02d}", g))
             print(f"{run.seconds:6.1f} s ({run.cpu_seconds:5.1f} s CPU)  {g.heading}", file=sys.stderr)
             if run.returncode:
                 print(run.stderr, file=sys.stderr)

@@ -1,15 +1,16 @@
 """README.ko.md's examples run as written, and the outputs it shows are what they print.
 
 The rule (also stated in the README, and in ``scripts/readme_outputs.py``, whose code this test
-uses): the ```python blocks under one heading (``##`` or ``###``) run top to bottom in one fresh
-Python process, from a scratch copy of the repository root (``corpora/``, ``pipelines/``,
-``scripts/``; outputs go to ``out/``); a ```bash block runs, in its place, only when marked
-``<!-- readme:run -->``. Each group gets its own scratch root (as a fresh clone would); the
-groups share one token cache (the xdist workers too) so that Okt tokenizes a corpus once per
-session. The first section's root also holds the source tree, so its ``python -m hangul_dl
-demo`` runs as from the repository root (where the source tree shadows the installed package:
-the README's first command, verbatim), and the folder the demo writes is checked as the README
-describes it.
+uses): the ```python blocks under one heading (``##`` or ``###``) run top to bottom with fresh
+variables, in the worker's README kernel (one Python process that runs the groups one after
+another, so Okt starts once per worker, not once per group), from a scratch copy of the
+repository root (``corpora/``, ``pipelines/``, ``scripts/``; outputs go to ``out/``); a ```bash
+block runs, in its place, only when marked ``<!-- readme:run -->``. Each group gets its own
+scratch root (as a fresh clone would); the groups share one token cache (the xdist workers
+too) so that Okt tokenizes a corpus once per session. The first section's root also holds the
+source tree, so its ``python -m hangul_dl demo`` runs as from the repository root (where the
+source tree shadows the installed package: the README's first command, verbatim), and the
+folder the demo writes is checked as the README describes it.
 
 Terminal sessions (```text blocks after ``<!-- readme:transcript NAME -->``) run too: each
 ``$ command`` runs in bash, and the session must print what the README shows after it (the
@@ -75,10 +76,29 @@ def _params():
                            marks=marks)
 
 
+@pytest.fixture(scope="session")
+def readme_kernel(readme_cache, tmp_path_factory, pytestconfig):
+    """The Python process that runs this worker's groups one after another (fresh variables
+    for each; modules and the JVM stay loaded, as in a notebook)."""
+    import resource
+
+    with ro.Kernel(ro.environment(readme_cache), tmp_path_factory.mktemp("kernel")) as kernel:
+        yield kernel
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        kernel.close()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # HANGUL_DL_TEST_CPU: the kernel's CPU was counted group by group (record_property below),
+    # not again for the test that happens to be running when it exits
+    pytestconfig.cpu_counted_already = (after.ru_utime + after.ru_stime
+                                        - before.ru_utime - before.ru_stime)
+
+
 @pytest.mark.parametrize("group", list(_params()))
-def test_readme_examples_run_and_print_what_the_readme_shows(group, tmp_path, readme_cache):
+def test_readme_examples_run_and_print_what_the_readme_shows(group, tmp_path, readme_kernel,
+                                                              record_property):
     root = ro.scratch_root(tmp_path, group)
-    run = ro.run_group(group, root, ro.environment(readme_cache), timeout=600)
+    run = readme_kernel.run(group, root, timeout=600)
+    record_property("cpu_elsewhere", run.cpu_seconds)  # the kernel's, for HANGUL_DL_TEST_CPU
     assert run.returncode == 0, (
         f"README examples under {group.heading!r} failed:\n{run.stderr[-3000:]}")
     for block, printed in zip(group.runnable, run.outputs):
@@ -184,3 +204,23 @@ def test_readme_says_how_to_install_the_gpu_extra_from_the_checkout():
     text = README.read_text(encoding="utf-8")
     assert 'python -m pip install ".[gpu]"' in text
     assert 'pip install "hangul-dl[gpu]"' not in text
+
+
+def test_kernel_gives_each_group_fresh_variables_and_survives_a_failing_group(tmp_path):
+    """Groups share the kernel's process, not their variables, folders or environment; a group
+    that fails reports its traceback and exit status, and the next group runs as usual."""
+    text = "\n".join([
+        "## 하나", "```python", "import os", "x = 41", "os.environ['README_SECRET'] = '1'",
+        "print(x + 1, os.path.basename(os.getcwd()))", "```",
+        "## 둘", "```python", "print('x' in globals(), os.environ.get('README_SECRET'))", "```",
+        "## 셋", "```python", "import os", "print('x' in globals(), os.environ.get('README_SECRET'))",
+        "```", "<!-- readme:run -->", "```bash", "echo 셸", "exit 3", "```", ""])
+    groups = ro.parse(text)
+    with ro.Kernel(ro.environment(tmp_path / "cache"), tmp_path) as kernel:
+        runs = [kernel.run(g, ro.scratch_root(tmp_path / str(k), g), timeout=60)
+                for k, g in enumerate(groups)]
+    assert runs[0].returncode == 0 and runs[0].outputs == ["42 root"]
+    assert runs[1].returncode == 1 and "NameError: name 'os' is not defined" in runs[1].stderr
+    assert runs[1].stderr.count("README.ko.md") >= 1  # the traceback names the README's line
+    assert runs[2].returncode == 1 and runs[2].outputs == ["False None", "셸"]
+    assert "bash block failed (exit 3)" in runs[2].stderr
