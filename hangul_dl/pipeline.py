@@ -18,6 +18,13 @@ package's replay store (:class:`~hangul_dl.text.replay.Replay`, in a temporary f
 lists as token lines, IDs memory-mapped) and read back — Okt runs once per item, not once per
 pass.
 
+**Token cache.** When ``fit`` reads a file or folder (a corpus whose ``reads_files`` is true:
+:class:`~hangul_dl.text.corpus.TextCorpus`, the embedded corpus) and the
+pipeline starts with normalizers and a tokenizer (``Normalizer() | KonlpyTokenizer("okt") |
+...``), their output comes from the package's token cache (:mod:`hangul_dl.text.cache`, keyed
+by the steps' settings and the lines read): a second fit of the same data — a recipe run again
+with other model settings — skips the tagger. ``Pipeline(..., cache=False)`` turns it off.
+
 **Context.** A step whose ``fit`` accepts ``vocab`` and/or ``tokenizer`` receives the nearest
 fitted :class:`~hangul_dl.text.vocab.Vocabulary` and tokenizer before it, so a model stage can
 turn IDs back into words and generate natural text.
@@ -68,13 +75,17 @@ class Pipeline(Stage):
     Args:
         steps: ``[(name, stage), ...]``; names are unique and contain no ``"__"``.
         verbose: log (and print, from the CLI) the time each step took after ``fit``.
+        cache: fit the leading normalize → tokenize steps through the token cache when the
+            data comes from files (module docstring).
     """
 
     step_name = "pipeline"
 
-    def __init__(self, steps: Sequence[tuple[str, Stage]], verbose: bool = False):
+    def __init__(self, steps: Sequence[tuple[str, Stage]], verbose: bool = False,
+                 cache: bool = True):
         self.steps = list(steps)
         self.verbose = verbose
+        self.cache = cache
 
     @classmethod
     def chain(cls, *parts: Stage) -> Pipeline:
@@ -115,7 +126,7 @@ class Pipeline(Stage):
     def __getitem__(self, key: int | str | slice) -> Any:
         """``pipe["vocab"]`` or ``pipe[2]``: a step; ``pipe[:-1]``: a pipeline of those steps."""
         if isinstance(key, slice):
-            return type(self)(self.steps[key], verbose=self.verbose)
+            return type(self)(self.steps[key], verbose=self.verbose, cache=self.cache)
         if isinstance(key, str):
             for name, stage in self.steps:
                 if name == key:
@@ -144,13 +155,15 @@ class Pipeline(Stage):
 
     def __repr__(self) -> str:
         lines = [f"  ({name!r}, {stage!r})," for name, stage in self.steps]
-        extra = ", verbose=True" if self.verbose else ""
+        extra = (", verbose=True" if self.verbose else "") + ("" if self.cache else ", cache=False")
         return "Pipeline([\n" + "\n".join(lines) + f"\n]{extra})"
 
     # -- parameters ---------------------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """``steps``, ``verbose`` and, with ``deep``, each step and its ``step__param`` values."""
-        params: dict[str, Any] = {"steps": self.steps, "verbose": self.verbose}
+        """``steps``, ``verbose``, ``cache`` and, with ``deep``, each step and its
+        ``step__param`` values."""
+        params: dict[str, Any] = {"steps": self.steps, "verbose": self.verbose,
+                                  "cache": self.cache}
         if deep:
             for name, stage in self.steps:
                 params[name] = stage
@@ -158,9 +171,10 @@ class Pipeline(Stage):
         return params
 
     def set_params(self, **params: Any) -> Pipeline:
-        """Set ``verbose``, replace a step by name, or set ``step__param`` on a step."""
+        """Set ``verbose`` or ``cache``, replace a step by name, or set ``step__param`` on a
+        step."""
         for key, value in params.items():
-            if key in ("steps", "verbose"):
+            if key in ("steps", "verbose", "cache"):
                 setattr(self, key, list(value) if key == "steps" else value)
             elif "__" in key:
                 name, param = key.split("__", 1)
@@ -201,7 +215,12 @@ class Pipeline(Stage):
         started = time.perf_counter()
         stream: Any = source
         self._check_context(context, self.steps)
+        first, cached = self._cached_prefix(source, clock)
+        if cached is not None:
+            stream = cached  # the output of steps 0 .. first - 1, from the token cache
         for i, (name, stage) in enumerate(self.steps):
+            if i < first:
+                continue
             if stage.requires_fit:
                 stream = _replayable(stream, spool_dir / f"{i:02d}")
                 kwargs = fit_kwargs(stage, {**context, **self._context(i)})
@@ -220,6 +239,35 @@ class Pipeline(Stage):
             log.info(message) if not self.verbose else print(message)
         log.info("pipeline fitted in %.2fs", total)
         return stream
+
+    def _cached_prefix(self, source: _Source, clock: _Clock) -> tuple[int, Replay | None]:
+        """``(k, tokens)`` when steps ``0 .. k-1`` are normalizers and a ready tokenizer and
+        ``source`` reads files: their output for ``source``, from the token cache (tokenized
+        now unless cached). ``(0, None)`` when the prefix or the data does not qualify (or
+        ``cache=False``); the steps then run as usual."""
+        from .text.normalize import Normalizer
+        from .text.tokenizer import Tokenizer
+
+        # TextCorpus, the embedded corpus, a recipe's subset of one: the same lines every pass
+        if not self.cache or not getattr(source.data, "reads_files", False):
+            return 0, None
+        k = 0  # the normalizers, then a tokenizer that some later step reads
+        while k < len(self.steps) - 1 and type(self.steps[k][1]) is Normalizer:
+            k += 1
+        before = [stage for _, stage in self.steps[:k]]
+        name, stage = self.steps[k]
+        if k == len(self.steps) - 1 or not isinstance(stage, Tokenizer) or (
+                stage.requires_fit and not stage.is_fitted):
+            return 0, None
+        from .text.cache import cached_tokenize
+
+        counter = _Counter(source)
+        with _naming_errors(name, stage, source, counter):
+            # as the step's transform runs it: pipe() defaults, on the executor of an enclosing
+            # tokenizing_on block (a recipe's [run] scheduler)
+            path = clock.run(k, cached_tokenize, counter, stage, quiet=False, as_path=True,
+                             before=before)
+        return k + 1, Replay.of_token_file(path)
 
     def fit_final(self, transformed: Iterable[Any], **context: Any) -> Pipeline:
         """Fit only the last step, on data that already went through the other (fitted) steps.

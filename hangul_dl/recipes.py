@@ -55,7 +55,8 @@ _SECTIONS: dict[str, dict[str, Any]] = {
     "input": {"path": str, "valid": str, "valid_every": int, "src": str, "tgt": str, "tsv": str,
               "limit": int, "text_column": str, "label_column": str},
     "output": {"dir": str},
-    "run": {"scheduler": str, "jobs": int},  # where tokenizing runs: --scheduler, --jobs
+    # where tokenizing runs (--scheduler, --jobs) and whether through the token cache (--no-cache)
+    "run": {"scheduler": str, "jobs": int, "cache": bool},
     "report": {"similar": list, "topn": int, "word_map": list, "prompts": list,
                "max_tokens": int, "temperature": float, "top_k": int, "n": int,
                "translate": list},
@@ -406,6 +407,11 @@ class _Subset:
     def location(self) -> str:
         return getattr(self.corpus, "location", "")
 
+    @property
+    def reads_files(self) -> bool:
+        """The same lines on every pass when the corpus reads files (the token cache's test)."""
+        return bool(getattr(self.corpus, "reads_files", False))
+
 
 def _labelled_data(section: dict[str, Any], seed: int | None) -> tuple[Any, Any]:
     """A classifier's ``(label, text)`` rows: a labelled table, or generated reviews (labels
@@ -450,7 +456,7 @@ def _read_data(section: dict[str, Any], translator: bool) -> tuple[Any, Any]:
                              "or input.tsv (two columns)")
         return list(itertools.islice(data, limit)), None
     path = section.get("path", "embedded")
-    corpus = list(embedded_corpus()) if path == "embedded" else TextCorpus(path)
+    corpus = embedded_corpus() if path == "embedded" else TextCorpus(path)
     every = section.get("valid_every")
     if every is not None and every < 2:
         raise InputError(f"input.valid_every must be 2 or more, got {every}")
@@ -547,8 +553,11 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
         data, valid = _read_data(recipe.get("input", {}), translator)
     result = RecipeResult(output=out)
     started = time.perf_counter()
-    pre = Pipeline(steps)
-    tokenizing = _tokenizing_where(recipe.get("run", {}))  # a cluster reached before any work
+    run = dict(recipe.get("run", {}))
+    # normalize → tokenize on a file through the token cache: a run again skips the tagger
+    cache = run.pop("cache", True)
+    pre = Pipeline(steps, cache=cache)
+    tokenizing = _tokenizing_where(run)  # a cluster reached before any work
     out.mkdir(parents=True, exist_ok=True)
     with tokenizing, tempfile.TemporaryDirectory(prefix="hangul_dl_recipe_") as spool:
         if steps:  # preprocessed once for every model, kept on disk (memory-mapped IDs)
@@ -559,7 +568,7 @@ def run_recipe(recipe: dict[str, Any], output: str | os.PathLike | None = None,
         for name, model in models:
             log.info("fitting model %r (%s)", name, type(model).__name__)
             tick = time.perf_counter()
-            pipe = Pipeline([*steps, (name, model)])
+            pipe = Pipeline([*steps, (name, model)], cache=cache)
             context: dict[str, Any] = {"valid": valid} if valid is not None else {}
             checkpoint = _checkpoint_to_resume(name, model) if resume else None
             if checkpoint:

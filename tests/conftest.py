@@ -32,6 +32,23 @@ except ImportError as exc:  # pragma: no cover - a set-up problem, not a test fa
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def token_cache(tmp_path_factory) -> Path:
+    """The token cache of this test session ($HANGUL_DL_CACHE, inherited by subprocesses), not
+    the user's ~/.cache/hangul_dl: no test reads what an earlier session left there. The xdist
+    workers share it (content-addressed, written atomically)."""
+    base = tmp_path_factory.getbasetemp()
+    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "token-cache"
+    cache.mkdir(exist_ok=True)
+    previous = os.environ.get("HANGUL_DL_CACHE")
+    os.environ["HANGUL_DL_CACHE"] = str(cache)
+    yield cache
+    if previous is None:
+        os.environ.pop("HANGUL_DL_CACHE", None)
+    else:
+        os.environ["HANGUL_DL_CACHE"] = previous
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A fresh, seeded generator for each test."""

@@ -93,6 +93,38 @@ def test_fit_tokenizes_each_text_once_even_when_later_steps_read_twice():
     assert set(pipe.timings_) == {"normalize", "tokenize", "vocab", "model"}
 
 
+def test_a_file_is_tokenized_once_across_fits_through_the_token_cache(tmp_path, monkeypatch):
+    """Normalize → tokenize on a file go through the token cache: fitting again (other model
+    settings, a recipe run again) skips the tokenizer; other settings of those steps, other
+    lines, ``cache=False`` or a list of texts tokenize as before."""
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    CountingTokenizer.calls = 0
+    first = (Normalizer() | CountingTokenizer() | Vocabulary()).fit(path)
+    assert CountingTokenizer.calls == len(TEXTS)
+    again = (Normalizer() | CountingTokenizer() | Vocabulary()).fit(path)
+    assert CountingTokenizer.calls == len(TEXTS)  # from the cache
+    assert list(again["vocab"]) == list(first["vocab"]) and len(first["vocab"]) > 4
+    assert set(again.timings_) == {"normalize", "tokenize", "vocab"}
+    ids = (Normalizer() | CountingTokenizer() | Vocabulary()).fit_transform(path)
+    assert CountingTokenizer.calls == len(TEXTS)
+    assert [list(x) for x in ids] == [list(x) for x in first.transform(path)]  # tokenizes
+    CountingTokenizer.calls = 0
+    (Normalizer(whitespace="keep") | CountingTokenizer() | Vocabulary()).fit(path)
+    assert CountingTokenizer.calls == len(TEXTS)  # the normalizer's settings are in the key
+    Pipeline([("tokenize", CountingTokenizer()), ("vocab", Vocabulary())]).fit(path)
+    assert CountingTokenizer.calls == 2 * len(TEXTS)  # so is whether it runs at all
+    Pipeline([("tokenize", CountingTokenizer()), ("vocab", Vocabulary())], cache=False).fit(path)
+    (Normalizer() | CountingTokenizer() | Vocabulary()).fit(TEXTS)
+    assert CountingTokenizer.calls == 4 * len(TEXTS)
+    with path.open("a", encoding="utf-8") as f:
+        f.write("새 줄\n")
+    (Normalizer() | CountingTokenizer() | Vocabulary()).fit(path)
+    assert CountingTokenizer.calls == 5 * len(TEXTS) + 1
+    assert "cache=False" in repr(Pipeline([("v", Vocabulary())], cache=False))
+
+
 def test_a_fit_keyword_no_step_takes_is_refused_not_dropped():
     pipe = Normalizer() | WhitespaceTokenizer() | Vocabulary() | small_lm()
     with pytest.raises(InputError, match=r"no step of the pipeline takes valdi= in fit; "

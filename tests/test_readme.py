@@ -30,7 +30,6 @@ non-empty. One BLAS thread, as in the script, so the numbers do not depend on th
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import subprocess
 import sys
@@ -59,14 +58,11 @@ SLOW = ("두 명령으로", "명령줄", "한국어 전처리", "어휘 사전",
 
 
 @pytest.fixture(scope="session")
-def readme_cache(tmp_path_factory) -> Path:
-    """One token cache for the session, shared by the xdist workers (their temporary folders
-    have one parent): the cache is content-addressed and written atomically, so a worker reads
-    what another wrote, or writes the same bytes."""
-    base = tmp_path_factory.getbasetemp()
-    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "readme-cache"
-    cache.mkdir(exist_ok=True)
-    return cache
+def readme_cache(token_cache) -> Path:
+    """The session's token cache (conftest), shared by the xdist workers: it is
+    content-addressed and written atomically, so a worker reads what another wrote, or writes
+    the same bytes."""
+    return token_cache
 
 
 def _params():

@@ -5,7 +5,7 @@ import pytest
 from hangul_dl.cli import main
 from hangul_dl.errors import InputError
 from hangul_dl.pipeline import Pipeline
-from hangul_dl.recipes import apply_overrides, bundled_recipes, load_recipe, run_recipe
+from hangul_dl.recipes import apply_overrides, bundled_recipes, load_recipe, run_recipe, select_models
 
 RECIPE = """
 [recipe]
@@ -230,3 +230,26 @@ def test_each_model_trains_with_its_thread_count(recipe_file, tmp_path, monkeypa
     run_recipe(load_recipe(recipe_file), output=tmp_path / "out", quiet=True, threads=1)
     assert [n for n, _ in seen] == [1, 1]  # ppmi, lm
     assert seen[1][1] == threads.gemm_flops(2, 8, 32)  # the LSTM step: (N, H) @ (H, 4H)
+
+
+def test_a_run_again_reads_its_tokens_from_the_cache_unless_no_cache(recipe_file, tmp_path,
+                                                                      monkeypatch):
+    """The preprocessing of a file goes through the token cache: running the recipe again
+    (other model settings) does not tokenize again; ``--no-cache`` ([run] cache = false) does."""
+    from hangul_dl.text.simple_tokenizers import WhitespaceTokenizer
+
+    monkeypatch.setenv("HANGUL_DL_CACHE", str(tmp_path / "cache"))
+    calls = []
+    pipe = WhitespaceTokenizer.pipe
+    monkeypatch.setattr(WhitespaceTokenizer, "pipe",
+                        lambda self, texts, **kw: pipe(self, (calls.append(t) or t for t in texts), **kw))
+    recipe = select_models(load_recipe(recipe_file), ["ppmi"])
+    first = run_recipe(recipe, output=tmp_path / "a", quiet=True)
+    assert len(calls) == TEXT.count("\n")
+    again = run_recipe(select_models(load_recipe(recipe_file, ["models.ppmi.dim=2"]), ["ppmi"]),
+                       output=tmp_path / "b", quiet=True)
+    assert len(calls) == TEXT.count("\n")  # read from the cache
+    assert again.pipelines["ppmi"]["vocab"].id_to_token_ == first.pipelines["ppmi"]["vocab"].id_to_token_
+    assert main(["run", str(recipe_file), "--models", "ppmi", "-o", str(tmp_path / "c"), "-q",
+                 "--no-cache"]) == 0
+    assert len(calls) == 2 * TEXT.count("\n")

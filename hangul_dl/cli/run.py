@@ -84,6 +84,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides.append(f"run.scheduler={args.scheduler}")
     if args.jobs is not None:
         overrides.append(f"run.jobs={args.jobs}")
+    if args.no_cache:
+        overrides.append("run.cache=false")
     recipe = load_recipe(args.recipe, overrides)  # every problem reported before any work
     recipe = select_models(recipe, args.models or [])
     result = run_recipe(recipe, output=args.output, quiet=args.quiet, device=args.device,
@@ -191,6 +193,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true",
                    help="checkpoint_dir이 있는 모델은 그 체크포인트에서 이어서 학습 (Ctrl-C로 멈춘 뒤)")
     where_options(p)  # --jobs / --scheduler: the recipe's [run] jobs / scheduler
+    p.add_argument("--no-cache", action="store_true",
+                   help="전처리(정규화 → 토큰화)를 토큰화 캐시(HANGUL_DL_CACHE) 없이 실행 (레시피의 "
+                        "[run] cache = false)")
     add_common(p)
     p.set_defaults(func=_cmd_run, seed=None, jobs=None)
 

@@ -24,7 +24,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,20 +49,26 @@ def cache_root(directory: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else Path.home() / ".cache" / "hangul_dl"
 
 
-def _tokenizer_identity(tokenizer: Any) -> str:
+def _stage_spec(stage: Any) -> Any:
+    return stage._spec() if hasattr(stage, "_spec") else (type(stage).__name__,
+                                                          stage.get_params())
+
+
+def _tokenizer_identity(tokenizer: Any, before: Sequence[Any] = ()) -> str:
     """What makes two tokenizers give the same tokens, as JSON: class, parameters, learned state
     (:meth:`~hangul_dl.stage.Stage.fingerprint`; only for tokenizers that learn one, so the
     keys of the others stay as they were), hangul_dl version and cache format. Used by
     :func:`cache_key` and the shard records of :class:`~hangul_dl.batch.TokenizeJob`."""
     from .. import __version__
 
-    spec = tokenizer._spec() if hasattr(tokenizer, "_spec") else (
-        type(tokenizer).__name__, tokenizer.get_params())
-    identity = {"class": spec[0], "params": spec[1], "version": __version__,
-                "format": CACHE_FORMAT}
+    spec = _stage_spec(tokenizer)
+    identity: dict[str, Any] = {"class": spec[0], "params": spec[1], "version": __version__,
+                                "format": CACHE_FORMAT}
     state = tokenizer.fingerprint() if hasattr(tokenizer, "fingerprint") else None
     if state is not None:
         identity["state"] = state
+    if before:  # text steps run on each line first (a pipeline's normalizers)
+        identity["before"] = [list(_stage_spec(stage)) for stage in before]
     return json.dumps(identity, sort_keys=True, ensure_ascii=False, default=repr)
 
 
@@ -89,9 +95,16 @@ def _lines(source: Iterable[str] | str | os.PathLike) -> Iterator[str]:
             yield line
 
 
-def cache_key(lines: Iterable[str], tokenizer: Any) -> str:
-    """SHA-256 hex digest of the tokenizer identity and the input lines."""
-    digest = hashlib.sha256(_tokenizer_identity(tokenizer).encode("utf-8"))
+def _prepared(lines: Iterator[str], before: Sequence[Any]) -> Iterator[str]:
+    for stage in before:
+        lines = stage.transform(lines)
+    return lines
+
+
+def cache_key(lines: Iterable[str], tokenizer: Any, before: Sequence[Any] = ()) -> str:
+    """SHA-256 hex digest of the tokenizer identity (and of the ``before`` steps) and the input
+    lines."""
+    digest = hashlib.sha256(_tokenizer_identity(tokenizer, before).encode("utf-8"))
     digest.update(b"\0")
     for line in lines:
         digest.update(line.encode("utf-8", "surrogatepass"))
@@ -121,23 +134,29 @@ def _valid(text_path: Path, meta_path: Path) -> bool:
 def cached_tokenize(source: Iterable[str] | str | os.PathLike, tokenizer: Any,
                     cache_dir: str | os.PathLike | None = None, enabled: bool = True,
                     n_jobs: int = 1, batch_size: int = 256, quiet: bool = True,
-                    as_path: bool = False, executor: Any = None) -> list[list[str]] | Path:
+                    as_path: bool = False, executor: Any = None,
+                    before: Sequence[Any] = ()) -> list[list[str]] | Path:
     """Tokenize lines (or a UTF-8 file) with ``tokenizer``, reusing a cached result.
 
     Returns the token lists (one per input line), or with ``as_path=True`` the path of the
     cache file (one line per input line, tokens joined by spaces), which streams any size
     with :func:`read_cached`. ``enabled=False`` tokenizes without touching the cache.
-    A path input is read twice (hash, then tokenize) so that nothing is held in memory.
-    ``executor`` (one of :func:`hangul_dl.distributed.where`'s) runs the tokenizing elsewhere
-    (``n_jobs`` is then its business); its output is the same bytes, so the key is the same.
+    A path input, or a re-iterable one such as a :class:`~hangul_dl.text.corpus.TextCorpus`,
+    is read twice (hash, then tokenize) so that nothing is held in memory; an iterator is
+    read into a list first. ``executor`` (one of :func:`hangul_dl.distributed.where`'s) runs
+    the tokenizing elsewhere (``n_jobs`` is then its business); its output is the same bytes,
+    so the key is the same. ``before``: text steps (:class:`~hangul_dl.text.normalize.
+    Normalizer`) that each line goes through first, here in this process; they are part of
+    the key (a pipeline's normalize → tokenize steps share one entry).
     """
     if not enabled:
         if as_path:
             raise InputError("as_path=True needs the cache (enabled=True)")
-        return list(pipe_tokens(tokenizer, _lines(source), n_jobs, batch_size, quiet, executor))
-    if not isinstance(source, (str, os.PathLike)) and not isinstance(source, (list, tuple)):
+        return list(pipe_tokens(tokenizer, _prepared(_lines(source), before), n_jobs,
+                                batch_size, quiet, executor))
+    if isinstance(source, Iterator):
         source = list(source)  # an iterator is needed twice
-    key = cache_key(_lines(source), tokenizer)
+    key = cache_key(_lines(source), tokenizer, before)
     root = cache_root(cache_dir) / "tokens"
     text_path, meta_path = root / f"{key}.txt", root / f"{key}.json"
     if _valid(text_path, meta_path):
@@ -145,13 +164,14 @@ def cached_tokenize(source: Iterable[str] | str | os.PathLike, tokenizer: Any,
     else:
         digest, count = hashlib.sha256(), 0
         with atomic_open(text_path, "w") as out:
-            for tokens in pipe_tokens(tokenizer, _lines(source), n_jobs, batch_size, quiet, executor):
+            for tokens in pipe_tokens(tokenizer, _prepared(_lines(source), before), n_jobs,
+                                      batch_size, quiet, executor):
                 line = " ".join(tokens) + "\n"
                 digest.update(line.encode("utf-8"))
                 out.write(line)
                 count += 1
         write_json(meta_path, {"lines": count, "sha256": digest.hexdigest(),
-                               "tokenizer": json.loads(_tokenizer_identity(tokenizer))})
+                               "tokenizer": json.loads(_tokenizer_identity(tokenizer, before))})
         logger.info("tokenized %d lines into the cache: %s", count, text_path)
     return text_path if as_path else list(read_cached(text_path))
 

@@ -60,6 +60,9 @@ class TextCorpus:
     After (or during) a pass, ``stats`` is the :class:`CorpusStats` of that pass.
     """
 
+    #: read from files, the same lines on every pass (a pipeline may cache what it tokenizes)
+    reads_files = True
+
     def __init__(self, source: Source, errors: str = "raise", skip_empty: bool = True,
                  strip: bool = True, sentences: bool = False, pattern: str = "*"):
         self.source = source

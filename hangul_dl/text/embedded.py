@@ -53,6 +53,9 @@ def _sentences(text: str) -> Iterator[str]:
 class EmbeddedCorpus:
     """The KoNLPy corpora as lines or sentences; see :func:`embedded_corpus`."""
 
+    #: read from files, the same lines on every pass (a pipeline may cache what it tokenizes)
+    reads_files = True
+
     def __init__(self, names: Sequence[str] = EMBEDDED_CORPORA, unit: str = "sentence",
                  errors: str = "raise"):
         self.names = names

@@ -199,8 +199,9 @@ class TextEncoder(Stage):
 
         self._file_lines(path)  # checks the path; keeps the reader
         # a plain file is hashed and read from disk; a folder, or lines to skip, go through the
-        # reader (cached_tokenize then holds the lines in a list)
-        source: Any = path if Path(path).is_file() and self.errors == "raise" else self._corpus
+        # reader once, into a list (so that skipped lines are counted and reported once)
+        source: Any = path if Path(path).is_file() and self.errors == "raise" \
+            else list(self._corpus)
         try:
             return cached_tokenize(source, tok, n_jobs=self.n_jobs, batch_size=self.batch_size,
                                    quiet=self.quiet, as_path=True,

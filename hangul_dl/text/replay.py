@@ -123,6 +123,16 @@ class Replay:
         store._write()
         return store
 
+    @classmethod
+    def of_token_file(cls, path: str | os.PathLike) -> Replay:
+        """A store over a token-lines file written elsewhere (a token cache entry): read on
+        every pass, never written."""
+        store = cls((), Path(path).parent)
+        store.form, store._tokens_file = "tokens", Path(path)
+        with open(path, "rb") as f:
+            store._n = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+        return store
+
     @property
     def ids(self) -> IdSequences | None:
         """The memory-mapped :class:`IdSequences` when the store holds ID arrays."""
@@ -134,7 +144,7 @@ class Replay:
         if self.form == "ids":
             yield from self._ids
         elif self.form == "tokens":
-            yield from read_token_lines(self.directory / TOKENS_FILE)
+            yield from read_token_lines(self._tokens_file)
         else:
             with open(self.directory / ITEMS_FILE, encoding="utf-8") as f:
                 for line in f:
@@ -159,7 +169,8 @@ class Replay:
             self._ids = IdSequences.write(self.directory, rest)
             self.form, self._n = "ids", len(self._ids)
         elif _is_tokens(first):
-            self.form, self._n = "tokens", write_token_lines(self.directory / TOKENS_FILE,
+            self._tokens_file = self.directory / TOKENS_FILE
+            self.form, self._n = "tokens", write_token_lines(self._tokens_file,
                                                              _token_lists(rest))
         else:
             n = 0
