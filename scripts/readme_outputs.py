@@ -299,7 +299,9 @@ class Kernel:
         with selectors.DefaultSelector() as ready:
             ready.register(proc.stdout, selectors.EVENT_READ)
             if not ready.select(timeout):
-                self.close()
+                proc.kill()  # hung: the next group starts a new kernel
+                proc.wait()
+                self.proc = None
                 raise subprocess.TimeoutExpired(group.heading, timeout)
         line = proc.stdout.readline()
         seconds = time.perf_counter() - start

@@ -228,3 +228,13 @@ def test_kernel_gives_each_group_fresh_variables_and_survives_a_failing_group(tm
     assert runs[1].stderr.count("README.ko.md") >= 1  # the traceback names the README's line
     assert runs[2].returncode == 1 and runs[2].outputs == ["False None", "셸"]
     assert "bash block failed (exit 3)" in runs[2].stderr
+
+
+def test_a_group_past_its_time_limit_kills_the_kernel_and_the_next_group_gets_a_new_one(tmp_path):
+    groups = ro.parse("\n".join(["## 느림", "```python", "import time", "time.sleep(60)", "```",
+                                 "## 다음", "```python", "print('새 커널')", "```", ""]))
+    with ro.Kernel(ro.environment(tmp_path / "cache"), tmp_path) as kernel:
+        with pytest.raises(subprocess.TimeoutExpired):
+            kernel.run(groups[0], ro.scratch_root(tmp_path / "0", groups[0]), timeout=3)
+        run = kernel.run(groups[1], ro.scratch_root(tmp_path / "1", groups[1]), timeout=60)
+    assert run.returncode == 0 and run.outputs == ["새 커널"]
