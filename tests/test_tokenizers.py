@@ -143,15 +143,19 @@ def test_segments_cut_long_text():
     assert covered == text.replace(" ", "")
 
 
-@pytest.mark.slow  # two worker JVMs
+@pytest.mark.slow  # a worker process with its own JVM
 def test_pipe_matches_and_workers(okt):
     data = [s for s in SENTENCES * 20] + ["ㅋ" * 300, "😀 漢字"]
     one = list(okt.pipe(data, n_jobs=1, quiet=True))
     assert one == okt.tokenize_batch(data)
     tok = KonlpyTokenizer("okt")
     try:
-        two = list(tok.pipe(iter(data), n_jobs=2, batch_size=7, quiet=True))
+        # one chunk of work starts one worker (one JVM), though two are allowed; how chunks
+        # spread over two workers and come back in order is tested with 'char' in
+        # test_workers.py and with 'whitespace' in test_batch.py (jobs 1 and 2)
+        two = list(tok.pipe(iter(data), n_jobs=2, batch_size=len(data), quiet=True))
         assert two == one
+        assert len(tok._pool.workers) == 1
     finally:
         tok.close()
 
