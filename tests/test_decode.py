@@ -141,8 +141,8 @@ def dates():
 
 @pytest.mark.slow  # the trained date model (module fixture, ~5 s)
 def test_date_task_reaches_high_accuracy(dates):
-    # 0.92 after 6 epochs here (it moves a little with the BLAS kernel's summation order); some written
-    # forms are ambiguous without the weekday, so a model this small stays below 1
+    # 0.92 after 6 epochs here (it moves a little with the BLAS kernel's summation order);
+    # some written forms are ambiguous without the weekday, so a model this small stays below 1
     model, _, _, src, tgt = dates
     assert decoding_accuracy(model, src, tgt) >= 0.88
 
