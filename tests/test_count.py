@@ -218,6 +218,9 @@ def test_hundred_thousand_words_without_a_dense_matrix():
     sents = [s.split() for s in zipf_korean_corpus(400_000, vocab_size=200_000, seed=0)]
     vocab = Vocabulary(max_size=100_004).fit(sents)
     ids = encode_corpus(sents, None, vocab)  # one int32 stream, <eos> between sentences
+    # the modules the sparse path imports, imported before tracing (the first import under
+    # tracemalloc cost 2 s of CPU, and its memory is not the fit's)
+    PPMISVD(dim=2, window=2, min_count=1, quiet=True).fit([["가", "나", "다"], ["나", "가"]] * 3)
     tracemalloc.start()
     try:
         stage = PPMISVD(dim=8, window=2, min_count=1, quiet=True).fit(ids, vocab=vocab)

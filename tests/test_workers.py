@@ -1,4 +1,5 @@
-"""The worker processes' helpers: Python's collector kept off old objects around a tagging loop.
+"""hangul_dl.text.workers: Python's collector kept off old objects around a tagging loop, and the
+pool's processes (one per chunk of work up to n_jobs; none outlives its parent).
 
 JPype runs a full Python collection after every Java one; :func:`python_gc_frozen` makes those
 collections skip the objects that existed when the block started, and gives them back after.
@@ -51,3 +52,67 @@ def test_gc_frozen_unfreezes_after_an_error():
 def test_worker_jvm_options_leave_signals_to_python():
     assert "-Xrs" in WORKER_JVM_OPTIONS.split()
     assert "-XX:+UseSerialGC" in WORKER_JVM_OPTIONS.split()
+
+
+# -- the pool's processes ----------------------------------------------------------------------
+def test_pool_starts_a_worker_per_chunk_of_work_up_to_n_jobs():
+    """One chunk of texts starts one worker process (one JVM with a KoNLPy tagger), not n_jobs;
+    more chunks start the rest, and a later call keeps the warm ones."""
+    from hangul_dl.text.tokenizers import CharTokenizer
+
+    tok = CharTokenizer()
+    texts = [f"{i}번째 문장" for i in range(12)]
+    try:
+        assert list(tok.pipe([], n_jobs=2, quiet=True)) == []
+        assert "_pool" not in vars(tok) or not tok._pool.workers  # no work, no process
+        assert list(tok.pipe(texts[:3], n_jobs=2, quiet=True)) == tok.tokenize_batch(texts[:3])
+        first = [w.process.pid for w in tok._pool.workers]
+        assert len(first) == 1
+        assert list(tok.pipe(texts, n_jobs=2, batch_size=2, quiet=True)) == \
+            tok.tokenize_batch(texts)
+        pids = [w.process.pid for w in tok._pool.workers]
+        assert len(pids) == 2 and pids[0] == first[0]
+    finally:
+        tok.close()
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie that nobody reaps counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_worker_whose_parent_was_killed_exits(tmp_path):
+    """kill -9 of the process that owns a pool (or a Dask worker stopped by its nanny) leaves
+    no worker process waiting for work for ever."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs /proc")
+    script = tmp_path / "owner.py"
+    script.write_text(
+        "import os\n"
+        "from hangul_dl.text.tokenizers import CharTokenizer\n"
+        "if __name__ == '__main__':\n"
+        "    tok = CharTokenizer()\n"
+        "    assert list(tok.pipe(['가'], timeout=30, quiet=True)) == [['▁가']]\n"
+        "    print(tok._pool.workers[0].process.pid, flush=True)\n"
+        "    os.kill(os.getpid(), 9)\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == -9, result.stderr
+    pid = int(result.stdout)
+    deadline = time.monotonic() + 20
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not _gone(pid):  # pragma: no cover - the bug: stop it, then fail
+        os.kill(pid, 9)
+        raise AssertionError(f"worker {pid} outlived its parent")

@@ -5,11 +5,13 @@ pipeline tokenizer step in the block hands its texts to (:func:`pipe_tokens`).
 
 Each worker is a *spawned* process (never forked: a forked JVM is unusable) that rebuilds the
 tokenizer from its ``(module, class name, parameters)`` spec, starts its own JVM and tagger, then
-tokenizes chunks of texts from a queue. The pool keeps input order, holds at most ``2 * n_jobs``
-chunks in flight, and enforces a per-item time limit: each worker publishes the index and start
+tokenizes chunks of texts from a queue. The pool starts a worker per chunk of work it holds, up
+to ``n_jobs`` (one chunk of texts starts one JVM, not ``n_jobs``), keeps input order, holds at most
+``2 * n_jobs`` chunks in flight, and enforces a per-item time limit: each worker publishes the index and start
 time of the item it is on in shared memory, and the parent kills a worker whose item runs too
 long, restarts it, and either falls back to character tokens for that item or raises
-:class:`~hangul_dl.errors.TokenizerError`.
+:class:`~hangul_dl.errors.TokenizerError`. A worker whose parent died (``kill -9``, or a Dask
+worker process stopped by its nanny) exits within a second instead of waiting for work for ever.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import queue
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -35,6 +38,9 @@ __all__ = ["WORKER_JVM_OPTIONS", "WorkerPool", "current_executor", "pipe_tokens"
 logger = logging.getLogger(__name__)
 
 _READY, _DONE, _FAILED = "ready", "done", "failed"
+
+#: Seconds between an idle worker's checks that its parent process is still alive.
+_PARENT_CHECK = 1.0
 
 #: The JVM of a worker process (a pool worker here, a Dask worker in hangul_dl.distributed):
 #: one JVM per core, so a serial GC and one visible processor (with the default parallel GC,
@@ -101,8 +107,14 @@ def _worker_main(conn, tasks, clock, spec) -> None:  # pragma: no cover - runs i
     except BaseException as exc:
         conn.send((_FAILED, None, f"{type(exc).__name__}: {exc}"))
         return
+    parent = multiprocessing.parent_process()
     while True:
-        task = tasks.get()
+        try:
+            task = tasks.get(timeout=_PARENT_CHECK)
+        except queue.Empty:  # idle: stop if the parent is gone (nobody would stop us)
+            if parent is not None and not parent.is_alive():
+                return
+            continue
         if task is None:
             return
         chunk_id, texts = task
@@ -184,51 +196,53 @@ class WorkerPool:
         self.busy, self.timeout, self.on_timeout = True, timeout, on_timeout
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs a JVM
         spec = self.spec
-        if len(self.workers) != self.n_jobs:
+        if len(self.workers) > self.n_jobs:
             self.close()
-            self.workers = [_Worker(ctx, spec) for _ in range(self.n_jobs)]
-        workers = self.workers
+        workers = self.workers  # the warm ones of an earlier run; more start as work arrives
         clean = False
         texts: dict[int, list[str]] = {}  # chunk id -> its texts (to resubmit after a kill)
         overrides: dict[int, dict[int, list[str]]] = collections.defaultdict(dict)
         results: dict[int, list[list[str]]] = {}
         retry: collections.deque[int] = collections.deque()
+        waiting: collections.deque[int] = collections.deque()  # read, not handed out yet
         next_out, next_id, exhausted = 0, 0, False
         max_inflight = 2 * self.n_jobs
         stats = self.tokenizer.stats_
         try:
             while True:
-                # 1. hand out work: resubmissions first, then fresh chunks
-                while True:
+                # 1. read ahead, at most max_inflight chunks held
+                while not exhausted and len(texts) < max_inflight:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        exhausted = True
+                        break
+                    for k, item in enumerate(chunk):
+                        if not isinstance(item, str):
+                            raise InputError(f"pipe(): text #{next_id * len(chunk) + k} is "
+                                             f"{type(item).__name__}, expected str")
+                    cid, next_id = next_id, next_id + 1
+                    texts[cid] = chunk
+                    waiting.append(cid)
+                # 2. a worker (a JVM) per chunk held, up to n_jobs: one chunk starts one
+                while len(workers) < min(self.n_jobs, len(texts)):
+                    workers.append(_Worker(ctx, spec))
+                # 3. hand out work: resubmissions first, then fresh chunks
+                while retry or waiting:
                     idle = [w for w in workers if w.ready and len(w.outstanding) < 2]
                     if not idle:
                         break
-                    if retry:
-                        cid = retry.popleft()
-                    elif not exhausted and len(texts) < max_inflight:
-                        chunk = next(chunks, None)
-                        if chunk is None:
-                            exhausted = True
-                            continue
-                        for k, item in enumerate(chunk):
-                            if not isinstance(item, str):
-                                raise InputError(f"pipe(): text #{next_id * len(chunk) + k} is "
-                                                 f"{type(item).__name__}, expected str")
-                        cid, next_id = next_id, next_id + 1
-                        texts[cid] = chunk
-                    else:
-                        break
+                    cid = retry.popleft() if retry else waiting.popleft()
                     worker = min(idle, key=lambda w: len(w.outstanding))
                     worker.outstanding.append(cid)
                     worker.tasks.put((cid, texts[cid]))
-                # 2. emit finished chunks in order
+                # 4. emit finished chunks in order
                 while next_out in results:
                     yield results.pop(next_out)
                     next_out += 1
                 if exhausted and not texts and not retry:
                     clean = True
                     return
-                # 3. wait for a result, a death or a time-out
+                # 5. wait for a result, a death or a time-out
                 waitables = [w.conn for w in workers] + [w.process.sentinel for w in workers]
                 ready = multiprocessing.connection.wait(waitables, timeout=0.2)
                 for i, worker in enumerate(list(workers)):
