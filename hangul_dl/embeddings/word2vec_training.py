@@ -21,11 +21,16 @@ Python loop per word), gathers only the rows it needs, and adds row updates stra
 tables with SciPy's CSC kernel on the CPU (one pass in entry order, no sort; ``add.at`` on the
 GPU). Nothing of size V×D is allocated, zeroed or touched per step, so the cost of a step does
 not depend on the vocabulary. What does not depend on the parameters — the window pairs, the
-words at them and the negatives — is made for ~16k centers at once (:class:`_PairBlock`), the
-next block in a helper thread while this one trains (on short review-shaped sentences those
-small per-step operations cost as much as the arithmetic; see the issue-16 profiles in the
-commit log). Updates within one batch use the same parameters (a "minibatch Hogwild" step);
-across batches they are sequential, as in word2vec.
+words at them, the negatives and, for skip-gram, the scored rows and where each center's rows
+start (:func:`sg_index`) — is made for ~16k centers at once (:class:`_PairBlock`), the next
+block in a helper thread while this one trains (on short review-shaped sentences those small
+per-step operations cost as much as the arithmetic; see the issue-16 profiles in the commit
+log). A skip-gram step of 1024 centers scores ~30k rows of ``syn1neg``: they are gathered a
+few thousand at a time for the scores only (all at once, 12 MB, the gather cost three times as
+much per row), and the centers' errors and the ``syn1neg`` update then read the table rows
+themselves, one CSR and one CSC call over the same matrix of step sizes. Updates within one
+batch use the same parameters (a "minibatch Hogwild" step); across batches they are
+sequential, as in word2vec.
 """
 
 from __future__ import annotations
@@ -156,8 +161,7 @@ def _add_columns(W: Any, indptr: Any, ids: Any, coef: Any, H: Any) -> None:
     if n == 0:
         return
     if xp is not np:
-        owner = xp.repeat(xp.arange(m, dtype=np.int32), xp.diff(indptr).astype(np.int64))
-        xp.add.at(W, ids, coef[:, None] * H[owner])
+        xp.add.at(W, ids, coef[:, None] * H[_owners(indptr, n)])
         return
     if (_CSC_MATVECS is not None and H.dtype == W.dtype and W.dtype in (np.float32, np.float64)
             and W.flags.c_contiguous):
@@ -168,7 +172,7 @@ def _add_columns(W: Any, indptr: Any, ids: Any, coef: Any, H: Any) -> None:
         return
     # without the kernel: group the IDs by one sort of (id, position) keys and add a sparse
     # (distinct IDs x m) product to the gathered rows
-    owner = np.repeat(np.arange(m, dtype=np.int64), np.diff(indptr))
+    owner = _owners(indptr, n)
     key = (ids.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
     key.sort()  # SIMD sort of plain int64 keys: several times faster than argsort
     order = key & 0xFFFFFFFF
@@ -194,9 +198,13 @@ def _add_table_rows(indptr: Any, ids: Any, coef: Any, W: Any, out: Any) -> None:
     if xp is np:
         _csr_matmul_add(indptr, ids, coef, W, out)
         return
-    m = out.shape[0]
-    owner = xp.repeat(xp.arange(m, dtype=np.int32), xp.diff(indptr).astype(np.int64))
-    xp.add.at(out, owner, coef[:, None] * W[ids])
+    xp.add.at(out, _owners(indptr, ids.shape[0]), coef[:, None] * W[ids])
+
+
+def _owners(indptr: Any, n: int) -> Any:
+    """The group of each of ``n`` entries grouped by ``indptr`` (m+1,): (n,) in ``0..m-1``."""
+    xp = get_array_module(indptr)
+    return xp.searchsorted(indptr[1:], xp.arange(n, dtype=indptr.dtype), side="right")
 
 
 def segment_mean_rows(owner: Any, ids: Any, n_segments: int, W: Any) -> Any:
@@ -321,28 +329,30 @@ def sg_index(owner: Any, contexts: Any, negatives: Any, n_centers: int
 
 
 def _pair_scores(W_out: Any, h: Any, owner: Any, rows: Any) -> Any:
-    """``score[p, k] = h[owner[p]] . W_out[rows[p, k]]``, (P, K+1).
+    """``score[p, k] = W_out[rows[p, k]] . h[owner[p]]``, (P, K+1).
 
-    On the CPU in chunks of ~``_SCORE_ROWS`` gathered rows, so that the gathered rows are
-    still in cache when they are multiplied (gathering all of a step's rows at once — 12 MB at
-    5k pairs, dim 100 — cost three times as much per row; see the issue-16 profile).
+    One batched ``matmul`` of the gathered rows (P, K+1, D) with the hidden vectors (P, D, 1)
+    (~10% faster than the same ``einsum``). On the CPU in chunks of ~``_SCORE_ROWS`` gathered
+    rows, so that they are still in cache when they are multiplied: gathering all of a step's
+    rows at once (12 MB at 5k pairs, dim 100) cost three times as much per row.
     """
     xp = get_array_module(W_out)
     if xp is not np:
-        return xp.einsum("pd,pkd->pk", xp.take(h, owner, axis=0), xp.take(W_out, rows, axis=0))
+        hidden = xp.take(h, owner, axis=0)[:, :, None]
+        return xp.matmul(xp.take(W_out, rows, axis=0), hidden)[:, :, 0]
     P, K1 = rows.shape
     D = W_out.shape[1]
-    score = np.empty((P, K1), dtype=W_out.dtype)
+    score = np.empty((P, K1, 1), dtype=W_out.dtype)
     chunk = max(1, min(P, _SCORE_ROWS // K1))
     gathered = np.empty((chunk, K1, D), dtype=W_out.dtype)
-    hidden = np.empty((chunk, D), dtype=W_out.dtype)
+    hidden = np.empty((chunk, D, 1), dtype=W_out.dtype)
     for a in range(0, P, chunk):
         n = min(chunk, P - a)
-        # mode="clip": no bounds-check copy of the output (the rows are valid IDs)
+        # mode="clip": no bounds-checked copy of the output (the rows are valid IDs)
         np.take(W_out, rows[a:a + n], axis=0, out=gathered[:n], mode="clip")
-        np.take(h, owner[a:a + n], axis=0, out=hidden[:n], mode="clip")
-        np.einsum("pd,pkd->pk", hidden[:n], gathered[:n], out=score[a:a + n])
-    return score
+        np.take(h, owner[a:a + n], axis=0, out=hidden[:n, :, 0], mode="clip")
+        np.matmul(gathered[:n], hidden[:n], out=score[a:a + n])
+    return score.reshape(P, K1)
 
 
 def sg_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, centers: Any,
