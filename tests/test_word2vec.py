@@ -146,9 +146,35 @@ def test_skipgram_step_equals_dense_sgd_step(rng, monkeypatch, variant):
         index = sg_index(owner, contexts, negatives, 3)
         np.testing.assert_array_equal(index[0], np.column_stack([contexts, negatives]))
         np.testing.assert_array_equal(index[1], [0, 12, 20, 24])  # 3, 2, 1 pairs of 4 rows
-    sg_step(W_in, W_out, owner, contexts, centers, FixedSampler(negatives), lr, index=index)
+    h = W_in[centers[owner]]
+    score = np.einsum("pd,pkd->pk", h, W_out[np.column_stack([contexts, negatives])])
+    expected_loss = np.logaddexp(0, -score[:, 0]).sum() + np.logaddexp(0, score[:, 1:]).sum()
+    loss = sg_step(W_in, W_out, owner, contexts, centers, FixedSampler(negatives), lr,
+                   index=index)
+    assert loss == pytest.approx(expected_loss, rel=1e-9)
     np.testing.assert_allclose(W_out, expected_out, atol=1e-12)
     np.testing.assert_allclose(W_in, expected_in, atol=1e-12)
+
+
+def test_skipgram_step_with_saturated_scores_reports_their_loss_and_leaves_them(rng):
+    """Scores beyond ±6 get no step (word2vec.c, gensim); beyond 20 the loss still grows with
+    the score instead of overflowing."""
+    V, D = 12, 4
+    W_in, W_out = 30 * rng.standard_normal((V, D)), 30 * rng.standard_normal((V, D))
+    owner, centers = np.array([0, 0, 1]), np.array([5, 7])
+    contexts, negatives = np.array([1, 2, 3]), rng.integers(0, V, (3, 5))
+    score = np.einsum("pd,pkd->pk", W_in[centers[owner]],
+                      W_out[np.column_stack([contexts, negatives])])
+    assert np.abs(score).max() > 20
+    expected_loss = np.logaddexp(0, -score[:, 0]).sum() + np.logaddexp(0, score[:, 1:]).sum()
+    before_out = W_out.copy()
+    loss = sg_step(W_in, W_out, owner, contexts, centers, FixedSampler(negatives), 0.1)
+    assert loss == pytest.approx(expected_loss, rel=1e-6)
+    rows = np.column_stack([contexts, negatives])
+    stepped = np.unique(rows[np.abs(score) < 6])
+    untouched = np.setdiff1d(np.arange(V), stepped)
+    assert untouched.size > 0
+    np.testing.assert_array_equal(W_out[untouched], before_out[untouched])
 
 
 def test_cbow_step_equals_dense_sgd_step_with_word2vec_context_update(rng):
