@@ -345,7 +345,7 @@ def _pair_scores(W_out: Any, h: Any, owner: Any, rows: Any) -> Any:
     """``score[p, k] = W_out[rows[p, k]] . h[owner[p]]``, (P, K+1).
 
     One batched ``matmul`` of the gathered rows (P, K+1, D) with the hidden vectors (P, D, 1)
-    (~10% faster than the same ``einsum``). On the CPU in chunks of ~``_SCORE_ROWS`` gathered
+    (a little faster than the same ``einsum``). On the CPU in chunks of ~``_SCORE_ROWS`` gathered
     rows, so that they are still in cache when they are multiplied: gathering all of a step's
     rows at once (12 MB at 5k pairs, dim 100) cost three times as much per row.
     """
