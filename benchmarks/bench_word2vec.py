@@ -52,7 +52,8 @@ SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5)
 
 
 def gensim_model(path, method, workers, epochs, seed):
-    """gensim from the file: (model, end-to-end seconds, training seconds, CPU seconds)."""
+    """gensim from the file: (model, end-to-end seconds, training seconds, CPU seconds end to
+    end, CPU seconds of the training)."""
     from gensim.models import Word2Vec as GensimWord2Vec
     from gensim.models.word2vec import LineSentence
 
@@ -63,25 +64,27 @@ def gensim_model(path, method, workers, epochs, seed):
                            min_count=SETTINGS["min_count"], sg=int(method == "skipgram"),
                            workers=workers, seed=seed)
     model.build_vocab(sentences)
-    t1 = time.perf_counter()
+    c1, t1 = time.process_time(), time.perf_counter()
     model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
     t2 = time.perf_counter()
-    return model, t2 - t0, t2 - t1, time.process_time() - c0
+    return model, t2 - t0, t2 - t1, time.process_time() - c0, time.process_time() - c1
 
 
 def ours_model(path, method, epochs, seed, batch_size):
-    """hangul_dl from the file: (model, end-to-end seconds, training seconds, CPU seconds)."""
+    """hangul_dl from the file: (model, end-to-end seconds, training seconds, CPU seconds end
+    to end, CPU seconds of the training)."""
     c0, t0 = time.process_time(), time.perf_counter()
     with open(path, encoding="utf-8") as f:
         sentences = [line.split() for line in f]
     w2v = Word2Vec(method=method, epochs=epochs, seed=seed, batch_size=batch_size, quiet=True,
                    **SETTINGS)
     stream = w2v.prepare(sentences)  # vocabulary and IDs, as gensim's build_vocab
-    t1 = time.perf_counter()
+    c1, t1 = time.process_time(), time.perf_counter()
     vectors = w2v._fit_stream(stream)
     t2 = time.perf_counter()
+    train_cpu = time.process_time() - c1
     w2v.wv_ = WordVectors(stream.index_to_key, vectors, stream.counts)
-    return w2v, t2 - t0, t2 - t1, time.process_time() - c0
+    return w2v, t2 - t0, t2 - t1, time.process_time() - c0, train_cpu
 
 
 def write_lines(directory: Path, name: str, lines: list[str]) -> Path:
@@ -95,7 +98,8 @@ def speed(args, files):
     print(f"# speed, end to end from a tokenized file: epochs={args.epochs}, repeat="
           f"{args.repeat}, batch_size={args.batch_size}; seconds min / median; ratio = gensim "
           "w=1 median / ours median (train-only ratio in brackets); cpu = median process CPU "
-          "seconds, end to end; load = highest 1-minute load average over the row's runs",
+          "seconds, end to end (training alone in brackets); load = highest 1-minute load "
+          "average over the row's runs",
           flush=True)
     rows = []
     for shape, path in files.items():
@@ -104,18 +108,20 @@ def speed(args, files):
             e2e: dict[str, list[float]] = {k: [] for k in names}
             train: dict[str, list[float]] = {k: [] for k in names}
             cpu: dict[str, list[float]] = {k: [] for k in names}
+            train_cpu: dict[str, list[float]] = {k: [] for k in names}
             load: dict[str, list[float]] = {k: [] for k in names}
             for rep in range(args.repeat):
                 for name in names:
                     if name == "hangul_dl":
-                        _, a, b, c = ours_model(path, method, args.epochs, rep + 1,
-                                                args.batch_size)
+                        _, a, b, c, d = ours_model(path, method, args.epochs, rep + 1,
+                                                   args.batch_size)
                     else:
-                        _, a, b, c = gensim_model(path, method, int(name[-1]), args.epochs,
-                                                  rep + 1)
+                        _, a, b, c, d = gensim_model(path, method, int(name[-1]), args.epochs,
+                                                     rep + 1)
                     e2e[name].append(a)
                     train[name].append(b)
                     cpu[name].append(c)
+                    train_cpu[name].append(d)
                     load[name].append(os.getloadavg()[0])
             base, base_t = statistics.median(e2e["gensim w=1"]), statistics.median(train["gensim w=1"])
             for name in names:
@@ -124,7 +130,8 @@ def speed(args, files):
                 print(f"{shape:8s} {method:9s} {name:11s} end-to-end min {min(e2e[name]):6.2f} "
                       f"median {med:6.2f}   train min {min(train[name]):6.2f} median "
                       f"{med_t:6.2f}   ratio {base / med:5.2f} ({base_t / med_t:4.2f})   cpu "
-                      f"{statistics.median(cpu[name]):6.2f}   load {max(load[name]):4.1f}",
+                      f"{statistics.median(cpu[name]):6.2f} ({statistics.median(train_cpu[name]):5.2f})"
+                      f"   load {max(load[name]):4.1f}",
                       flush=True)
     return rows
 
@@ -136,10 +143,9 @@ def quality(args, sets):
         for method in args.methods:
             scores: dict[str, list[tuple[float, float]]] = {"gensim w=1": [], "hangul_dl": []}
             for seed in range(1, args.seeds + 1):
-                g, _, _, _ = gensim_model(path, method, 1, args.quality_epochs, seed)
+                g, *_ = gensim_model(path, method, 1, args.quality_epochs, seed)
                 gwv = WordVectors(g.wv.index_to_key, g.wv.vectors)
-                ours, _, _, _ = ours_model(path, method, args.quality_epochs, seed,
-                                           args.batch_size)
+                ours, *_ = ours_model(path, method, args.quality_epochs, seed, args.batch_size)
                 for name, wv in (("gensim w=1", gwv), ("hangul_dl", ours.wv_)):
                     scores[name].append((wv.evaluate_word_pairs(pairs).spearman,
                                          wv.evaluate_word_analogies(analogies).accuracy))

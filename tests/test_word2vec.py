@@ -13,6 +13,7 @@ from hangul_dl.embeddings.word2vec_training import (
     keep_probabilities,
     scatter_add_rows,
     segment_sum_sorted,
+    sg_index,
     sg_step,
     window_pairs,
 )
@@ -119,7 +120,17 @@ def _dense_negative_sampling(W_out, h, targets, negatives):
     return layer.grads[0] * n, dh * n
 
 
-def test_skipgram_step_equals_dense_sgd_step(rng):
+@pytest.mark.parametrize("variant", ["one gather", "a gather per pair", "without scipy kernels",
+                                     "index made ahead"])
+def test_skipgram_step_equals_dense_sgd_step(rng, monkeypatch, variant):
+    """The same step however the scores are gathered (the CPU gathers ``_SCORE_ROWS`` rows
+    at a time) and with or without SciPy's private kernels; an index made ahead (as the pair
+    blocks do) is the index the step would make."""
+    if variant == "a gather per pair":
+        monkeypatch.setattr(word2vec_training, "_SCORE_ROWS", 1)
+    if variant == "without scipy kernels":
+        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)
+        monkeypatch.setattr(word2vec_training, "_CSC_MATVECS", None)
     V, D, lr = 12, 4, 0.1
     W_in, W_out = rng.standard_normal((V, D)), rng.standard_normal((V, D))
     owner = np.array([0, 0, 0, 1, 1, 2])
@@ -130,9 +141,40 @@ def test_skipgram_step_equals_dense_sgd_step(rng):
     expected_out = W_out - lr * gW
     expected_in = W_in.copy()
     np.add.at(expected_in, centers[owner], -lr * dh)
-    sg_step(W_in, W_out, owner, contexts, centers, FixedSampler(negatives), lr)
+    index = None
+    if variant == "index made ahead":
+        index = sg_index(owner, contexts, negatives, 3)
+        np.testing.assert_array_equal(index[0], np.column_stack([contexts, negatives]))
+        np.testing.assert_array_equal(index[1], [0, 12, 20, 24])  # 3, 2, 1 pairs of 4 rows
+    h = W_in[centers[owner]]
+    score = np.einsum("pd,pkd->pk", h, W_out[np.column_stack([contexts, negatives])])
+    expected_loss = np.logaddexp(0, -score[:, 0]).sum() + np.logaddexp(0, score[:, 1:]).sum()
+    loss = sg_step(W_in, W_out, owner, contexts, centers, FixedSampler(negatives), lr,
+                   index=index)
+    assert loss == pytest.approx(expected_loss, rel=1e-9)
     np.testing.assert_allclose(W_out, expected_out, atol=1e-12)
     np.testing.assert_allclose(W_in, expected_in, atol=1e-12)
+
+
+def test_skipgram_step_with_saturated_scores_reports_their_loss_and_leaves_them(rng):
+    """Scores beyond ±6 get no step (word2vec.c, gensim); beyond 20 the loss still grows with
+    the score instead of overflowing."""
+    V, D = 12, 4
+    W_in, W_out = 30 * rng.standard_normal((V, D)), 30 * rng.standard_normal((V, D))
+    owner, centers = np.array([0, 0, 1]), np.array([5, 7])
+    contexts, negatives = np.array([1, 2, 3]), rng.integers(0, V, (3, 5))
+    score = np.einsum("pd,pkd->pk", W_in[centers[owner]],
+                      W_out[np.column_stack([contexts, negatives])])
+    assert np.abs(score).max() > 20
+    expected_loss = np.logaddexp(0, -score[:, 0]).sum() + np.logaddexp(0, score[:, 1:]).sum()
+    before_out = W_out.copy()
+    loss = sg_step(W_in, W_out, owner, contexts, centers, FixedSampler(negatives), 0.1)
+    assert loss == pytest.approx(expected_loss, rel=1e-6)
+    rows = np.column_stack([contexts, negatives])
+    stepped = np.unique(rows[np.abs(score) < 6])
+    untouched = np.setdiff1d(np.arange(V), stepped)
+    assert untouched.size > 0
+    np.testing.assert_array_equal(W_out[untouched], before_out[untouched])
 
 
 def test_cbow_step_equals_dense_sgd_step_with_word2vec_context_update(rng):

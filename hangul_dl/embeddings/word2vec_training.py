@@ -21,11 +21,16 @@ Python loop per word), gathers only the rows it needs, and adds row updates stra
 tables with SciPy's CSC kernel on the CPU (one pass in entry order, no sort; ``add.at`` on the
 GPU). Nothing of size V×D is allocated, zeroed or touched per step, so the cost of a step does
 not depend on the vocabulary. What does not depend on the parameters — the window pairs, the
-words at them and the negatives — is made for ~16k centers at once (:class:`_PairBlock`), the
-next block in a helper thread while this one trains (on short review-shaped sentences those
-small per-step operations cost as much as the arithmetic; see the issue-16 profiles in the
-commit log). Updates within one batch use the same parameters (a "minibatch Hogwild" step);
-across batches they are sequential, as in word2vec.
+words at them, the negatives and, for skip-gram, the scored rows and where each center's rows
+start (:func:`sg_index`) — is made for ~16k centers at once (:class:`_PairBlock`), the next
+block in a helper thread while this one trains (on short review-shaped sentences those small
+per-step operations cost as much as the arithmetic; see the issue-16 profiles in the commit
+log). A skip-gram step of 1024 centers scores ~30k rows of ``syn1neg``: they are gathered a
+few thousand at a time for the scores only (all at once, 12 MB, the gather cost three times as
+much per row), and the centers' errors and the ``syn1neg`` update then read the table rows
+themselves, one CSR and one CSC call over the same matrix of step sizes. Updates within one
+batch use the same parameters (a "minibatch Hogwild" step); across batches they are
+sequential, as in word2vec.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from ..training import Trainer
 MAX_EXP = 6.0  # |score| beyond which word2vec.c's sigmoid table ends and gensim skips the update
 
 __all__ = ["EpochStream", "Word2VecTables", "Word2VecTrainer", "cbow_step", "keep_probabilities",
-           "scatter_add_rows", "segment_mean_rows", "segment_sum_sorted", "sg_step",
+           "scatter_add_rows", "segment_mean_rows", "segment_sum_sorted", "sg_index", "sg_step",
            "window_pairs"]
 
 
@@ -120,11 +125,11 @@ def scatter_add_rows(W: Any, ids: Any, owner: Any, coef: Any, H: Any) -> None:
     """``W[ids[i]] += coef[i] * H[owner[i]]`` for every ``i``, repeated IDs summed, in place.
 
     ``ids``, ``owner``, ``coef`` have shape (n,), ``H`` (m, D). Only the rows of ``ids`` are
-    read and written. On the CPU this is one call of SciPy's CSC kernel: the entries are a
-    sparse (V x m) matrix by columns (``owner``, grouped by a stable sort unless already
-    sorted, as every step gives it), and its product with ``H`` is added straight into the
-    rows of ``W`` in entry order — no sort of the IDs, no gathered copy of the rows, no
-    temporary of size (n, D). On the GPU ``add.at`` is an atomic scatter.
+    read and written. On the CPU this is one call of SciPy's CSC kernel
+    (:func:`_add_columns`): the entries are a sparse (V x m) matrix by columns (``owner``,
+    grouped by a stable sort unless already sorted), and its product with ``H`` is added
+    straight into the rows of ``W`` in entry order — no sort of the IDs, no gathered copy of
+    the rows, no temporary of size (n, D). On the GPU ``add.at`` is an atomic scatter.
     """
     xp = get_array_module(W)
     ids = ids.ravel()
@@ -135,20 +140,39 @@ def scatter_add_rows(W: Any, ids: Any, owner: Any, coef: Any, H: Any) -> None:
         xp.add.at(W, ids, coef[:, None] * H[owner])
         return
     m = H.shape[0]
+    if n > 1 and bool(np.any(owner[1:] < owner[:-1])):
+        order = np.argsort(owner, kind="stable")
+        ids, owner, coef = ids[order], owner[order], coef[order]
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=m), out=indptr[1:])
+    _add_columns(W, indptr, ids, coef, H)
+
+
+def _add_columns(W: Any, indptr: Any, ids: Any, coef: Any, H: Any) -> None:
+    """``W[ids[i]] += coef[i] * H[j]`` for ``i`` in ``indptr[j] .. indptr[j+1]-1``, in place.
+
+    The entries, grouped by the row ``j`` of ``H`` (m, D) they come from (``indptr`` (m+1,)),
+    are a sparse (V x m) matrix by columns; its product with ``H`` is added straight into the
+    rows of ``W`` in entry order with SciPy's CSC kernel on the CPU (``add.at`` on the GPU, or
+    where the kernel is missing, after grouping the IDs).
+    """
+    xp = get_array_module(W)
+    n, m = ids.shape[0], H.shape[0]
+    if n == 0:
+        return
+    if xp is not np:
+        xp.add.at(W, ids, coef[:, None] * H[_owners(indptr, n)])
+        return
     if (_CSC_MATVECS is not None and H.dtype == W.dtype and W.dtype in (np.float32, np.float64)
             and W.flags.c_contiguous):
-        if n > 1 and bool(np.any(owner[1:] < owner[:-1])):
-            order = np.argsort(owner, kind="stable")
-            ids, owner, coef = ids[order], owner[order], coef[order]
         index = np.int64 if max(n, W.shape[0], m) >= 2**31 - 1 else np.int32
-        indptr = np.zeros(m + 1, dtype=index)
-        np.cumsum(np.bincount(owner, minlength=m), out=indptr[1:])
-        _CSC_MATVECS(W.shape[0], m, W.shape[1], indptr, ids.astype(index, copy=False),
-                     coef.astype(W.dtype, copy=False), np.ascontiguousarray(H).reshape(-1),
-                     W.reshape(-1))
+        _CSC_MATVECS(W.shape[0], m, W.shape[1], indptr.astype(index, copy=False),
+                     ids.astype(index, copy=False), coef.astype(W.dtype, copy=False),
+                     np.ascontiguousarray(H).reshape(-1), W.reshape(-1))
         return
     # without the kernel: group the IDs by one sort of (id, position) keys and add a sparse
     # (distinct IDs x m) product to the gathered rows
+    owner = _owners(indptr, n)
     key = (ids.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
     key.sort()  # SIMD sort of plain int64 keys: several times faster than argsort
     order = key & 0xFFFFFFFF
@@ -162,6 +186,25 @@ def scatter_add_rows(W: Any, ids: Any, owner: Any, coef: Any, H: Any) -> None:
     _csr_matmul_add(np.append(starts, n), owner[order], coef[order], np.ascontiguousarray(H),
                     block)
     W[rows] = block
+
+
+def _add_table_rows(indptr: Any, ids: Any, coef: Any, W: Any, out: Any) -> None:
+    """``out[j] += sum(coef[i] * W[ids[i]])`` over ``i`` in ``indptr[j] .. indptr[j+1]-1``.
+
+    A CSR (m x V) product read straight from the rows of the table ``W`` (no gathered copy);
+    ``out`` (m, D). Gather + ``add.at`` on the GPU.
+    """
+    xp = get_array_module(W)
+    if xp is np:
+        _csr_matmul_add(indptr, ids, coef, W, out)
+        return
+    xp.add.at(out, _owners(indptr, ids.shape[0]), coef[:, None] * W[ids])
+
+
+def _owners(indptr: Any, n: int) -> Any:
+    """The group of each of ``n`` entries grouped by ``indptr`` (m+1,): (n,) in ``0..m-1``."""
+    xp = get_array_module(indptr)
+    return xp.searchsorted(indptr[1:], xp.arange(n, dtype=indptr.dtype), side="right")
 
 
 def segment_mean_rows(owner: Any, ids: Any, n_segments: int, W: Any) -> Any:
@@ -227,29 +270,42 @@ def _sgd_on_scores(score: Any, lr: Any) -> tuple[Any, float]:
 
     ``score`` is overwritten. Saturated scores (``|score| >= 6``) get no step, as in
     word2vec.c and gensim. Loss: ``softplus(-s)`` for the target, ``softplus(s)`` for a negative.
-    One ``exp`` serves both: with the target's sign flipped every column is a "negative" term
-    ``s``; ``t = 1 + exp(s)`` gives the loss ``log(t)`` (SIMD ``log``; ``log1p`` has no vector
-    kernel in NumPy and cost more than the rest together) and ``sigmoid(s) = 1 - 1 / t``.
-    Beyond ``s = 20`` (where float32 ``softplus(s) == s``) ``exp`` is capped and ``s - 20``
-    added, so a diverging score still shows in the loss instead of overflowing.
+    One ``exp`` serves both: ``t = 1 + exp(s)`` gives ``softplus(s) = log(t)``,
+    ``softplus(-s) = log(t) - s``, ``sigmoid(s) = 1 - 1 / t`` and ``1 - sigmoid(s) = 1 / t``;
+    so the target column needs only ``- s`` in the loss and ``+ lr`` in the step. Beyond
+    ``s = 20`` (where float32 ``softplus(s) == s``) ``exp`` is capped and ``s - 20`` added, so a
+    diverging score still shows in the loss instead of overflowing. The logs are taken of
+    products of four ``t`` (at most ``(1 + e^20)^4``, within float32): a quarter of the ``log``
+    calls, the costliest part of this function (SIMD ``log``; ``log1p`` has no vector kernel in
+    NumPy).
     """
     xp = get_array_module(score)
-    score[:, 0] *= -1  # flip the target's sign: every column is then a "negative" term
     top = float(score.max())
     t = xp.exp(xp.minimum(score, _SOFTPLUS_LINEAR) if top > _SOFTPLUS_LINEAR else score)
     t += 1
-    loss = float(xp.log(t).sum())
+    loss = _sum_log(t.reshape(-1)) - float(score[:, 0].sum())
     if top > _SOFTPLUS_LINEAR:
         loss += float(xp.maximum(score - _SOFTPLUS_LINEAR, 0).sum())
-    # label - sigmoid(s) = -(1 - 1/t) for a negative, +sigmoid(-s) for the target; times lr,
-    # and no step where the score is saturated
-    sign = xp.full(score.shape[1], lr, dtype=score.dtype)
-    sign[0] = -lr
+    unsaturated = xp.abs(score, out=score) < MAX_EXP
     g = xp.reciprocal(t, out=t)
-    g -= 1  # -sigmoid(s)
-    g *= sign
-    g *= xp.abs(score) < MAX_EXP
+    g -= 1  # -sigmoid(s): a negative's label - sigmoid(s)
+    g *= lr
+    g[:, 0] += lr  # the target's 1 - sigmoid(s)
+    g *= unsaturated
     return g, loss
+
+
+def _sum_log(t: Any) -> float:
+    """``log(t).sum()`` for ``1 <= t <= 1 + e^20`` (n,): logs of products of four."""
+    xp = get_array_module(t)
+    n = t.shape[0]
+    h = n // 4
+    if h == 0:
+        return float(xp.log(t).sum())
+    q = t[:h] * t[h:2 * h]
+    q *= t[2 * h:3 * h]
+    q *= t[3 * h:4 * h]
+    return float(xp.log(q).sum(dtype=np.float64)) + float(xp.log(t[4 * h:]).sum(dtype=np.float64))
 
 
 def _negative_step(W_out: Any, H: Any, owner: Any, targets: Any, negatives: Any,
@@ -269,31 +325,81 @@ def _negative_step(W_out: Any, H: Any, owner: Any, targets: Any, negatives: Any,
     return neu1e, loss
 
 
+def sg_index(owner: Any, contexts: Any, negatives: Any, n_centers: int
+             ) -> tuple[Any, Any]:
+    """The rows a skip-gram step scores and where each center's rows start.
+
+    ``owner`` (P,) sorted center numbers in ``0..n_centers-1``, ``contexts`` (P,), ``negatives``
+    (P, K). Returns ``rows`` (P, K+1) (each context word, then its negatives) and ``indptr``
+    (n_centers+1,) int32: the rows of center ``b`` are ``rows.ravel()[indptr[b]:indptr[b+1]]``.
+    """
+    xp = get_array_module(contexts)
+    rows = xp.concatenate([contexts.reshape(-1, 1).astype(np.int32),
+                           negatives.astype(np.int32)], axis=1)
+    indptr = xp.zeros(n_centers + 1, dtype=np.int32)
+    xp.cumsum(xp.bincount(owner, minlength=n_centers) * rows.shape[1], out=indptr[1:])
+    return rows, indptr
+
+
+def _pair_scores(W_out: Any, h: Any, owner: Any, rows: Any) -> Any:
+    """``score[p, k] = W_out[rows[p, k]] . h[owner[p]]``, (P, K+1).
+
+    One batched ``matmul`` of the gathered rows (P, K+1, D) with the hidden vectors (P, D, 1)
+    (a little faster than the same ``einsum``). On the CPU in chunks of ~``_SCORE_ROWS`` gathered
+    rows, so that they are still in cache when they are multiplied: gathering all of a step's
+    rows at once (12 MB at 5k pairs, dim 100) cost three times as much per row.
+    """
+    xp = get_array_module(W_out)
+    if xp is not np:
+        hidden = xp.take(h, owner, axis=0)[:, :, None]
+        return xp.matmul(xp.take(W_out, rows, axis=0), hidden)[:, :, 0]
+    P, K1 = rows.shape
+    D = W_out.shape[1]
+    score = np.empty((P, K1, 1), dtype=W_out.dtype)
+    chunk = max(1, min(P, _SCORE_ROWS // K1))
+    gathered = np.empty((chunk, K1, D), dtype=W_out.dtype)
+    hidden = np.empty((chunk, D, 1), dtype=W_out.dtype)
+    for a in range(0, P, chunk):
+        n = min(chunk, P - a)
+        # mode="clip": no bounds-checked copy of the output (the rows are valid IDs)
+        np.take(W_out, rows[a:a + n], axis=0, out=gathered[:n], mode="clip")
+        np.take(h, owner[a:a + n], axis=0, out=hidden[:n, :, 0], mode="clip")
+        np.matmul(gathered[:n], hidden[:n], out=score[a:a + n])
+    return score.reshape(P, K1)
+
+
 def sg_step(W_in: Any, W_out: Any, owner: Any, contexts: Any, centers: Any,
-            sampler: UnigramSampler, lr: float, negatives: Any = None) -> float:
+            sampler: UnigramSampler, lr: float, negatives: Any = None,
+            index: tuple[Any, Any] | None = None) -> float:
     """One skip-gram step: center ``centers[owner[p]]`` predicts context word ``contexts[p]``.
 
     ``owner`` (P,) sorted center numbers in ``0..B-1``, ``contexts`` (P,) word rows, ``centers``
-    (B,) word rows, ``negatives`` (P, K) (None: drawn from ``sampler`` now). The center's input
-    vector is gathered once and its errors over all of its contexts are summed before the
-    update (the book's orientation; the pairs are word2vec's). Updates the touched rows of
-    ``W_in`` and ``W_out`` in place; returns the summed loss.
+    (B,) word rows, ``negatives`` (P, K) (None: drawn from ``sampler`` now), ``index`` the
+    :func:`sg_index` of these (None: made now). The center's input vector is gathered once and
+    its errors over all of its contexts are summed before the update (the book's orientation;
+    the pairs are word2vec's). Updates the touched rows of ``W_in`` and ``W_out`` in place;
+    returns the summed loss.
+
+    The scored rows of ``W_out`` are gathered only for the scores (in cache-sized chunks); the
+    center errors and the ``W_out`` update read and write the table rows directly, both with
+    one sparse kernel call over the same (B x V) matrix of step sizes ``g``.
     """
     xp = get_array_module(W_in)
     lr = W_in.dtype.type(lr)
-    B = centers.shape[0]
-    if negatives is None:
-        negatives = sampler.get_negative_sample(contexts)
+    B, D = centers.shape[0], W_in.shape[1]
+    if index is None:
+        if negatives is None:
+            negatives = sampler.get_negative_sample(contexts)
+        index = sg_index(owner, contexts, negatives, B)
+    rows, indptr = index
     h = xp.take(W_in, centers, axis=0)  # (B, D)
-    idx, Wt, g, loss = _scores(W_out, xp.take(h, owner, axis=0), contexts, negatives, lr)
-    K1 = idx.shape[1]
-    # each center's error summed over its contexts and their negatives, straight from the
-    # gathered rows: one sparse (B x P(K+1)) product, no (P, D) temporary
-    rep = xp.repeat(owner, K1)  # (P(K+1),) the center of each scored row
-    dh = segment_sum_sorted(Wt.reshape(-1, Wt.shape[-1]), rep, B, g.ravel())
-    scatter_add_rows(W_out, idx, rep, g.ravel(), h)
-    ones = xp.ones(B, dtype=W_in.dtype)
-    scatter_add_rows(W_in, centers, xp.arange(B, dtype=np.int32), ones, dh)
+    g, loss = _sgd_on_scores(_pair_scores(W_out, h, owner, rows), lr)  # (P, K+1)
+    ids, g = rows.reshape(-1), g.reshape(-1)
+    dh = xp.zeros((B, D), dtype=W_in.dtype)
+    _add_table_rows(indptr, ids, g, W_out, dh)  # each center's error, before W_out changes
+    _add_columns(W_out, indptr, ids, g, h)
+    _add_columns(W_in, xp.arange(B + 1, dtype=np.int32), centers.astype(np.int32, copy=False),
+                 xp.ones(B, dtype=W_in.dtype), dh)
     return loss
 
 
@@ -373,18 +479,25 @@ class _PairBlock:
         self.pair_cut = to_cpu(xp.searchsorted(center, cuts)).tolist()
         self.center_cut = to_cpu(xp.searchsorted(center_pos, cuts)).tolist()
         self.skipgram = skipgram
+        if skipgram:  # sg_index of the whole block; a step takes its slice
+            self.rows, self.indptr = sg_index(self.rank, self.contexts, self.negatives,
+                                              int(center_pos.shape[0]))
 
     def step(self, i: int) -> tuple[tuple[Any, ...], float]:
-        """Step ``i`` of the block: ``(owner, contexts, centers, negatives)`` and its number of
-        predictions (``(None,) * 4`` and 0 when none of its centers has a context)."""
+        """Step ``i`` of the block: ``(owner, contexts, centers, negatives, index)`` (``index``
+        the skip-gram step's :func:`sg_index`, None for CBOW) and its number of
+        predictions (``(None,) * 5`` and 0 when none of its centers has a context)."""
         a, b = self.pair_cut[i], self.pair_cut[i + 1]
         if a == b:
-            return (None, None, None, None), 0.0
+            return (None,) * 5, 0.0
         ca, cb = self.center_cut[i], self.center_cut[i + 1]
         owner = self.rank[a:b] - ca
-        negatives = self.negatives[a:b] if self.skipgram else self.negatives[ca:cb]
-        return ((owner, self.contexts[a:b], self.centers[ca:cb], negatives),
-                float(b - a if self.skipgram else cb - ca))
+        if not self.skipgram:
+            return ((owner, self.contexts[a:b], self.centers[ca:cb], self.negatives[ca:cb],
+                     None), float(cb - ca))
+        index = (self.rows[a:b], self.indptr[ca:cb + 1] - self.indptr[ca])
+        return ((owner, self.contexts[a:b], self.centers[ca:cb], self.negatives[a:b], index),
+                float(b - a))
 
 
 def _ahead(make: Callable[[int], Any], keys: Sequence[int], thread: bool) -> Iterator[Any]:
@@ -408,6 +521,7 @@ def _ahead(make: Callable[[int], Any], keys: Sequence[int], thread: bool) -> Ite
 
 _BLOCK_CENTERS = 16384  # centers per _PairBlock
 _SOFTPLUS_LINEAR = 20.0  # softplus(s) == s in float32 beyond this
+_SCORE_ROWS = 3072  # rows of W_out gathered at a time for the skip-gram scores (~1.2 MB at dim 100)
 
 
 @dataclass
@@ -534,7 +648,7 @@ class Word2VecTrainer(Trainer):
                                                 + int(raw_pos[step * batch_size])) / total)
                 yield block.step(i)
 
-    def _step(self, owner: Any, contexts: Any, centers: Any, negatives: Any,
+    def _step(self, owner: Any, contexts: Any, centers: Any, negatives: Any, index: Any,
               max_grad: float | None) -> float:
         """One sparse SGD step; returns the mean loss per prediction."""
         if owner is None:
@@ -542,7 +656,8 @@ class Word2VecTrainer(Trainer):
         W_in, W_out = self.model.syn0.params[0], self.model.syn1neg.params[0]
         lr = self.optimizer.lr
         if self.method == "skipgram":
-            loss = sg_step(W_in, W_out, owner, contexts, centers, self.sampler, lr, negatives)
+            loss = sg_step(W_in, W_out, owner, contexts, centers, self.sampler, lr, negatives,
+                           index)
             n = owner.shape[0]
         else:
             loss = cbow_step(W_in, W_out, owner, contexts, centers, self.sampler, lr, negatives)

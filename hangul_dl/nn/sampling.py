@@ -117,9 +117,14 @@ class UnigramSampler:
 
     def _draw(self, shape: tuple[int, ...], xp: Any) -> Any:
         prob, alias, rng = self._device(xp)
-        u = rng.random(shape) * self.vocab_size  # float64: integer part picks a column
-        idx = xp.minimum(u.astype(np.int32), self.vocab_size - 1)
-        return xp.where(u - idx < prob[idx], idx, alias[idx]).astype(np.int32)
+        u = rng.random(shape)
+        u *= self.vocab_size  # float64: integer part picks a column
+        idx = u.astype(np.int32)
+        xp.minimum(idx, self.vocab_size - 1, out=idx)
+        u -= idx  # the fractional part; in place, as above (fresh temporaries cost page faults)
+        out = alias[idx]
+        xp.copyto(out, idx, where=u < prob[idx])
+        return out
 
     def sample(self, n: int | tuple[int, ...], xp: Any = np) -> Any:
         """``n`` IDs (an int or a shape) from the distribution, repeats and any ID allowed."""
