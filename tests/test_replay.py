@@ -105,3 +105,13 @@ def test_a_pipeline_replays_a_steps_output_from_the_store_not_from_the_tagger(tm
     spy = pipe["model"]
     assert spy.kind == "Replay" and spy.passes[0] == spy.passes[1] and len(spy.passes[0]) == 3
     assert calls == texts  # once each: the vocabulary and the model read the store
+
+
+def test_a_token_file_written_elsewhere_is_replayed_as_it_is(tmp_path):
+    """A token cache entry as a store: read on every pass, counted on demand, never rewritten."""
+    path = tmp_path / "entry.txt"
+    write_token_lines(path, [["▁국회", "는"], [], ["▁법률"]])
+    store = Replay.of_token_file(path)
+    assert list(store) == list(store) == [["▁국회", "는"], [], ["▁법률"]]
+    assert len(store) == 3 and "3 items as tokens" in repr(store)
+    assert store.ids is None and path.read_text(encoding="utf-8") == "▁국회 는\n\n▁법률\n"

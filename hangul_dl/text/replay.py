@@ -128,9 +128,7 @@ class Replay:
         """A store over a token-lines file written elsewhere (a token cache entry): read on
         every pass, never written."""
         store = cls((), Path(path).parent)
-        store.form, store._tokens_file = "tokens", Path(path)
-        with open(path, "rb") as f:
-            store._n = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+        store.form, store._tokens_file, store._n = "tokens", Path(path), None  # counted on demand
         return store
 
     @property
@@ -153,6 +151,9 @@ class Replay:
     def __len__(self) -> int:
         if self.form is None:
             self._write()
+        if self._n is None:  # a token file written elsewhere
+            with open(self._tokens_file, "rb") as f:
+                self._n = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
         return self._n
 
     def _write(self) -> None:
@@ -181,7 +182,7 @@ class Replay:
         self.items = ()  # the upstream is not read again
 
     def __repr__(self) -> str:
-        state = f"{self._n:,} items as {self.form}" if self.form else "not written yet"
+        state = f"{len(self):,} items as {self.form}" if self.form else "not written yet"
         return f"Replay({state}, {self.directory})"
 
 
