@@ -35,7 +35,9 @@ def test_gc_frozen_leaves_a_freeze_of_the_caller_alone():
         before = gc.get_freeze_count()
         with python_gc_frozen():
             pass
-        assert gc.get_freeze_count() == before  # not unfrozen by us
+        # not unfrozen by us (that would make it 0); frozen objects that another thread frees
+        # meanwhile leave the permanent generation, so the count may drop by a few
+        assert before > 1000 and gc.get_freeze_count() > before - 100
     finally:
         gc.unfreeze()
 
