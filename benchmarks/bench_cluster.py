@@ -4,9 +4,10 @@ Four ways to run the same ``TokenizeJob`` (the output files are compared: they m
 same bytes)::
 
     jobs1      TokenizeJob(n_jobs=1)                   the JVM in this process
-    jobs2      TokenizeJob(n_jobs=2)                   today's local pool: 2 spawned workers
+    jobs2      TokenizeJob(n_jobs=2)                   2 threads of this process, one JVM (Okt)
     local:2    where("local:2")                        a local Dask cluster of 2 processes
     dask-cli   `dask scheduler` + 2 × `dask worker --nthreads 1` on 127.0.0.1 (already running)
+    dask-threads  `dask scheduler` + 1 × `dask worker --nthreads 2`: one JVM, two task threads
 
 Each configuration runs in a fresh Python process, so the **first call is included**: the JVM
 start of every worker (and, for local:2, starting the cluster; for dask-cli the cluster's own
@@ -53,7 +54,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
-CONFIGS = ("jobs1", "jobs2", "local:2", "dask-cli")
+CONFIGS = ("jobs1", "jobs2", "local:2", "dask-cli", "dask-threads")
 
 _SUBJECTS = ["영화", "배우 연기", "스토리", "음악", "결말", "감독 연출", "영상미", "대사", "주인공",
              "액션 장면", "반전", "캐릭터", "분위기", "초반", "후반부", "OST"]
@@ -96,7 +97,7 @@ def _sha(path: Path) -> str:
 
 
 #: Thread groups of the CPU breakdown: (group, test on the thread's name).
-_GROUPS = (("task", lambda n: n in ("task",) or "Dask-Default-Threads" in n),
+_GROUPS = (("task", lambda n: n in ("task", "hangul_dl-tokenize") or "Dask-Default-Threads" in n),
            ("jit", lambda n: "CompilerThre" in n),
            ("java_gc", lambda n: n.startswith(("VM Thread", "GC Thread", "G1 "))),
            ("jpype_gc", lambda n: n.startswith("Python Referenc")),
@@ -148,6 +149,8 @@ def _cpu_breakdown(executor, n_jobs: int) -> dict:
                 workers.append(_cpu_of(child.pid, {}, True))
         if n_jobs == 1:  # the JVM is in this process: its main thread tokenizes
             workers.append(_cpu_of(os.getpid(), {}, True))
+        elif not workers:  # Okt's n_jobs > 1: threads of this process, one JVM
+            workers.append(_cpu_of(os.getpid(), _thread_names(), False))
     client = _cpu_of(os.getpid(), {t: n for t, n in _thread_names().items()}, False)
     return {"workers": [w for w in workers if w], "client": client}
 
@@ -165,7 +168,7 @@ def run_one(config: str, source: Path, out: Path, shard_lines: int, address: str
         n_jobs = 2
     elif config == "local:2":
         executor = where("local:2").start()
-    elif config == "dask-cli":
+    elif config in ("dask-cli", "dask-threads"):
         executor = where(address).start()
     record: dict = {"config": config}
     try:
@@ -237,9 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         for config in [c for _ in range(args.repeats) for c in configs]:  # interleaved
             cluster, address, started = None, None, 0.0
             try:
-                if config == "dask-cli":
+                if config in ("dask-cli", "dask-threads"):
                     t = time.perf_counter()
-                    cluster = ProcessCluster(2, log_dir=Path(tmp) / "logs").start()
+                    shape = (2, 1) if config == "dask-cli" else (1, 2)  # workers, threads each
+                    cluster = ProcessCluster(shape[0], nthreads=shape[1],
+                                             log_dir=Path(tmp) / "logs").start()
                     started, address = time.perf_counter() - t, cluster.address
                 cmd = [sys.executable, __file__, "--one", config, "--source", str(source),
                        "--out", str(Path(tmp) / config.replace(":", "_")),

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -568,3 +569,60 @@ def test_scripts_and_lm_train_with_scheduler_match_jobs_1(cluster, tmp_path, mon
         assert sorted(a.files) == sorted(b.files)
         for key in a.files:
             np.testing.assert_array_equal(a[key], b[key])
+
+
+class _ThreadedChar(CharTokenizer):
+    """Character tokens after a sleep outside the GIL, like a JVM tagger; records overlap."""
+
+    lock: ClassVar = threading.Lock()
+    now: ClassVar = [0, 0]  # calls running now, most at once
+
+    @property
+    def parallel_threads(self) -> bool:
+        return True
+
+    def tokenize(self, text):
+        with self.lock:
+            self.now[0] += 1
+            self.now[1] = max(self.now)
+        try:
+            time.sleep(0.005)
+            return super().tokenize(text)
+        finally:
+            with self.lock:
+                self.now[0] -= 1
+
+
+class _TurnsChar(_ThreadedChar):
+    """The same, without the promise: its calls must take turns."""
+
+    @property
+    def parallel_threads(self) -> bool:
+        return False
+
+
+def test_a_workers_threads_tag_at_once_when_the_tokenizer_allows_it():
+    """``dask worker --nthreads 2`` with Okt: the two task threads share the worker's one
+    tokenizer (one JVM) and tag at the same time, each counting its own items; a tokenizer
+    without ``parallel_threads`` takes turns (the lock)."""
+    from hangul_dl.distributed.tasks import run_shard, tokenizer_payload
+
+    texts = [f"{SENTENCES[i % 5]} {i}" for i in range(40)]
+    results = {}
+
+    def task(name, payload, lines):
+        results[name] = run_shard("tokens", payload, lines)
+
+    for tok, overlap in ((_ThreadedChar(), True), (_TurnsChar(), False)):
+        payload = tokenizer_payload(tok)
+        _ThreadedChar.now[:] = [0, 0]
+        threads = [threading.Thread(target=task, args=(k, payload, texts[k::2])) for k in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for k in (0, 1):
+            joined, stats = results[k]
+            assert joined == "\n".join(" ".join(CharTokenizer().tokenize(s)) for s in texts[k::2])
+            assert stats["items"] == 20
+        assert (_ThreadedChar.now[1] > 1) is overlap

@@ -52,8 +52,8 @@ def okt_pos():
 
 @pytest.fixture(scope="module")
 def okt_worker():
-    """Okt whose ``pipe(n_jobs=2)`` keeps its one worker process warm for the module: a JVM of
-    its own, with only Okt's dictionaries in its heap."""
+    """Okt whose ``pipe(timeout=...)`` keeps its one worker process warm for the module: a JVM
+    of its own, with only Okt's dictionaries in its heap."""
     tok = KonlpyTokenizer("okt")
     yield tok
     tok.close()
@@ -148,17 +148,19 @@ def test_segments_cut_long_text():
     assert covered == text.replace(" ", "")
 
 
-@pytest.mark.slow  # a worker process with its own JVM
-def test_pipe_matches_and_workers(okt, okt_worker):
+def test_okt_pipe_with_two_jobs_tags_on_threads_of_this_process(okt):
+    """Okt's ``pipe(n_jobs=2)`` runs two threads on this process's JVM (no worker process, no
+    second JVM) and gives the tokens one thread gives; every item is counted. How threads keep
+    order, count, fail and stop is tested in test_text_threads.py."""
     data = [s for s in SENTENCES * 20] + ["ㅋ" * 300, "😀 漢字"]
     one = list(okt.pipe(data, n_jobs=1, quiet=True))
     assert one == okt.tokenize_batch(data)
-    # one chunk of work starts one worker (one JVM), though two are allowed; how chunks spread
-    # over two workers and come back in order is tested with 'char' in test_workers.py and with
-    # 'whitespace' in test_batch.py (jobs 1 and 2)
-    two = list(okt_worker.pipe(iter(data), n_jobs=2, batch_size=len(data), quiet=True))
+    before = okt.stats_["items"]
+    two = list(okt.pipe(iter(data), n_jobs=2, batch_size=7, quiet=True))
     assert two == one
-    assert len(okt_worker._pool.workers) == 1
+    assert okt.stats_["items"] - before == len(data)
+    assert "_pool" not in vars(okt)
+    assert okt.parallel_threads and not KonlpyTokenizer("komoran").parallel_threads
 
 
 class SleepyTokenizer(CharTokenizer):

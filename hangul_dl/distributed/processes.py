@@ -36,18 +36,21 @@ def free_port() -> int:
 
 
 class ProcessCluster:
-    """``dask scheduler`` and ``n_workers`` × ``dask worker --nthreads 1`` on 127.0.0.1.
+    """``dask scheduler`` and ``n_workers`` × ``dask worker --nthreads N`` on 127.0.0.1.
 
     The processes get the settings of :data:`~hangul_dl.distributed.cluster.WORKER_ENV` (no
     sampling profiler, slower watchdog ticks) unless the environment sets them; ``env`` adds
     variables (``PYTHONPATH`` so that workers can import a user's tokenizer class); ``log_dir``
     receives one log file per process (else the output is discarded);
-    ``start_timeout`` bounds the wait for the workers to register.
+    ``start_timeout`` bounds the wait for the workers to register; ``nthreads`` is each
+    worker's (1: one task at a time per process; Okt tags on all of a worker's threads at once).
     """
 
     def __init__(self, n_workers: int = 2, env: dict[str, str] | None = None,
-                 log_dir: str | os.PathLike | None = None, start_timeout: float = 120.0):
+                 log_dir: str | os.PathLike | None = None, start_timeout: float = 120.0,
+                 nthreads: int = 1):
         self.n_workers = n_workers
+        self.nthreads = nthreads
         self.env = env
         self.log_dir = log_dir
         self.start_timeout = start_timeout
@@ -55,7 +58,8 @@ class ProcessCluster:
         self.processes: list[subprocess.Popen] = []
 
     def __repr__(self) -> str:
-        return f"ProcessCluster(n_workers={self.n_workers}, address={self.address!r})"
+        return (f"ProcessCluster(n_workers={self.n_workers}, nthreads={self.nthreads}, "
+                f"address={self.address!r})")
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         from .cluster import WORKER_ENV
@@ -86,7 +90,7 @@ class ProcessCluster:
             self._spawn("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", str(port),
                                       "--no-dashboard"])
             for i in range(self.n_workers):
-                self._spawn(f"worker-{i}", ["worker", self.address, "--nthreads", "1",
+                self._spawn(f"worker-{i}", ["worker", self.address, "--nthreads", str(self.nthreads),
                                             "--host", "127.0.0.1", "--no-dashboard",
                                             "--name", f"worker-{i}"])
             deadline = time.monotonic() + self.start_timeout

@@ -23,6 +23,7 @@ worker as on this machine, so a local and a cluster result cannot differ:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import tempfile
@@ -37,6 +38,7 @@ import numpy as np
 
 from .. import registry
 from ..errors import InputError
+from ..text.jvm import java_daemon_thread
 from ..text.workers import WORKER_JVM_OPTIONS
 
 __all__ = [
@@ -54,6 +56,7 @@ _TOKENIZERS: dict[str, tuple[Any, threading.Lock]] = {}  # identity JSON -> (tok
 _CACHE_LOCK = threading.Lock()
 _BUILT: Counter[str] = Counter()  # identity JSON -> tokenizers built in this process
 _TIMES: Counter[str] = Counter()  # phase -> seconds (and "tasks", "lines") in this process
+_LOCAL = threading.local()  # a task thread's copies of the tokenizers (parallel_threads ones)
 
 
 def tokenizers_built() -> dict[str, int]:
@@ -102,8 +105,11 @@ def _payload_class(payload: dict[str, Any]) -> type:
 def worker_tokenizer(payload: dict[str, Any]) -> tuple[Any, threading.Lock]:
     """This process's tokenizer for ``payload`` (built on first use, then reused) and its lock.
 
-    A worker with several threads shares one tokenizer (one JVM) between them; the lock makes
-    them take turns, so ``--nthreads 1`` per worker process is what scales.
+    A worker with several threads shares one tokenizer (one JVM) between them. A tokenizer
+    whose ``parallel_threads`` is true (Okt) then tags on all of them at once (each task thread
+    with a copy that counts for itself), so one worker process per machine with ``--nthreads``
+    = its cores needs one JVM; any other tokenizer's threads take turns at the lock, and
+    ``--nthreads 1`` per worker process is what scales.
     """
     key = payload["identity"]
     started = time.perf_counter()
@@ -255,15 +261,31 @@ def run_shard(kind: str, payload: dict[str, Any] | None, texts: list[str], timeo
     if payload is None:  # the lines are tokens already
         return FINISHERS[kind]([t.split() for t in texts], options or {}), {}
     tokenizer, lock = worker_tokenizer(payload)
-    with lock:
+    if timeout is None and getattr(tokenizer, "parallel_threads", False):
+        # the worker's threads tag at once (Okt: one JVM for all of them), each with a copy
+        # that has counters of its own
+        tokenizer, lock = _thread_copy(tokenizer, payload["identity"]), contextlib.nullcontext()
+    with lock, java_daemon_thread():
         started = time.perf_counter()
         before = dict(tokenizer.stats_)
         token_lists = _tokens(tokenizer, texts, timeout, on_timeout, batch_size)
         stats = {k: v - before.get(k, 0) for k, v in tokenizer.stats_.items()}
         tokenized = time.perf_counter()
         result = FINISHERS[kind](token_lists, options or {})
+        finished = time.perf_counter()
+    with _CACHE_LOCK:
         _TIMES["tokenize"] += tokenized - started
-        _TIMES["finish"] += time.perf_counter() - tokenized
+        _TIMES["finish"] += finished - tokenized
         _TIMES["tasks"] += 1
         _TIMES["lines"] += len(texts)
     return result, stats
+
+
+def _thread_copy(tokenizer: Any, key: str) -> Any:
+    """This thread's copy of the process's tokenizer ``key``: the same tagger, its own
+    ``stats_``."""
+    copies = vars(_LOCAL).setdefault("copies", {})
+    mine = copies.get(key)
+    if mine is None:
+        mine = copies[key] = tokenizer._copy_for_thread()
+    return mine

@@ -37,8 +37,8 @@ from pathlib import Path
 
 from ..errors import InputError, JVMError
 
-__all__ = ["JVMCandidate", "check_jvm_settings", "find_jvm", "heap_bytes", "jvm_candidates",
-           "jvm_started", "konlpy_classpath", "python_gc_frozen", "start_jvm"]
+__all__ = ["JVMCandidate", "check_jvm_settings", "find_jvm", "heap_bytes", "java_daemon_thread",
+           "jvm_candidates", "jvm_started", "konlpy_classpath", "python_gc_frozen", "start_jvm"]
 
 logger = logging.getLogger(__name__)
 
@@ -320,6 +320,10 @@ def konlpy_classpath() -> list[str]:
     return [str(javadir), str(javadir / "bin"), str(javadir / "*")]
 
 
+_FREEZE_LOCK = threading.Lock()
+_FREEZE = {"depth": 0, "ours": False}  # blocks open in this process; whether we froze
+
+
 @contextlib.contextmanager
 def python_gc_frozen():
     """Within the block, Python's cycle collector skips the objects that existed at its start.
@@ -333,15 +337,48 @@ def python_gc_frozen():
     Nothing else changes (reference counting frees as usual; cycles made of the older objects
     wait for the next collection after the block). A process that froze objects itself
     (``gc.get_freeze_count() > 0``) is left alone.
+
+    Blocks may overlap on several threads (the tagging threads of ``pipe(n_jobs=2)``): the
+    first to enter freezes, the last to leave unfreezes.
     """
-    if gc.get_freeze_count() or not gc.isenabled():
-        yield
-        return
-    gc.freeze()
+    with _FREEZE_LOCK:
+        if _FREEZE["depth"] == 0:
+            _FREEZE["ours"] = not gc.get_freeze_count() and gc.isenabled()
+            if _FREEZE["ours"]:
+                gc.freeze()
+        _FREEZE["depth"] += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _FREEZE_LOCK:
+            _FREEZE["depth"] -= 1
+            if _FREEZE["depth"] == 0 and _FREEZE["ours"]:
+                _FREEZE["ours"] = False
+                gc.unfreeze()
+
+
+@contextlib.contextmanager
+def java_daemon_thread():
+    """This (non-main) Python thread attached to the running JVM as a daemon for the block, and
+    detached after it.
+
+    JPype attaches a thread on its first Java call and never detaches it, so every thread that
+    ends leaves its Java thread behind (memory the JVM keeps until exit); a pool that starts
+    threads per call would leak one per thread. Does nothing when no JVM runs. (Start the JVM
+    itself from a thread that outlives the work, the main one: a process whose JVM was started
+    from a pool thread that had ended crashed at exit, SIGSEGV in JPype's shutdown.)
+    """
+    if not jvm_started():
+        yield
+        return
+    import jpype
+
+    thread = jpype.JClass("java.lang.Thread")
+    thread.attachAsDaemon()
+    try:
+        yield
+    finally:
+        thread.detach()
 
 
 def jvm_started() -> bool:

@@ -198,6 +198,17 @@ class KonlpyTokenizer(Tokenizer):
         return hashlib.sha256(Path(self.userdic).read_bytes()).hexdigest()
 
     # -- the tagger ----------------------------------------------------------------------------
+    @property
+    def parallel_threads(self) -> bool:
+        """True for Okt: its tagger is one stateless Scala object over read-only dictionaries,
+        and a call spends ~93% of its time in Java, outside the GIL (two threads: 1.94x one).
+        The other backends keep state in their tagger objects (Hannanum's workflow, Kkma's and
+        Komoran's lattices) or hold the GIL (MeCab): they use worker processes."""
+        return self._backend == "okt"
+
+    def _start_tagger(self) -> None:
+        self._tagger()
+
     def _tagger(self):
         backend = self._backend
         key = (backend, self.dicpath, self.userdic)

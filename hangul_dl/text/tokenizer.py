@@ -31,6 +31,7 @@ builds any of them from a name.
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
 import os
 from collections.abc import Iterable, Iterator
@@ -41,6 +42,7 @@ from ..progress import progress
 from ..stage import Stage
 from .markers import UNKNOWN_TAG, char_tokens, detokenize
 from .normalize import Normalizer
+from .threads import pipe_threads
 from .workers import WorkerPool, current_executor
 
 __all__ = ["Tokenizer"]
@@ -108,6 +110,25 @@ class Tokenizer(Stage):
             self._stats = collections.Counter(items=0, fallbacks=0, tagger_errors=0)
         return self._stats
 
+    @property
+    def parallel_threads(self) -> bool:
+        """True when :meth:`tokenize` spends its time outside Python's GIL and one tokenizer may
+        run on several threads at once (a JVM tagger): ``pipe(n_jobs>1)`` without a time limit
+        then tags on threads of this process (:mod:`hangul_dl.text.threads`: one JVM), not in
+        worker processes. False here: pure-Python tokenizers would only take turns."""
+        return False
+
+    def _start_tagger(self) -> None:
+        """Load what :meth:`tokenize` needs (a JVM and its tagger) in the calling thread."""
+
+    def _copy_for_thread(self) -> Tokenizer:
+        """A shallow copy for another thread: the same settings and tagger, counters of its own
+        (``stats_``) and no worker pool."""
+        mine = copy.copy(self)
+        vars(mine).pop("_stats", None)
+        vars(mine).pop("_pool", None)
+        return mine
+
     def tokenize(self, text: str) -> list[str]:
         """Tokens of one string, word-initial ones marked with ``▁``.
 
@@ -155,10 +176,12 @@ class Tokenizer(Stage):
              quiet: bool = False) -> Iterator[list[str]]:
         """Tokenize a stream lazily, in input order: an iterator of token lists.
 
-        ``n_jobs`` > 1 (or -1 for every core) runs that many spawned worker processes, each with
-        its own tagger/JVM; at most ``2 * n_jobs`` chunks of ``batch_size`` texts are in flight,
-        so memory stays bounded on any input size. ``timeout`` (seconds per item) runs the work
-        in killable worker processes even when ``n_jobs == 1``; a timed-out item is tokenized
+        ``n_jobs`` > 1 (or -1 for every core) tags on that many threads of this process when the
+        tokenizer's :attr:`parallel_threads` is true (Okt: one JVM for every core), else on that
+        many spawned worker processes, each with its own tagger/JVM; at most ``2 * n_jobs``
+        chunks of ``batch_size`` texts are in flight, so memory stays bounded on any input size.
+        ``timeout`` (seconds per item) runs the work in killable worker processes even when
+        ``n_jobs == 1`` (and for Okt too); a timed-out item is tokenized
         character by character and counted in ``stats_["fallbacks"]``
         (``on_timeout="fallback"``) or raises :class:`TokenizerError` (``"raise"``). A progress
         bar is shown on a terminal unless ``quiet``.
@@ -185,6 +208,8 @@ class Tokenizer(Stage):
         bar = progress(total, quiet, unit="text", desc="tokenize", leave=False)
         if n_jobs == 1 and timeout is None:
             stream = (self.tokenize_batch(batch) for batch in _batched(texts, batch_size))
+        elif timeout is None and self.parallel_threads:
+            stream = pipe_threads(self, _batched(texts, batch_size), n_jobs)
         else:
             pool = vars(self).get("_pool")
             if pool is not None and pool.busy:  # a second pipe() running at the same time

@@ -1,7 +1,9 @@
 """Where tokenizing runs: the worker processes of :meth:`hangul_dl.text.tokenizer.Tokenizer.pipe`
-on this machine, or, within a :func:`tokenizing_on` block, an executor of
-:func:`hangul_dl.distributed.where` (a Dask cluster) that every encoder, token cache and
-pipeline tokenizer step in the block hands its texts to (:func:`pipe_tokens`).
+on this machine (a tokenizer that cannot share one process's threads, or a per-item time
+limit; Okt's ``pipe(n_jobs>1)`` tags on threads instead: :mod:`hangul_dl.text.threads`), or,
+within a :func:`tokenizing_on` block, an executor of :func:`hangul_dl.distributed.where` (a
+Dask cluster) that every encoder, token cache and pipeline tokenizer step in the block hands its
+texts to (:func:`pipe_tokens`).
 
 Each worker is a *spawned* process (never forked: a forked JVM is unusable) that rebuilds the
 tokenizer from its ``(module, class name, parameters)`` spec, starts its own JVM and tagger, then
