@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     where_options(p)
     p.add_argument("--shard-lines", type=positive_int, default=10_000,
                    help="샤드 하나의 줄 수 (중단 시 잃는 작업 단위, 기본 10000)")
-    p.add_argument("--batch-size", type=positive_int, default=256, help="작업 프로세스에 보내는 묶음 크기")
+    p.add_argument("--batch-size", type=positive_int, default=256, help="스레드·작업 프로세스에 한 번에 보내는 줄 수")
     skip_bad_option(p)
     p.add_argument("--force", action="store_true", help="끝난 샤드도 모두 다시 처리")
     p.add_argument("--no-keep-parts", action="store_true",

@@ -16,9 +16,10 @@ reuses every shard whose record matches — same file and lines, same input byte
     OUT/ids.npy        with a vocabulary: int32 IDs, <eos> after each line that has tokens
     OUT/manifest.json  kind "TokenizedCorpus": the tokenizer, counts, bad lines, sha256
 
-``n_jobs > 1`` tokenizes in spawned worker processes (``Tokenizer.pipe(n_jobs=...)``, one JVM
-each) and the shards are written in order as they complete, so an interruption (Ctrl-C, a
-kill, a power cut) loses at most the shards in flight::
+``n_jobs > 1`` tokenizes on threads of this process (Okt: one JVM) or in spawned worker
+processes (other tokenizers: ``Tokenizer.pipe(n_jobs=...)``) and the shards are written in
+order as they complete, so an interruption (Ctrl-C, a kill, a power cut) loses at most the
+shards in flight::
 
     >>> job = TokenizeJob("corpus/", "out/", tokenizer="okt", vocab="vocab.txt", n_jobs=2)
     >>> job.run().report()

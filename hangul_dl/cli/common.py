@@ -399,11 +399,12 @@ def scheduler_spec(text: str) -> str:
 
 
 def where_options(p: Any) -> None:
-    """``--jobs N`` (worker processes on this machine) and ``--scheduler ADDRESS|local:N`` (a
+    """``--jobs N`` (threads or worker processes on this machine) and ``--scheduler ADDRESS|local:N`` (a
     Dask cluster): the one way every command that tokenizes or counts names where it runs."""
     group = p.add_argument_group("작업 위치 (토큰화·빈도 세기)")
     group.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                       help="이 컴퓨터의 토큰화 작업 프로세스 수 (각자 JVM 사용, 기본 1)")
+                       help="이 컴퓨터에서 나눠 토큰화할 수 "
+                            "(Okt: 한 JVM의 스레드, 그 밖: 작업 프로세스; 기본 1)")
     group.add_argument("--scheduler", type=scheduler_spec, default=None,
                        metavar="ADDRESS|local:N",
                        help="Dask 클러스터에서 실행: 스케줄러 주소(tcp://10.0.0.5:8786) 또는 "

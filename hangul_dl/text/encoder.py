@@ -19,9 +19,10 @@ from an encoder: ``TextEncoder(...) | LanguageModel()`` in a pipeline, or an enc
 themselves through this same path.
 
 **Where the tokenizing runs** is a setting of this one step, not of each model: ``n_jobs`` local
-worker processes, or an executor of :func:`hangul_dl.distributed.where` (a Dask cluster) given
-to :meth:`TextEncoder.fit`/:meth:`TextEncoder.tokens` as ``executor=``, or set for a block with
-:func:`tokenizing_on`, which reaches the encoders that models build inside their ``fit``::
+threads (Okt) or worker processes, or an executor of :func:`hangul_dl.distributed.where` (a
+Dask cluster) given to :meth:`TextEncoder.fit`/:meth:`TextEncoder.tokens` as ``executor=``, or
+set for a block with :func:`tokenizing_on`, which reaches the encoders that models build
+inside their ``fit``::
 
     >>> with where("local:2") as ex, tokenizing_on(ex):          # or where("tcp://host:8786")
     ...     LanguageModel("okt").fit("corpus.txt")               # tokenized on the cluster
