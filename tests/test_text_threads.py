@@ -140,6 +140,31 @@ def test_java_daemon_thread_attaches_as_daemon_and_detaches(okt_session):
     assert seen == {"daemon": True, "attached_after": False}
 
 
+def test_java_daemon_thread_never_detaches_the_thread_that_started_the_jvm(okt_session,
+                                                                           monkeypatch):
+    """The thread that created the JVM (a Dask task thread starts it inside a task) stays
+    attached: JNI does not let it detach."""
+    import jpype
+
+    from hangul_dl.text import jvm
+
+    java_thread = jpype.JClass("java.lang.Thread")
+    seen = {}
+
+    def body():
+        java_thread.currentThread()  # attached now (JPype attaches on first use)
+        monkeypatch.setitem(jvm._STARTED_BY, "thread", threading.get_ident())
+        with jvm.java_daemon_thread():
+            pass
+        seen["attached_after"] = bool(java_thread.isAttached())
+        java_thread.detach()
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(60)
+    assert seen == {"attached_after": True}
+
+
 @pytest.fixture(scope="module")
 def okt_session():
     from hangul_dl.text.tokenizers import KonlpyTokenizer

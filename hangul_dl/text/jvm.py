@@ -320,6 +320,7 @@ def konlpy_classpath() -> list[str]:
     return [str(javadir), str(javadir / "bin"), str(javadir / "*")]
 
 
+_STARTED_BY = {"thread": None}  # the thread that started this process's JVM
 _FREEZE_LOCK = threading.Lock()
 _FREEZE = {"depth": 0, "ours": False}  # blocks open in this process; whether we froze
 
@@ -368,8 +369,8 @@ def java_daemon_thread():
     itself from a thread that outlives the work, the main one: a process whose JVM was started
     from a pool thread that had ended crashed at exit, SIGSEGV in JPype's shutdown.)
     """
-    if not jvm_started():
-        yield
+    if not jvm_started() or threading.get_ident() == _STARTED_BY["thread"]:
+        yield  # no JVM; or the thread that created it (it is never detached)
         return
     import jpype
 
@@ -429,6 +430,7 @@ def start_jvm(heap: str | int | None = None) -> str:
                 if jpype.isJVMStarted():  # pragma: no cover - half-started, cannot retry
                     break
                 continue
+            _STARTED_BY["thread"] = threading.get_ident()
             logger.info("started JVM %s (Java %s, %s)", cand.path, cand.version or "?", xmx)
             return f"{cand.source}: {cand.path}"
         raise JVMError(f"could not start a Java VM for KoNLPy (tried: {_tried(candidates)}). "
