@@ -1,6 +1,7 @@
 """Tests for hangul_dl.text.jvm: lazy start and a useful error when no JVM is found."""
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -77,10 +78,17 @@ def test_ctrl_c_reaches_python_and_the_jvm_keeps_working():
         "    print('interrupted')\n"
         "print(str(text('대통령은 국가를 대표한다.').substring(0, 3)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # Ctrl-C as at a terminal: a child of a background job (`cmd &`, as CI may run us) starts
+    # with SIGINT ignored, and Python then never raises KeyboardInterrupt
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         preexec_fn=_default_sigint)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines == ["interrupted", "대통령"]
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_one_line_messages(monkeypatch, tmp_path):

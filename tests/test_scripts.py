@@ -84,8 +84,11 @@ def test_killed_job_resumes_to_byte_identical_output(tmp_path, corpus, tokenize_
 
     out = tmp_path / "out"
     code = SLOW_RUN.format(script=str(SCRIPTS / "tokenize_corpus.py"))
+    # SIGINT as Ctrl-C at a terminal: a child of a background job (`cmd &`) starts with SIGINT
+    # ignored unless it is reset
     process = subprocess.Popen([sys.executable, "-c", code, *args, "-o", str(out)], cwd=tmp_path,
-                               env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_parts(process, out / ".parts", 3)
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=30)
