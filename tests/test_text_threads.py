@@ -74,6 +74,29 @@ def test_an_error_in_a_thread_is_raised_in_the_caller_and_the_threads_stop():
     assert not _ours()
 
 
+def test_a_thread_that_fails_before_its_first_chunk_is_reported_not_waited_for(monkeypatch):
+    tok = SleepyParallel()
+
+    def broken():
+        raise RuntimeError("no tagger for this thread")
+
+    monkeypatch.setattr(tok, "_copy_for_thread", broken)
+    outcome = []
+
+    def run():
+        try:
+            list(tok.pipe(["가", "나", "다"], n_jobs=2, batch_size=1, quiet=True))
+        except RuntimeError as exc:
+            outcome.append(str(exc))
+
+    caller = threading.Thread(target=run)
+    caller.start()
+    caller.join(30)
+    assert not caller.is_alive(), "pipe() waited for ever on a dead thread"
+    assert outcome == ["no tagger for this thread"]
+    assert not _ours()
+
+
 def test_closing_early_stops_the_threads_and_reads_ahead_a_bounded_amount():
     tok = SleepyParallel()
     read = [0]

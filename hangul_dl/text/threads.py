@@ -32,22 +32,22 @@ _STOP = None
 
 def _thread_main(tokenizer: Any, tasks: queue.Queue, results: queue.Queue) -> None:
     """One tagging thread: chunks from ``tasks`` until told to stop; each result (or the
-    exception) with the counters it added goes to ``results``."""
-    mine = tokenizer._copy_for_thread()  # the same tagger, counters of its own
-    with java_daemon_thread(), python_gc_frozen():
-        while True:
-            task = tasks.get()
-            if task is _STOP:
-                return
-            cid, texts = task
-            try:
+    exception) with the counters it added goes to ``results``. Whatever goes wrong, the caller
+    hears of it (it waits on ``results``)."""
+    try:
+        mine = tokenizer._copy_for_thread()  # the same tagger, counters of its own
+        with java_daemon_thread(), python_gc_frozen():
+            while True:
+                task = tasks.get()
+                if task is _STOP:
+                    return
+                cid, texts = task
                 lines = [mine.tokenize(text) for text in texts]
-            except BaseException as exc:  # raised again in the caller's thread
-                results.put((cid, None, exc, None))
-                return
-            stats = dict(mine.stats_)
-            mine.stats_.clear()
-            results.put((cid, lines, None, stats))
+                stats = dict(mine.stats_)
+                mine.stats_.clear()
+                results.put((cid, lines, None, stats))
+    except BaseException as exc:  # raised again in the caller's thread
+        results.put((None, None, exc, None))
 
 
 def pipe_threads(tokenizer: Any, chunks: Iterator[list[str]], n_jobs: int
