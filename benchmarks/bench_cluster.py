@@ -309,7 +309,9 @@ def _print_breakdown(rows: list[dict], n: int) -> None:
         if cpu.get("client"):
             c = cpu["client"]
             print(f"{r['config']:<10}{'client':<9}{c['total']:9.1f}")
-    print("(sent/s: sentences per CPU second of the tokenizing thread, the JVM start included)")
+    print("(sent/s: sentences per CPU second of the tokenizing thread, the JVM start included;"
+          " jobs2's tagging threads have ended when the breakdown is read: their CPU is in"
+          " 'other')")
     for r in rows:
         for i, t in enumerate(r.get("cold_tasks") or []):
             print(f"{r['config']}: worker{i} {int(t.get('tasks', 0))} tasks, "
