@@ -62,7 +62,7 @@ def pipe_threads(tokenizer: Any, chunks: Iterator[list[str]], n_jobs: int
     tasks: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()
     threads: list[threading.Thread] = []
-    held: dict[int, bool] = {}  # chunk id -> handed out, result not yet emitted
+    held: set[int] = set()  # chunks handed out whose result is not yet emitted
     done: dict[int, list[list[str]]] = {}
     next_id = next_out = 0
     exhausted = False
@@ -74,7 +74,7 @@ def pipe_threads(tokenizer: Any, chunks: Iterator[list[str]], n_jobs: int
                 if chunk is None:
                     exhausted = True
                     break
-                held[next_id] = True
+                held.add(next_id)
                 tasks.put((next_id, chunk))
                 next_id += 1
                 if len(threads) < min(n_jobs, len(held)):
@@ -90,7 +90,7 @@ def pipe_threads(tokenizer: Any, chunks: Iterator[list[str]], n_jobs: int
             stats.update(added)
             done[cid] = lines
             while next_out in done:
-                del held[next_out]
+                held.discard(next_out)
                 yield done.pop(next_out)
                 next_out += 1
     finally:
