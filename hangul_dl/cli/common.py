@@ -9,15 +9,16 @@ import os
 import select
 import sys
 import typing
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 __all__ = ["EXIT_BROKEN_PIPE", "TOKENIZERS", "ArgumentParser", "HelpFormatter", "add_command", "add_common",
-           "alias", "check_paths", "check_tokenizer", "cli_words", "fraction", "given", "library_arg",
-           "network_options", "os_error_message", "pair_file_options", "positive_float", "positive_int",
-           "read_lines", "report_skipped", "run_command", "scheduler_spec", "script_options",
-           "skip_bad_option", "stdout_reader_gone", "text_encoder", "tokenizer_help",
-           "tokenizer_options", "tokenizing_where", "training_options", "where_options",
+           "alias", "and_particle", "check_paths", "check_tokenizer", "cli_words", "fraction", "given",
+           "library_arg", "network_options", "os_error_message", "pad", "pair_file_options",
+           "positive_float", "positive_int", "read_lines", "report_skipped", "run_command", "scheduler_spec",
+           "script_options", "skip_bad_option", "stdout_reader_gone", "text_encoder", "tokenizer_help",
+           "tokenizer_options", "tokenizing_where", "training_options", "where_options", "width",
            "write_lines"]
 
 #: Exit status after the reader of stdout went away, as a shell reports death by SIGPIPE.
@@ -36,6 +37,29 @@ _CLI_WORDS = (("pass errors='skip' to skip such lines (they are counted in corpu
               ("API: a reader with errors='skip', skip_empty=True", "API: errors='skip'"),
               ("test first with `word in wv`", "try another spelling or a word seen in training"),
               ("cached_tokenize expects a path or an iterable of lines", "check the input path"))
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: Hangul and other wide characters take two,
+    combining marks none (``width("국회") == 4``, ``width("GPU") == 3``)."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (see :func:`width`), on the
+    right (``"<"``) or the left (``">"``), so that Korean words line up in a table."""
+    fill = " " * max(0, columns - width(text))
+    return text + fill if align == "<" else fill + text
+
+
+def and_particle(word: str) -> str:
+    """The particle 와/과 that ``word``'s last syllable takes: 과 after a final consonant
+    (대통령과), 와 after a vowel (국회와); ``와(과)`` after anything else (GPU와(과))."""
+    last = word[-1:]
+    if not "가" <= last <= "힣":
+        return "와(과)"
+    return "과" if (ord(last) - ord("가")) % 28 else "와"
 
 
 def cli_words(message: str) -> str:

@@ -9,10 +9,12 @@ from .common import (
     add_command,
     add_common,
     alias,
+    pad,
     pair_file_options,
     positive_int,
     skip_bad_option,
     where_options,
+    width,
 )
 
 __all__ = ["add_eval_alias", "print_evaluation", "print_result", "register"]
@@ -23,9 +25,10 @@ def print_result(result) -> None:
     for name, table in result.neighbours.items():
         if table:
             print(f"\n[{name}] 가장 가까운 단어")
+            columns = max(width(plain(word)) for word in table) + 2
             for word, pairs in table.items():
                 shown = ", ".join(f"{plain(w)}({s:.2f})" for w, s in pairs)
-                print(f"  {plain(word):<8} {shown}")
+                print(f"  {pad(plain(word), columns)}{shown}")
     for name, metrics in result.metrics.items():
         for key, value in metrics.items():
             print(f"[{name}] {key}: {value:,.2f}" if isinstance(value, float)
@@ -67,11 +70,11 @@ def print_evaluation(report) -> None:
 def print_confusion(labels, matrix) -> None:
     """A confusion matrix as an aligned table (rows: true labels, columns: predicted)."""
     names = [str(label) for label in labels]
-    width = max([len(n) for n in names] + [len(f"{v:,}") for row in matrix for v in row] + [4])
+    cell = max([width(n) for n in names] + [len(f"{v:,}") for row in matrix for v in row] + [4])
     print("  혼동 행렬 (행: 정답, 열: 예측)")
-    print("    " + " " * width + " " + " ".join(f"{n:>{width}}" for n in names))
+    print("    " + " " * cell + " " + " ".join(pad(n, cell, ">") for n in names))
     for name, row in zip(names, matrix):
-        print(f"    {name:>{width}} " + " ".join(f"{v:>{width},}" for v in row))
+        print(f"    {pad(name, cell, '>')} " + " ".join(f"{v:>{cell},}" for v in row))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from .common import (
     given,
     library_arg,
     network_options,
+    pad,
     pair_file_options,
     positive_float,
     positive_int,
@@ -30,6 +31,7 @@ from .common import (
     tokenizing_where,
     training_options,
     where_options,
+    width,
     write_lines,
 )
 
@@ -150,10 +152,11 @@ def _cmd_attention(args: argparse.Namespace) -> int:
     amap = translator.attention(args.sentence, beam=args.beam)
     path = amap.plot(args.output)
     print(f"{amap.source} → {amap.translation}")
-    width = max(len(t) for t in amap.target_tokens) if amap.target_tokens else 1
-    for token, row in zip(amap.target_tokens, amap.weights):
+    shown = [token.lstrip("▁") or token for token in amap.target_tokens]
+    columns = max(map(width, shown), default=1)
+    for token, row in zip(shown, amap.weights):
         j = int(row.argmax())
-        print(f"  {token.lstrip('▁') or token:<{width}}  ← "
+        print(f"  {pad(token, columns)}  ← "
               f"{amap.source_tokens[j].lstrip('▁') or amap.source_tokens[j]} ({row[j]:.2f})")
     print(f"어텐션 지도 저장: {path}")
     return 0

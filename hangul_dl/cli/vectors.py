@@ -18,6 +18,7 @@ from typing import Any
 from .common import (
     add_command,
     add_common,
+    and_particle,
     check_tokenizer,
     given,
     library_arg,
@@ -163,7 +164,9 @@ def _print_ranked(rows: list[tuple[str, float]]) -> None:
 def _cmd_similar(args: argparse.Namespace) -> int:
     wv = _load(args.vectors)
     word = _known(wv, args.word)
-    print(f"{plain(word)!r}와(과) 가장 비슷한 단어 {args.k}개 (코사인 유사도, 단어 {len(wv):,}개 중):")
+    shown = plain(word)
+    print(f"{shown!r}{and_particle(shown)} 가장 비슷한 단어 {args.k}개 "
+          f"(코사인 유사도, 단어 {len(wv):,}개 중):")
     _print_ranked(wv.nearest_words(word, topn=args.k))
     return 0
 
