@@ -57,10 +57,12 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "MANIFEST",
+    "CsvFrame",
     "array_headers",
     "atomic_directory",
     "atomic_open",
     "check_tree",
+    "csv_frame",
     "load_arrays",
     "read_manifest",
     "recover",
@@ -284,6 +286,46 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
     except ValueError as exc:  # NaN/Infinity are not JSON; other tools would refuse the file
         raise InputError(f"{path}: {exc}; store None (null) instead of NaN or infinity") from None
     write_text(path, text + "\n")
+
+
+class _SavedCsv(bytes):
+    """The bytes of a saved CSV file, not parsed yet (see :class:`CsvFrame`)."""
+
+
+def csv_frame(path: str | os.PathLike) -> _SavedCsv | None:
+    """A saved CSV (a training history) to assign to a :class:`CsvFrame` attribute: its bytes,
+    read now, parsed by pandas on first access; None when the file does not exist."""
+    path = Path(path)
+    return _SavedCsv(path.read_bytes()) if path.is_file() else None
+
+
+class CsvFrame:
+    """A DataFrame attribute (``history_``) that loading sets from :func:`csv_frame`: pandas
+    parses the bytes when the attribute is first read. A command that loads a model to use it
+    (``generate``, ``translate``, ``classify predict``) then never imports pandas (~0.3 s).
+    Any other value is stored and returned as it is."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            value = obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(f"{type(obj).__name__!r} object has no attribute "
+                                 f"{self.name!r}") from None
+        if isinstance(value, _SavedCsv):
+            import io
+
+            import pandas as pd
+
+            value = obj.__dict__[self.name] = pd.read_csv(io.BytesIO(value))
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
 
 
 def write_csv(frame: Any, path: str | os.PathLike) -> Path:

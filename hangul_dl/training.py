@@ -44,10 +44,9 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .backend import as_generator, get_array_module
 from .errors import DivergenceError, FormatError, InputError, ShapeError
@@ -62,6 +61,9 @@ from .io import (
 from .nn.model import WEIGHTS, Model
 from .nn.optimizers import Optimizer, clip_grads
 from .progress import TrainingProgress
+
+if TYPE_CHECKING:  # pandas takes ~0.4 s to import: only training and resuming need it
+    import pandas as pd
 
 __all__ = ["DIVERGENCE_FACTOR", "BPTTTrainer", "Trainer", "check_settings", "last_checkpoint",
            "perplexity", "safe_exp"]
@@ -198,6 +200,8 @@ class Trainer:
         self.save_best = save_best
         self.divergence_factor = divergence_factor
         self.log_interval = log_interval
+        import pandas as pd
+
         self.history = pd.DataFrame(columns=["epoch", "step", "loss", "lr", "seconds"])
         self.epochs = pd.DataFrame(columns=["epoch", "step", "loss", "lr", "seconds"])
         self.interrupted = False
@@ -548,6 +552,8 @@ class Trainer:
         for name, value in counters.items():
             setattr(self, name, defaults.get(name) if value is None and name in defaults
                     else value)
+        import pandas as pd
+
         self.history = pd.read_csv(directory / "history.csv")
         self.epochs = pd.read_csv(directory / "epochs.csv")
         best = directory / BEST_WEIGHTS
@@ -558,6 +564,8 @@ class Trainer:
 def _append(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
     if not rows:
         return frame
+    import pandas as pd
+
     new = pd.DataFrame(rows)
     return new if frame.empty else pd.concat([frame, new], ignore_index=True)
 

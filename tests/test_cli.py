@@ -40,6 +40,23 @@ def test_import_has_no_side_effects():
     assert result.stdout.strip() == "" and result.stderr == ""
 
 
+def test_loading_a_model_leaves_pandas_and_scipy_unimported(tmp_path):
+    """Commands that load a model (generate, eval, the hostile-folder checks) start in well
+    under a second: pandas (a trainer's history) and SciPy (sparse counting, word2vec's
+    kernels) load only when training needs them."""
+    from hangul_dl import LanguageModel
+
+    LanguageModel(hidden_size=8, embedding_size=8, max_epoch=1, quiet=True,
+                  tokenizer="whitespace").fit(["가 나 다 라", "나 다 라 마"] * 5).save(tmp_path / "lm")
+    code = ("import sys; from hangul_dl.cli import main;"
+            f"status = main(['generate', {str(tmp_path / 'lm')!r}, '--prompt', '가', '-n', '1']);"
+            "print(status, [m for m in ('pandas', 'scipy') if m in sys.modules], file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            encoding="utf-8")
+    assert result.stderr.splitlines()[-1] == "0 []", result.stderr
+    assert result.stdout.strip()  # it did generate
+
+
 KOREAN = ("아버지가방에들어가신다 ㅋㅋㅋㅋ 😀\n\n국회는 법률을 제정한다.\r\n"
           "한자 漢字와 English 123도 섞어 씁니다.\n")
 

@@ -395,3 +395,29 @@ def test_a_load_restores_a_folder_left_aside_by_a_killed_save(tmp_path):
     os.replace(tmp_path / "saved", aside)  # the state between the two renames
     assert io.read_manifest(target)["config"] == {"n": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_a_csv_frame_is_read_at_load_and_parsed_when_first_used(tmp_path):
+    """CsvFrame: the history of a loaded model is the saved DataFrame, parsed on first access
+    from the bytes read at load time (so it survives the folder being removed)."""
+    import shutil
+
+    import pandas as pd
+
+    from hangul_dl.io import CsvFrame, csv_frame, write_csv
+
+    class Holder:
+        history_ = CsvFrame()
+
+    saved = pd.DataFrame({"epoch": [1, 2], "loss": [2.5, 1.25]})
+    (tmp_path / "h").mkdir()
+    write_csv(saved, tmp_path / "h" / "history.csv")
+    holder = Holder()
+    with pytest.raises(AttributeError, match="history_"):
+        _ = holder.history_
+    holder.history_ = csv_frame(tmp_path / "h" / "history.csv")
+    shutil.rmtree(tmp_path / "h")
+    pd.testing.assert_frame_equal(holder.history_, saved)
+    assert holder.history_ is holder.history_  # parsed once
+    holder.history_ = csv_frame(tmp_path / "missing.csv")
+    assert holder.history_ is None

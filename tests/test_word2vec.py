@@ -129,8 +129,7 @@ def test_skipgram_step_equals_dense_sgd_step(rng, monkeypatch, variant):
     if variant == "a gather per pair":
         monkeypatch.setattr(word2vec_training, "_SCORE_ROWS", 1)
     if variant == "without scipy kernels":
-        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)
-        monkeypatch.setattr(word2vec_training, "_CSC_MATVECS", None)
+        monkeypatch.setattr(word2vec_training, "_kernel", lambda name: None)
     V, D, lr = 12, 4, 0.1
     W_in, W_out = rng.standard_normal((V, D)), rng.standard_normal((V, D))
     owner = np.array([0, 0, 0, 1, 1, 2])
@@ -214,8 +213,7 @@ def test_scatter_add_rows_sums_duplicates_and_touches_nothing_else(rng):
 @pytest.mark.parametrize("direct", [True, False])
 def test_csr_products_equal_dense_products_with_and_without_scipys_kernel(rng, monkeypatch, direct):
     if not direct:  # the public csr_matrix path, and the sort-based scatter
-        monkeypatch.setattr(word2vec_training, "_CSR_MATVECS", None)
-        monkeypatch.setattr(word2vec_training, "_CSC_MATVECS", None)
+        monkeypatch.setattr(word2vec_training, "_kernel", lambda name: None)
     W = rng.standard_normal((30, 4)).astype(np.float32)
     ids = rng.integers(0, 30, 40)
     owner = np.sort(rng.integers(0, 6, 40))

@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, InputError
-from ..io import MANIFEST, read_manifest, write_csv, write_json
+from ..io import MANIFEST, CsvFrame, csv_frame, read_manifest, write_csv, write_json
 from ..nn.model import Model
 from ..progress import say
 from ..stage import Stage
@@ -107,6 +107,8 @@ class TextClassifier(Stage):
     ``encoder_``, ``model_``, ``history_`` (DataFrame or None), ``trainer_`` (None after
     load), ``validation_`` (the evaluation of the validation texts after ``fit``, or None).
     """
+
+    history_ = CsvFrame()  # loading reads history.csv; pandas parses it when it is used
 
     fit_context = frozenset({"valid", "resume"})
 
@@ -419,8 +421,6 @@ class TextClassifier(Stage):
             write_csv(self.history_, directory / "history.csv")
 
     def _load_state(self, directory: Path) -> None:
-        import pandas as pd
-
         from .models import ClassifierModel
 
         classes = _read_labels(directory / _LABELS)
@@ -442,7 +442,7 @@ class TextClassifier(Stage):
         self.kernel_sizes = tuple(self.kernel_sizes)  # JSON kept it as a list
         history = directory / "history.csv"
         self.classes_, self.encoder_, self.model_ = classes, encoder, model
-        self.history_ = pd.read_csv(history) if history.is_file() else None
+        self.history_ = csv_frame(history)
         self.trainer_ = self.validation_ = None
 
     def __repr__(self) -> str:

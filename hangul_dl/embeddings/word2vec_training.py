@@ -35,6 +35,7 @@ sequential, as in word2vec.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -84,10 +85,11 @@ def _csr_matmul_add(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X
     longer has the kernel) the public ``csr_matrix`` product is used.
     """
     n_row, (n_col, n_vec) = out.shape[0], X.shape
-    if (_CSR_MATVECS is not None and X.dtype == out.dtype and X.dtype in (np.float32, np.float64)
+    kernel = _kernel("csr_matvecs")
+    if (kernel is not None and X.dtype == out.dtype and X.dtype in (np.float32, np.float64)
             and X.flags.c_contiguous and out.flags.c_contiguous):
         index = np.int64 if max(indices.size, n_col, n_row) >= 2**31 - 1 else np.int32
-        _CSR_MATVECS(n_row, n_col, n_vec, indptr.astype(index, copy=False),
+        kernel(n_row, n_col, n_vec, indptr.astype(index, copy=False),
                      indices.astype(index, copy=False), data.astype(X.dtype, copy=False),
                      X.reshape(-1), out.reshape(-1))
         return
@@ -96,9 +98,11 @@ def _csr_matmul_add(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X
     out += sp.csr_matrix((data, indices, indptr), shape=(n_row, n_col)) @ X
 
 
-def _load_kernel(name: str, expected: list[list[float]]) -> Any:
+@functools.cache
+def _kernel(name: str) -> Any:
     """SciPy's private ``csr_matvecs`` / ``csc_matvecs`` kernel, if it exists and computes a
-    known product (``Y += A @ X`` for a 2 x 3 ``A`` with three entries)."""
+    known product (``Y += A @ X`` for a 2 x 3 ``A`` with three entries). Looked up at first use:
+    importing SciPy's sparse module takes a noticeable part of a second."""
     try:
         from scipy.sparse import _sparsetools
 
@@ -110,15 +114,11 @@ def _load_kernel(name: str, expected: list[list[float]]) -> Any:
         else:  # the same A by columns
             kernel(2, 3, 2, np.array([0, 1, 2, 3], np.int32), np.array([1, 1, 0], np.int32),
                    np.array([2, 3, 1], np.float32), X.reshape(-1), out.reshape(-1))
-        if out.tolist() != expected:  # pragma: no cover
+        if out.tolist() != [[5.0, 6.0], [7.0, 12.0]]:  # pragma: no cover
             return None
     except Exception:  # pragma: no cover - a SciPy without the kernel or with another signature
         return None
     return kernel
-
-
-_CSR_MATVECS = _load_kernel("csr_matvecs", [[5.0, 6.0], [7.0, 12.0]])
-_CSC_MATVECS = _load_kernel("csc_matvecs", [[5.0, 6.0], [7.0, 12.0]])
 
 
 def scatter_add_rows(W: Any, ids: Any, owner: Any, coef: Any, H: Any) -> None:
@@ -163,10 +163,11 @@ def _add_columns(W: Any, indptr: Any, ids: Any, coef: Any, H: Any) -> None:
     if xp is not np:
         xp.add.at(W, ids, coef[:, None] * H[_owners(indptr, n)])
         return
-    if (_CSC_MATVECS is not None and H.dtype == W.dtype and W.dtype in (np.float32, np.float64)
+    kernel = _kernel("csc_matvecs")
+    if (kernel is not None and H.dtype == W.dtype and W.dtype in (np.float32, np.float64)
             and W.flags.c_contiguous):
         index = np.int64 if max(n, W.shape[0], m) >= 2**31 - 1 else np.int32
-        _CSC_MATVECS(W.shape[0], m, W.shape[1], indptr.astype(index, copy=False),
+        kernel(W.shape[0], m, W.shape[1], indptr.astype(index, copy=False),
                      ids.astype(index, copy=False), coef.astype(W.dtype, copy=False),
                      np.ascontiguousarray(H).reshape(-1), W.reshape(-1))
         return

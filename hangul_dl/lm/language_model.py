@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FormatError, InputError
-from ..io import write_csv
+from ..io import CsvFrame, csv_frame, write_csv
 from ..nn.model import Model
 from ..progress import say
 from ..stage import Stage
@@ -82,6 +82,8 @@ class LanguageModel(Stage):
     logging interval) and, after training here, ``trainer_`` (per-epoch metrics in
     ``trainer_.epochs``, ``trainer_.interrupted``).
     """
+
+    history_ = CsvFrame()  # loading reads history.csv; pandas parses it when it is used
 
     fit_context = frozenset({"vocab", "tokenizer", "valid", "resume"})
 
@@ -334,8 +336,6 @@ class LanguageModel(Stage):
             write_csv(self.history_, directory / "history.csv")
 
     def _load_state(self, directory: Path) -> None:
-        import pandas as pd
-
         from ..text.vocab import Vocabulary
 
         model = Model.load(directory / "model")
@@ -346,7 +346,7 @@ class LanguageModel(Stage):
         history_path = directory / "history.csv"
         self.model_, self.vocab_ = model, vocab
         self.tokenizer_ = Stage.load(directory / "tokenizer")
-        self.history_ = pd.read_csv(history_path) if history_path.is_file() else None
+        self.history_ = csv_frame(history_path)
         self.trainer_ = None
 
     def __repr__(self) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ..io import atomic_directory, read_manifest, write_csv, write_json
+from ..io import CsvFrame, atomic_directory, csv_frame, read_manifest, write_csv, write_json
 from ..stage import Stage
 
 __all__ = ["TranslatorFolder"]
@@ -32,6 +32,10 @@ __all__ = ["TranslatorFolder"]
 class TranslatorFolder:
     """What :class:`~hangul_dl.seq2seq.translator.Translator` writes into its folder and reads back
     (a mixin: ``_config``, ``_save_state``, ``_save_last``, ``_load_state``)."""
+
+    # loading reads history.csv and epochs.csv; pandas parses them when they are used
+    history_ = CsvFrame()
+    epochs_ = CsvFrame()
 
     def _config(self) -> dict[str, Any]:
         config = self.get_params()
@@ -69,8 +73,6 @@ class TranslatorFolder:
             trainer.save_checkpoint(tmp / "trainer")  # holds the best weights too
 
     def _load_state(self, directory: Path) -> None:
-        import pandas as pd
-
         from ..nn.model import Model
         from ..text.vocab import Vocabulary
 
@@ -92,6 +94,5 @@ class TranslatorFolder:
             self.max_target_length_ = int(state["max_target_length"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise FormatError(f"{directory}/state.json: missing or damaged ({exc})") from None
-        for name in ("history", "epochs"):
-            path = directory / f"{name}.csv"
-            setattr(self, f"{name}_", pd.read_csv(path) if path.is_file() else None)
+        self.history_ = csv_frame(directory / "history.csv")
+        self.epochs_ = csv_frame(directory / "epochs.csv")
