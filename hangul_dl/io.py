@@ -21,7 +21,9 @@ key), refuses symbolic links and special files anywhere in the folder, and recov
 interrupted swap. :func:`safe_path` keeps every path a manifest names inside its folder.
 :func:`array_headers` reads the shapes of the arrays in an ``.npz`` without loading them and
 checks them against the archive's real sizes, so callers compare shapes before allocating.
-No pickle anywhere: arrays load with ``allow_pickle=False``.
+No pickle anywhere: arrays load with ``allow_pickle=False``. A training history
+(``history.csv``) is read with the folder and parsed by pandas only when it is used
+(:class:`CsvFrame`), so loading a model to use it does not import pandas.
 
 Format versions: 2 (this one) names classes by their registered name
 (:mod:`hangul_dl.registry`); folders of version 1 load the same way (their class names are the

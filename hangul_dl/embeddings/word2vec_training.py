@@ -90,8 +90,8 @@ def _csr_matmul_add(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, X
             and X.flags.c_contiguous and out.flags.c_contiguous):
         index = np.int64 if max(indices.size, n_col, n_row) >= 2**31 - 1 else np.int32
         kernel(n_row, n_col, n_vec, indptr.astype(index, copy=False),
-                     indices.astype(index, copy=False), data.astype(X.dtype, copy=False),
-                     X.reshape(-1), out.reshape(-1))
+               indices.astype(index, copy=False), data.astype(X.dtype, copy=False),
+               X.reshape(-1), out.reshape(-1))
         return
     import scipy.sparse as sp
 
@@ -168,8 +168,8 @@ def _add_columns(W: Any, indptr: Any, ids: Any, coef: Any, H: Any) -> None:
             and W.flags.c_contiguous):
         index = np.int64 if max(n, W.shape[0], m) >= 2**31 - 1 else np.int32
         kernel(W.shape[0], m, W.shape[1], indptr.astype(index, copy=False),
-                     ids.astype(index, copy=False), coef.astype(W.dtype, copy=False),
-                     np.ascontiguousarray(H).reshape(-1), W.reshape(-1))
+               ids.astype(index, copy=False), coef.astype(W.dtype, copy=False),
+               np.ascontiguousarray(H).reshape(-1), W.reshape(-1))
         return
     # without the kernel: group the IDs by one sort of (id, position) keys and add a sparse
     # (distinct IDs x m) product to the gathered rows
