@@ -20,7 +20,7 @@ from hangul_dl.text.tokenizers import (
 )
 
 #: Seconds within which a pathological input must be done: generous, because the machine running
-#: the tests may be busy (tens of seconds for 100,000 characters then); a blow-up takes minutes.
+#: the tests may be busy (tens of seconds for the long line then); a blow-up takes minutes.
 SLOW = 120
 
 SENTENCES = [
